@@ -1,0 +1,169 @@
+"""The ``feedkit`` command: a thin layer of click over the Python API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _config_options(function: F) -> F:
+    """Options shared by every command that reads the site's configuration."""
+    decorators = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Config file (default: ./feedkit.toml, else ./_config.yml).",
+        ),
+        click.option("--site-url", help="Absolute URL of the site, e.g. https://example.com."),
+        click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and why."),
+        click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors."),
+        click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="feedkit")
+def main() -> None:
+    """Publish RSS 2.0, Atom 1.0 and JSON Feed files from a folder of posts.
+
+    \b
+    Examples:
+      feedkit build                      # ./feedkit.toml, posts in ./content, into ./public
+      feedkit build _posts --out _site --site-url https://example.com
+    """
+
+
+def _parse_now(value: str | None) -> datetime:
+    from datetime import UTC
+
+    if value is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"expected an ISO 8601 instant, got {value!r}") from exc
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+@main.command("build")
+@click.argument("content", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: public).",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Entries per feed (default: 20).")
+@click.option("--drafts", is_flag=True, default=None, help="Publish drafts too.")
+@click.option("--future", is_flag=True, default=None, help="Publish posts dated in the future now.")
+@click.option("--strict", is_flag=True, help="Fail on any warning, and then write nothing.")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="TIMESTAMP",
+    help="Build as if it were this ISO 8601 instant (for testing schedules).",
+)
+@_config_options
+def build_command(
+    content: Path | None,
+    out: Path | None,
+    limit: int | None,
+    drafts: bool | None,
+    future: bool | None,
+    strict: bool,
+    now_text: str | None,
+    config_path: Path | None,
+    site_url: str | None,
+    verbose: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Build the feeds of a site.
+
+    CONTENT is the folder of posts (default: the config's content.dir, else ./content).
+
+    \b
+    Example:
+      feedkit build content --out public --site-url https://example.com
+    """
+    from .diagnostics import Diagnostics
+    from .pipeline import build
+    from .settings import find_config, load_settings
+
+    now = _parse_now(now_text)
+    diagnostics = Diagnostics()
+    overrides: dict[str, dict[str, Any]] = {
+        "site": {"url": site_url},
+        "content": {
+            "dir": str(content.resolve()) if content else None,
+            "drafts": drafts,
+            "future": future,
+        },
+        "feeds": {"output": str(out.resolve()) if out else None, "limit": limit},
+    }
+    path = config_path or find_config(Path.cwd())
+    try:
+        settings = load_settings(path, overrides)
+        _require_site_url(settings)
+        result = build(settings, now=now, strict=strict, diagnostics=diagnostics)
+    except click.ClickException:
+        _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
+        raise
+    _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    elif not quiet:
+        click.echo(_summary_line(result), err=True)
+    if result.posts_skipped:
+        sys.exit(1)
+
+
+def _require_site_url(settings: Any) -> None:
+    from .errors import ConfigError
+
+    if not settings.site.url:
+        raise ConfigError(
+            "site.url is not set: feeds need absolute URLs (set [site] url in "
+            "feedkit.toml, url in _config.yml, or pass --site-url)"
+        )
+
+
+def _summary_line(result: Any) -> str:
+    parts = [
+        f"{result.posts_read} posts read",
+        f"{result.posts_skipped} skipped",
+        f"{result.posts_published} published",
+        f"{len(result.files_written)} files written",
+        f"{len(result.files_unchanged)} unchanged",
+        f"{result.seconds:.2f} s",
+    ]
+    line = "feedkit: " + ", ".join(parts)
+    if result.next_scheduled is not None:
+        upcoming = result.next_scheduled
+        line += f"; next scheduled: {upcoming.path} at {upcoming.due_at.isoformat()}"
+    return line
+
+
+def _print_diagnostics(diagnostics: Any, *, verbose: bool, quiet: bool) -> None:
+    from .diagnostics import Level
+
+    floor = Level.INFO if verbose else (Level.ERROR if quiet else Level.WARNING)
+    for diagnostic in diagnostics.at_least(floor):
+        click.echo(str(diagnostic), err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,402 @@
+"""Collect stage: find the posts under the content folder and read them.
+
+:func:`discover_files` walks the folder (cheaply: names and ``stat`` only);
+:func:`read_source` reads one file and its front matter into a :class:`Source`;
+:func:`to_post` interprets the front matter, once the post's dates are known, into a
+:class:`Post` with its permalink and id. Problems are reported to a ``Diagnostics``
+naming the file (and line); a bad post is skipped and the run goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ._frontmatter import FrontMatterError, has_front_matter, parse_front_matter
+from .dates import filename_parts
+from .diagnostics import Diagnostics
+from .models import Author, Post, PostDates, Source
+from .permalinks import encode_url_path, expand_permalink, join_url
+from .settings import Settings
+
+__all__ = [
+    "HTML_EXTENSIONS",
+    "MARKDOWN_EXTENSIONS",
+    "SourceFile",
+    "collect_sources",
+    "discover_files",
+    "read_source",
+    "to_post",
+]
+
+MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown", ".mkdown", ".mkdn", ".mkd", ".txt"})
+HTML_EXTENSIONS = frozenset({".html", ".htm"})
+POST_FOLDERS = frozenset({"_posts", "_drafts"})
+# Folders Jekyll leaves out by default (jekyll/lib/jekyll/configuration.rb "exclude").
+DEFAULT_EXCLUDES = frozenset({"node_modules", "vendor", "gemfiles", "Gemfile", "Gemfile.lock"})
+_BINARY_SNIFF = 8192
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A candidate post found by the walk, before it is read."""
+
+    path: str  # relative to the content folder, "/"-separated
+    abspath: Path
+    size: int
+    mtime_ns: int
+    is_draft_file: bool
+    folder_categories: tuple[str, ...]
+
+
+def _is_ignored_name(name: str) -> bool:
+    return (
+        name.startswith((".", "#", "~"))
+        or name.endswith(("~", ".swp", ".swo", ".tmp", ".bak", ".orig"))
+        or name in ("Thumbs.db", "desktop.ini")
+    )
+
+
+def discover_files(
+    content_dir: Path,
+    diagnostics: Diagnostics,
+    *,
+    exclude: Sequence[Path] = (),
+) -> list[SourceFile]:
+    """Return the candidate post files under ``content_dir``, sorted by path.
+
+    Folders whose names start with ``.`` or ``_`` are skipped, except ``_posts`` and
+    ``_drafts``. When the folder holds a ``_posts`` folder (a Jekyll site), only files
+    under ``_posts``/``_drafts`` are posts, and the folders above ``_posts`` are the
+    post's categories, as in Jekyll. Symbolic links are followed only when they point
+    inside ``content_dir``. Paths in ``exclude`` (the output folder, say) are skipped.
+    """
+    root = content_dir.resolve()
+    excluded = {p.resolve() for p in exclude}
+    found: list[SourceFile] = []
+    seen_dirs: set[Path] = set()
+    in_jekyll_mode = False
+
+    def walk(directory: Path, parts: tuple[str, ...]) -> None:
+        nonlocal in_jekyll_mode
+        real = directory.resolve()
+        if real in seen_dirs:
+            diagnostics.warn(
+                "symlink-loop", "folder visited twice (symlink loop?); skipped", path=_rel(parts)
+            )
+            return
+        seen_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            diagnostics.error(
+                "unreadable", f"cannot list folder: {exc.strerror}", path=_rel(parts) or "."
+            )
+            return
+        for entry in entries:
+            name = entry.name
+            child_parts = (*parts, name)
+            child = Path(entry.path)
+            if child.resolve() in excluded:
+                continue
+            is_link = entry.is_symlink()
+            if is_link:
+                target = child.resolve()
+                if not target.is_relative_to(root):
+                    diagnostics.warn(
+                        "symlink-outside",
+                        "symbolic link leads outside the content folder; not followed",
+                        path=_rel(child_parts),
+                    )
+                    continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if name in POST_FOLDERS:
+                    in_jekyll_mode = in_jekyll_mode or name == "_posts"
+                elif name.startswith((".", "_")) or name in DEFAULT_EXCLUDES:
+                    diagnostics.info(
+                        "skipped",
+                        "folder skipped (name starts with '.' or '_')",
+                        path=_rel(child_parts),
+                    )
+                    continue
+                walk(child, child_parts)
+                continue
+            if _is_ignored_name(name):
+                continue
+            suffix = PurePosixPath(name).suffix.lower()
+            if suffix not in MARKDOWN_EXTENSIONS and suffix not in HTML_EXTENSIONS:
+                continue
+            try:
+                stat = entry.stat()
+            except OSError as exc:
+                diagnostics.error(
+                    "unreadable", f"cannot stat: {exc.strerror}", path=_rel(child_parts)
+                )
+                continue
+            found.append(_source_file(child, child_parts, stat.st_size, stat.st_mtime_ns))
+
+    walk(root, ())
+    if in_jekyll_mode:
+        kept = [f for f in found if _post_folder(f.path) is not None]
+        for dropped in sorted({f.path for f in found} - {f.path for f in kept}):
+            diagnostics.info(
+                "skipped", "not under _posts/ or _drafts/ (a page, not a post)", path=dropped
+            )
+        found = kept
+    return sorted(found, key=lambda f: f.path)
+
+
+def _rel(parts: tuple[str, ...]) -> str:
+    return "/".join(parts)
+
+
+def _post_folder(path: str) -> str | None:
+    for part in PurePosixPath(path).parts[:-1]:
+        if part in POST_FOLDERS:
+            return part
+    return None
+
+
+def _source_file(abspath: Path, parts: tuple[str, ...], size: int, mtime_ns: int) -> SourceFile:
+    folder = None
+    folder_index = -1
+    for index, part in enumerate(parts[:-1]):
+        if part in POST_FOLDERS:
+            folder, folder_index = part, index
+            break
+    categories = tuple(parts[:folder_index]) if folder is not None else ()
+    return SourceFile(
+        path=_rel(parts),
+        abspath=abspath,
+        size=size,
+        mtime_ns=mtime_ns,
+        is_draft_file=folder == "_drafts",
+        folder_categories=categories,
+    )
+
+
+def decode_source(data: bytes, *, encoding: str = "utf-8") -> str:
+    """Decode a source file: UTF-8 (with or without BOM), UTF-16 with a BOM, or ``encoding``.
+
+    Raises ``UnicodeDecodeError`` when the bytes are not in any of these.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode(encoding)
+
+
+def read_source(
+    source_file: SourceFile,
+    diagnostics: Diagnostics,
+    *,
+    encoding: str = "utf-8",
+) -> Source | None:
+    """Read one candidate file; return its :class:`Source`, or None if it is not a post.
+
+    A file without front matter is not a post (reported at info level); a file whose
+    front matter cannot be read is reported as an error naming the line, and skipped.
+    """
+    path = source_file.path
+    try:
+        data = source_file.abspath.read_bytes()
+    except FileNotFoundError:
+        diagnostics.warn("vanished", "file disappeared while the build ran; skipped", path=path)
+        return None
+    except OSError as exc:
+        diagnostics.error("unreadable", f"cannot read: {exc.strerror}; skipped", path=path)
+        return None
+    if b"\x00" in data[:_BINARY_SNIFF] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        diagnostics.warn("binary", "looks like a binary file, not text; skipped", path=path)
+        return None
+    try:
+        text = decode_source(data, encoding=encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        diagnostics.error("encoding", f"cannot decode as {encoding}: {exc}; skipped", path=path)
+        return None
+    if not has_front_matter(text):
+        diagnostics.info("skipped", "no front matter; not a post", path=path)
+        return None
+    try:
+        front = parse_front_matter(text)
+    except FrontMatterError as exc:
+        diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
+        return None
+    for recovery in front.recoveries:
+        diagnostics.warn("front-matter-recovered", recovery.message, path=path, line=recovery.line)
+    suffix = PurePosixPath(path).suffix.lower()
+    return Source(
+        path=path,
+        abspath=source_file.abspath,
+        metadata=front.metadata,
+        body=front.body,
+        body_line=front.body_line,
+        markup="html" if suffix in HTML_EXTENSIONS else "markdown",
+        size=source_file.size,
+        mtime_ns=source_file.mtime_ns,
+        content_hash=hashlib.blake2b(data, digest_size=16).hexdigest(),
+        is_draft_file=source_file.is_draft_file,
+        folder_categories=source_file.folder_categories,
+    )
+
+
+def collect_sources(settings: Settings, diagnostics: Diagnostics) -> list[Source]:
+    """Read every post under the configured content folder (see :func:`discover_files`)."""
+    files = discover_files(
+        settings.content.dir,
+        diagnostics,
+        exclude=(settings.feeds.output, settings.state.path.parent),
+    )
+    sources = []
+    for source_file in files:
+        source = read_source(source_file, diagnostics, encoding=settings.content.encoding)
+        if source is not None:
+            sources.append(source)
+    return sources
+
+
+# --- interpreting front matter ------------------------------------------------------
+
+
+def _as_names(value: Any) -> tuple[str, ...]:
+    """Jekyll accepts a list or a space-separated string for categories and tags."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (str(value),)
+    if isinstance(value, (list, tuple)):
+        names = []
+        for element in value:
+            if isinstance(element, (str, int, float)) and not isinstance(element, bool):
+                text = str(element).strip()
+                if text:
+                    names.append(text)
+        return tuple(names)
+    return ()
+
+
+def _first_str(metadata: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = metadata.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _author(value: Any) -> Author | None:
+    if isinstance(value, str) and value.strip():
+        return Author(name=value.strip())
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+        email, uri = value.get("email"), value.get("uri", value.get("url"))
+        return Author(
+            name=value["name"],
+            email=email if isinstance(email, str) else None,
+            uri=uri if isinstance(uri, str) else None,
+        )
+    return None
+
+
+def _image(metadata: Mapping[str, Any]) -> str | None:
+    for key in ("image", "feature_image"):
+        value = metadata.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, Mapping):
+            path = value.get("path")
+            if isinstance(path, str) and path.strip():
+                return path.strip()
+    return None
+
+
+def _title(source: Source, diagnostics: Diagnostics) -> str | None:
+    value = source.metadata.get("title")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        diagnostics.warn(
+            "field-type", f"title is a {type(value).__name__}; used as text", path=source.path
+        )
+        return str(value)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        diagnostics.warn("field-type", "title is a list; its items were joined", path=source.path)
+        return " ".join(v.strip() for v in value)
+    if value is None:
+        diagnostics.error(
+            "title-missing", "no title in the front matter; skipped", path=source.path
+        )
+    else:
+        diagnostics.error(
+            "field-type", f"title is a {type(value).__name__}; skipped", path=source.path
+        )
+    return None
+
+
+def is_draft(source: Source) -> bool:
+    """Return True for drafts: ``draft: true``, ``published: false`` or under ``_drafts/``."""
+    metadata = source.metadata
+    return (
+        source.is_draft_file or metadata.get("draft") is True or metadata.get("published") is False
+    )
+
+
+def to_post(
+    source: Source, dates: PostDates, settings: Settings, diagnostics: Diagnostics
+) -> Post | None:
+    """Interpret ``source``'s front matter into a :class:`Post`, or None if it has no title.
+
+    The permalink is the front matter's ``permalink`` or the site's pattern (Jekyll
+    tokens and named styles); the id is the front matter's ``id`` or the post's URL.
+    """
+    metadata = source.metadata
+    title = _title(source, diagnostics)
+    if title is None:
+        return None
+    categories = _as_names(metadata.get("categories", metadata.get("category")))
+    categories = tuple(dict.fromkeys(source.folder_categories + categories))
+    tags = tuple(dict.fromkeys(_as_names(metadata.get("tags", metadata.get("tag")))))
+    _, name_title = filename_parts(source.path)
+    slug_value = metadata.get("slug")
+    slug = slug_value.strip() if isinstance(slug_value, str) else ""
+    template = _first_str(metadata, "permalink") or settings.site.permalink
+    output_ext = ".html"
+    published_local = dates.published.at.astimezone(settings.site.zone)
+    try:
+        permalink = expand_permalink(
+            template,
+            categories=categories,
+            date=published_local,
+            title=name_title,
+            slug=slug,
+            output_ext=output_ext,
+        )
+    except ValueError as exc:
+        diagnostics.error("permalink", f"permalink {template!r}: {exc}; skipped", path=source.path)
+        return None
+    url = join_url(settings.site.root_url, permalink)
+    post_id = _first_str(metadata, "id") or url
+    return Post(
+        source=source,
+        id=post_id,
+        title=title,
+        permalink=permalink,
+        url=url,
+        dates=dates,
+        excerpt=_first_str(metadata, "excerpt", "description", "summary"),
+        categories=categories,
+        tags=tags,
+        author=_author(metadata.get("author")) or settings.site.author,
+        image=_image(metadata),
+        lang=_first_str(metadata, "lang", "language"),
+        is_draft=is_draft(source),
+    )

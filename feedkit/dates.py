@@ -1,0 +1,171 @@
+"""Dates stage: each post's published and updated instants, with where they came from.
+
+Published comes from the first source, in the configured order, that gives one:
+``front-matter`` (``date``, ``published``, ``pubDate``, ``created``), ``filename`` (Jekyll's
+``YYYY-MM-DD-`` prefix), ``git`` (the commit that added the file), ``first-seen`` (the
+first run that published it, from the state database) and ``mtime`` (with a warning: it
+is not stable across checkouts). Updated comes from front matter (``last_modified_at``,
+``updated``, ``modified``, ``lastmod``), else the last commit that touched the file, else
+the published instant, and is never earlier than published.
+
+Everything here is pure: the file's history and "now" are passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+from pathlib import PurePosixPath
+
+from ._datexpr import DateSpan, Precision, parse
+from .diagnostics import Diagnostics
+from .models import PostDates, ResolvedDate, Source
+
+__all__ = [
+    "PUBLISHED_KEYS",
+    "UPDATED_KEYS",
+    "DateFacts",
+    "DateSpan",
+    "Precision",
+    "filename_parts",
+    "front_matter_instant",
+    "parse",
+    "resolve_dates",
+]
+
+PUBLISHED_KEYS = ("date", "published", "pubDate", "created")
+UPDATED_KEYS = ("last_modified_at", "updated", "modified", "lastmod")
+_JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+
+
+@dataclass(frozen=True)
+class DateFacts:
+    """What the edges know about a file's history (each may be unknown)."""
+
+    mtime_at: datetime
+    git_created_at: datetime | None = None
+    git_modified_at: datetime | None = None
+    first_seen_at: datetime | None = None
+
+
+def _whole_seconds(value: datetime) -> datetime:
+    return value.replace(microsecond=0)
+
+
+def front_matter_instant(value: object, *, tz: tzinfo, now: datetime) -> datetime | None:
+    """Return the instant a front-matter date value names, or None if it names none.
+
+    YAML dates are midnight in ``tz``; naive datetimes are in ``tz``; strings are read
+    with :func:`parse` (day precision or finer only: ``2024`` alone is not a date).
+    """
+    if isinstance(value, datetime):
+        instant = value if value.tzinfo is not None else value.replace(tzinfo=tz)
+        return _whole_seconds(instant)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0, 0), tzinfo=tz)
+    if isinstance(value, str) and value.strip():
+        span = parse(value, now, tz)
+        if span is None or span.precision < Precision.DAY:
+            return None
+        return _whole_seconds(span.start)
+    return None
+
+
+def _from_keys(
+    source: Source,
+    keys: Sequence[str],
+    *,
+    tz: tzinfo,
+    now: datetime,
+    diagnostics: Diagnostics,
+) -> ResolvedDate | None:
+    metadata: Mapping[str, object] = source.metadata
+    for key in keys:
+        if key not in metadata or metadata[key] in (None, ""):
+            continue
+        instant = front_matter_instant(metadata[key], tz=tz, now=now)
+        if instant is None:
+            diagnostics.warn(
+                "date-invalid",
+                f"front matter {key}: {metadata[key]!r} is not a date; ignored",
+                path=source.path,
+            )
+            continue
+        return ResolvedDate(instant, f"front-matter:{key}")
+    return None
+
+
+def filename_parts(path: str) -> tuple[tuple[int, int, int] | None, str]:
+    """Split a Jekyll post name ``YYYY-MM-DD-title.ext`` into its date and title.
+
+    Returns ``(None, stem)`` for names without a date prefix.
+    """
+    stem = PurePosixPath(path).stem
+    match = _JEKYLL_NAME.match(stem)
+    if match is None:
+        return None, stem
+    year, month, day, title = match.groups()
+    return (int(year), int(month), int(day)), title
+
+
+def _filename_date(source: Source, tz: tzinfo) -> ResolvedDate | None:
+    parts, _ = filename_parts(source.path)
+    if parts is None:
+        return None
+    try:
+        day = date(*parts)
+    except ValueError:
+        return None
+    return ResolvedDate(datetime.combine(day, time(0, 0), tzinfo=tz), "filename")
+
+
+def resolve_dates(
+    source: Source,
+    facts: DateFacts,
+    *,
+    sources: Sequence[str],
+    tz: tzinfo,
+    now: datetime,
+    diagnostics: Diagnostics,
+) -> PostDates:
+    """Return the published and updated instants of ``source`` with their sources.
+
+    ``sources`` is the order to try for published (see the module docstring); ``mtime``
+    is always the last resort. Each instant keeps the offset it was written with.
+    """
+    published: ResolvedDate | None = None
+    for name in sources:
+        if name == "front-matter":
+            published = _from_keys(source, PUBLISHED_KEYS, tz=tz, now=now, diagnostics=diagnostics)
+        elif name == "filename":
+            published = _filename_date(source, tz)
+        elif name == "git" and facts.git_created_at is not None:
+            published = ResolvedDate(_whole_seconds(facts.git_created_at.astimezone(tz)), "git")
+        elif name == "first-seen" and facts.first_seen_at is not None:
+            published = ResolvedDate(
+                _whole_seconds(facts.first_seen_at.astimezone(tz)), "first-seen"
+            )
+        elif name == "mtime":
+            published = _mtime(source, facts, tz, diagnostics)
+        if published is not None:
+            break
+    if published is None:
+        published = _mtime(source, facts, tz, diagnostics)
+    updated = _from_keys(source, UPDATED_KEYS, tz=tz, now=now, diagnostics=diagnostics)
+    if updated is None and facts.git_modified_at is not None and "git" in sources:
+        updated = ResolvedDate(_whole_seconds(facts.git_modified_at.astimezone(tz)), "git")
+    if updated is None or updated.at < published.at:
+        updated = ResolvedDate(published.at, published.source)
+    return PostDates(published, updated)
+
+
+def _mtime(source: Source, facts: DateFacts, tz: tzinfo, diagnostics: Diagnostics) -> ResolvedDate:
+    diagnostics.warn(
+        "date-from-mtime",
+        "no date in front matter, file name or history; using the file's modification "
+        "time, which changes with every checkout",
+        path=source.path,
+    )
+    return ResolvedDate(_whole_seconds(facts.mtime_at.astimezone(tz)), "mtime")

@@ -1,0 +1,283 @@
+"""Generate stage: choose each feed's entries and write RSS 2.0, Atom 1.0 and JSON Feed 1.1.
+
+RSS and Atom are built with feedgen, with its quirks kept out of the output: the RSS
+channel ``<link>`` stays the site's URL, feed-level dates come from the newest entry (never
+the clock), entries are appended in order. JSON Feed is written with the json module.
+Everything here is pure: the same posts and settings give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import __version__
+from .models import Artifact, Author, FeedSpec, Item, Post
+from .permalinks import encode_url_path, slugify
+from .render import absolute_url, strip_xml_illegal
+from .settings import Settings
+
+__all__ = [
+    "FEED_FILES",
+    "feed_url",
+    "generate_feed",
+    "order_posts",
+    "plan_feeds",
+]
+
+FEED_FILES: Mapping[str, tuple[str, str]] = {
+    "rss": ("rss.xml", "application/rss+xml"),
+    "atom": ("atom.xml", "application/atom+xml"),
+    "json": ("feed.json", "application/feed+json"),
+}
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+GENERATOR_URI = "https://pypi.org/project/feedkit/"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def order_posts(posts: Iterable[Post]) -> list[Post]:
+    """Return ``posts`` newest first; ties are broken by id so the order never flickers."""
+    by_id = sorted(posts, key=lambda post: post.id)
+    return sorted(by_id, key=lambda post: post.published_at, reverse=True)
+
+
+def _category_slug(name: str) -> str:
+    slug = slugify(name, "default")
+    if not slug:
+        import hashlib
+
+        slug = "c-" + hashlib.blake2b(name.encode("utf-8"), digest_size=4).hexdigest()
+    return slug[:120]
+
+
+def plan_feeds(posts: Sequence[Post], settings: Settings) -> tuple[FeedSpec, ...]:
+    """Return the subscription feeds to write: site-wide, then per category and per tag.
+
+    Each holds its newest ``feeds.limit`` posts. Category and tag folders use slugs that
+    keep Hangul and other letters; two names with the same slug share one feed.
+    """
+    ordered = order_posts(posts)
+    limit = settings.feeds.limit
+    site_title = settings.site.title or settings.site.url
+    specs = [FeedSpec("site", "site", None, "", "", site_title, tuple(ordered[:limit]))]
+    groups: list[tuple[str, str, bool, Any]] = [
+        ("category", "categories", settings.feeds.categories, lambda p: p.categories),
+        ("tag", "tags", settings.feeds.tags, lambda p: p.tags),
+    ]
+    for kind, folder, enabled, names_of in groups:
+        if not enabled:
+            continue
+        members: dict[str, list[Post]] = {}
+        display: dict[str, str] = {}
+        for post in ordered:
+            for name in dict.fromkeys(names_of(post)):
+                slug = _category_slug(name)
+                display.setdefault(slug, name)
+                bucket = members.setdefault(slug, [])
+                if len(bucket) < limit and (not bucket or bucket[-1] is not post):
+                    bucket.append(post)
+        for slug in sorted(members):
+            directory = f"{folder}/{slug}/"
+            specs.append(
+                FeedSpec(
+                    key=f"{kind}:{slug}",
+                    kind=kind,
+                    name=display[slug],
+                    directory=directory,
+                    url_path=encode_url_path(directory),
+                    title=f"{site_title} · {display[slug]}",
+                    posts=tuple(members[slug]),
+                )
+            )
+    return tuple(specs)
+
+
+def feed_url(spec: FeedSpec, fmt: str, settings: Settings) -> str:
+    """Return the absolute URL of ``spec``'s feed in format ``fmt`` (rss, atom or json)."""
+    return settings.site.root_url + spec.url_path + FEED_FILES[fmt][0]
+
+
+@dataclass(frozen=True)
+class _FeedContext:
+    spec: FeedSpec
+    items: tuple[Item, ...]
+    settings: Settings
+    updated_at: datetime
+    author: Author
+
+    def when(self, value: datetime) -> datetime:
+        return value.astimezone(UTC) if self.settings.feeds.utc else value
+
+
+def generate_feed(
+    spec: FeedSpec, items: Mapping[str, Item], settings: Settings
+) -> tuple[Artifact, ...]:
+    """Return the files of one feed, one per configured format.
+
+    ``items`` maps post ids to rendered items and must hold every post of ``spec``.
+    """
+    chosen = tuple(items[post.id] for post in spec.posts)
+    newest = max((item.post.updated_at for item in chosen), default=_EPOCH)
+    author = settings.site.author or Author(
+        name=settings.site.title or urlsplit(settings.site.url).netloc or "feedkit"
+    )
+    context = _FeedContext(spec, chosen, settings, newest, author)
+    writers = {"rss": _rss_bytes, "atom": _atom_bytes, "json": _json_bytes}
+    artifacts = []
+    for fmt in settings.feeds.formats:
+        name, media_type = FEED_FILES[fmt]
+        data = writers[fmt](context)
+        artifacts.append(Artifact(spec.directory + name, data, media_type, spec.key))
+    return tuple(artifacts)
+
+
+def _feedgen(context: _FeedContext, self_url: str, self_type: str) -> Any:
+    from feedgen.feed import FeedGenerator
+
+    from ._feedgen_ext import XmlBaseEntryExtension, XmlBaseExtension
+
+    settings, spec = context.settings, context.spec
+    site = settings.site
+    generator = FeedGenerator()
+    generator.load_extension("dc", atom=False, rss=True)
+    generator.load_extension("media")
+    generator.register_extension(
+        "xmlbase", XmlBaseExtension, XmlBaseEntryExtension, atom=True, rss=False
+    )
+    generator.id(self_url)
+    generator.title(strip_xml_illegal(spec.title))
+    generator.description(strip_xml_illegal(site.description or spec.title))
+    generator.subtitle(strip_xml_illegal(site.description or spec.title))
+    # feedgen makes the RSS channel <link> the last link added: add the site's URL last.
+    generator.link(href=self_url, rel="self", type=self_type)
+    generator.link(href=site.root_url, rel="alternate", type="text/html")
+    generator.author(_author_dict(context.author))
+    if site.language:
+        generator.language(site.language)
+    if site.icon:
+        generator.icon(absolute_url(site.icon, site.root_url))
+    if site.logo:
+        generator.logo(absolute_url(site.logo, site.root_url))
+    generator.generator("feedkit", __version__, GENERATOR_URI)
+    generator.updated(context.when(context.updated_at))
+    for item in context.items:
+        _add_entry(generator, item, context)
+    return generator
+
+
+def _author_dict(author: Author) -> dict[str, str]:
+    fields = {"name": author.name, "email": author.email, "uri": author.uri}
+    return {key: strip_xml_illegal(value) for key, value in fields.items() if value}
+
+
+def _add_entry(generator: Any, item: Item, context: _FeedContext) -> None:
+    post = item.post
+    entry = generator.add_entry(order="append")
+    entry.id(post.id)
+    entry.guid(post.id, permalink=post.id == post.url)
+    entry.title(strip_xml_illegal(post.title))
+    entry.link(href=post.url, rel="alternate", type="text/html")
+    entry.published(context.when(post.published_at))
+    entry.updated(context.when(post.updated_at))
+    if item.summary_html:
+        entry.summary(item.summary_html, type="html")
+    if context.settings.feeds.full_content and item.content_html:
+        entry.content(item.content_html, type="html")
+    for name in dict.fromkeys(post.categories + post.tags):
+        entry.category(term=strip_xml_illegal(name))
+    if post.author is not None:
+        entry.author(_author_dict(post.author))
+        entry.dc.dc_creator(strip_xml_illegal(post.author.name))
+    else:
+        entry.dc.dc_creator(strip_xml_illegal(context.author.name))
+    if item.enclosure is not None:
+        enclosure = item.enclosure
+        entry.enclosure(enclosure.url, str(enclosure.length), enclosure.media_type)
+    if item.image_url:
+        entry.media.thumbnail(url=item.image_url, group=None)
+    entry.xmlbase.base(post.url)
+
+
+def _rss_bytes(context: _FeedContext) -> bytes:
+    url = feed_url(context.spec, "rss", context.settings)
+    data: bytes = _feedgen(context, url, FEED_FILES["rss"][1]).rss_str(pretty=True)
+    return data
+
+
+def _atom_bytes(context: _FeedContext) -> bytes:
+    url = feed_url(context.spec, "atom", context.settings)
+    data: bytes = _feedgen(context, url, FEED_FILES["atom"][1]).atom_str(pretty=True)
+    return data
+
+
+def _json_author(author: Author) -> dict[str, str]:
+    result = {"name": strip_xml_illegal(author.name)}
+    if author.uri:
+        result["url"] = author.uri
+    return result
+
+
+def _json_bytes(context: _FeedContext) -> bytes:
+    """Serialize a JSON Feed 1.1 document (https://jsonfeed.org/version/1.1)."""
+    settings, spec = context.settings, context.spec
+    site = settings.site
+    document: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": strip_xml_illegal(spec.title),
+        "home_page_url": site.root_url,
+        "feed_url": feed_url(spec, "json", settings),
+    }
+    if site.description:
+        document["description"] = site.description
+    if site.logo:
+        document["icon"] = absolute_url(site.logo, site.root_url)
+    if site.icon:
+        document["favicon"] = absolute_url(site.icon, site.root_url)
+    document["authors"] = [_json_author(context.author)]
+    if site.language:
+        document["language"] = site.language
+    document["items"] = [_json_item(item, context) for item in context.items]
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return (strip_xml_illegal(text) + "\n").encode("utf-8")
+
+
+def _json_item(item: Item, context: _FeedContext) -> dict[str, Any]:
+    post = item.post
+    entry: dict[str, Any] = {"id": post.id, "url": post.url, "title": strip_xml_illegal(post.title)}
+    if context.settings.feeds.full_content and item.content_html:
+        entry["content_html"] = item.content_html
+    else:
+        entry["content_html"] = item.summary_html or ""
+    if item.summary_text:
+        entry["summary"] = item.summary_text
+    if item.image_url:
+        entry["image"] = item.image_url
+    entry["date_published"] = _rfc3339(context.when(post.published_at))
+    entry["date_modified"] = _rfc3339(context.when(post.updated_at))
+    if post.author is not None:
+        entry["authors"] = [_json_author(post.author)]
+    tags = list(dict.fromkeys(post.categories + post.tags))
+    if tags:
+        entry["tags"] = tags
+    if post.lang:
+        entry["language"] = post.lang
+    if item.enclosure is not None:
+        attachment: dict[str, Any] = {
+            "url": item.enclosure.url,
+            "mime_type": item.enclosure.media_type,
+        }
+        if item.enclosure.length:
+            attachment["size_in_bytes"] = item.enclosure.length
+        entry["attachments"] = [attachment]
+    for key, value in item.extensions.items():
+        entry[key] = value
+    return entry
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.isoformat()

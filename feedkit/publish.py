@@ -1,0 +1,99 @@
+"""Publish stage: write output files atomically, and leave unchanged files untouched.
+
+Each file is written to a temporary file in its own folder, flushed to disk, then renamed
+over the old one (``os.replace``), so a poller never sees half a feed and a killed run
+leaves the previously published file whole. A file whose bytes did not change is not
+touched at all, so its mtime (and the Last-Modified a web server derives from it) holds.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import PublishError
+from .models import Artifact
+
+__all__ = ["PublishResult", "safe_output_path", "write_artifacts", "write_atomic"]
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """Paths (inside the output folder) that were written, and those left as they were."""
+
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+def safe_output_path(output_dir: Path, relative: str) -> Path:
+    """Return ``output_dir / relative``, refusing any path that would leave the folder.
+
+    Raises :class:`PublishError` for absolute paths, ``..`` segments, NUL characters or
+    names longer than the file system allows.
+    """
+    pure = PurePosixPath(relative)
+    if (
+        "\x00" in relative
+        or pure.is_absolute()
+        or not pure.parts
+        or any(part in ("..", ".", "") for part in pure.parts)
+        or any(len(part.encode("utf-8")) > 255 for part in pure.parts)
+    ):
+        raise PublishError(f"refusing to write outside the output folder: {relative!r}")
+    return output_dir.joinpath(*pure.parts)
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Replace ``target`` with ``data`` atomically (temporary file, fsync, rename).
+
+    Raises :class:`PublishError` on any OS error; ``target`` is then left as it was.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise PublishError(f"cannot write: {exc.strerror or exc}", path=target) from exc
+    temporary = Path(name)
+    try:
+        with open(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp creates files readable by the owner only; a published feed is public.
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise PublishError(f"cannot write: {exc.strerror or exc}", path=target) from exc
+
+
+def _has_same_bytes(target: Path, data: bytes) -> bool:
+    try:
+        if target.stat().st_size != len(data):
+            return False
+        return target.read_bytes() == data
+    except OSError:
+        return False
+
+
+def write_artifacts(output_dir: Path, artifacts: Iterable[Artifact]) -> PublishResult:
+    """Write every artifact under ``output_dir``, skipping those whose bytes are unchanged.
+
+    Raises :class:`PublishError` on the first file that cannot be written; files written
+    before it are complete, and no file is ever left half-written.
+    """
+    written: list[str] = []
+    unchanged: list[str] = []
+    for artifact in artifacts:
+        target = safe_output_path(output_dir, artifact.path)
+        if _has_same_bytes(target, artifact.data):
+            unchanged.append(artifact.path)
+            continue
+        write_atomic(target, artifact.data)
+        written.append(artifact.path)
+    return PublishResult(tuple(written), tuple(unchanged))

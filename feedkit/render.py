@@ -1,0 +1,262 @@
+"""Render stage: turn a post's body into HTML that is safe to put in a feed.
+
+Markdown goes through markdown-it-py (CommonMark, raw HTML kept, pipe tables); HTML
+bodies are kept as written. Either way the HTML is then parsed with a real HTML5 parser
+(html5ever, through nh3), which repairs broken markup the way browsers do, removes what
+feed readers must not run (unless the site trusts its HTML), and gets every relative URL
+made absolute against the post's own URL. Characters that XML 1.0 forbids are dropped.
+
+Everything here is pure: strings in, strings out.
+"""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+import re
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+from .models import Enclosure, Item, Post
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+__all__ = [
+    "absolute_url",
+    "clean_html",
+    "first_paragraph",
+    "html_to_text",
+    "render_item",
+    "render_markdown",
+    "strip_xml_illegal",
+]
+
+# XML 1.0 section 2.2:
+# Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+# Attributes whose value is one URL, and srcset whose value is a list of "URL descriptor".
+_URL_ATTRIBUTES = frozenset(
+    {"href", "src", "poster", "data", "cite", "action", "longdesc", "background", "formaction"}
+)
+_SRCSET_ATTRIBUTES = frozenset({"srcset"})
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel", "ftp", "data", "magnet"})
+_SAFE_TAGS = frozenset(nh3.ALLOWED_TAGS) | {
+    "audio",
+    "video",
+    "source",
+    "track",
+    "picture",
+    "section",
+    "main",
+    "figure",
+    "figcaption",
+}
+_UNSAFE_TAGS = frozenset({"script", "iframe", "object", "embed", "style", "form", "input"})
+_SAFE_ATTRIBUTES: dict[str, set[str]] = {
+    "*": {"title", "lang", "dir", "id", "class", "style", "align", "width", "height"},
+    "a": {"href", "hreflang", "rel", "name"},
+    "img": {"src", "srcset", "sizes", "alt", "loading"},
+    "source": {"src", "srcset", "type", "media", "sizes"},
+    "video": {"src", "poster", "controls", "loop", "muted", "preload"},
+    "audio": {"src", "controls", "loop", "muted", "preload"},
+    "track": {"src", "kind", "srclang", "label"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "del": {"cite", "datetime"},
+    "ins": {"cite", "datetime"},
+    "time": {"datetime"},
+    "td": {"colspan", "rowspan", "headers"},
+    "th": {"colspan", "rowspan", "headers", "scope"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "col": {"span"},
+    "colgroup": {"span"},
+}
+_SAFE_STYLE_PROPERTIES = frozenset(
+    {
+        "text-align",
+        "vertical-align",
+        "width",
+        "height",
+        "color",
+        "background-color",
+        "font-weight",
+        "font-style",
+        "text-decoration",
+        "white-space",
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def render_markdown(text: str) -> str:
+    """Return the HTML of Markdown ``text`` (CommonMark with raw HTML and pipe tables)."""
+    return _markdown().render(text)
+
+
+def strip_xml_illegal(text: str) -> str:
+    """Return ``text`` without the characters XML 1.0 forbids (NUL, most C0 controls,
+    lone surrogates, U+FFFE/U+FFFF), which would make a whole feed unreadable."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def absolute_url(value: str, base_url: str) -> str:
+    """Return ``value`` resolved against ``base_url``; absolute URLs come back unchanged."""
+    value = value.strip()
+    if not value:
+        return value
+    return urljoin(base_url, value)
+
+
+def _absolute_srcset(value: str, base_url: str) -> str:
+    candidates = []
+    for candidate in value.split(","):
+        parts = candidate.strip().split(None, 1)
+        if not parts:
+            continue
+        parts[0] = absolute_url(parts[0], base_url)
+        candidates.append(" ".join(parts))
+    return ", ".join(candidates)
+
+
+def _is_safe_url(url: str) -> bool:
+    scheme = urlsplit(url).scheme.lower()
+    return scheme in _SAFE_SCHEMES or scheme == ""
+
+
+def _attribute_rewriter(base_url: str, *, sanitize: bool) -> Callable[[str, str, str], str | None]:
+    def rewrite(tag: str, attribute: str, value: str) -> str | None:
+        if attribute in _URL_ATTRIBUTES:
+            url = absolute_url(value, base_url)
+            if sanitize and not _is_safe_url(url):
+                return None
+            return url
+        if attribute in _SRCSET_ATTRIBUTES:
+            return _absolute_srcset(value, base_url)
+        if sanitize and attribute.startswith("on"):
+            return None
+        return value
+
+    return rewrite
+
+
+def clean_html(fragment: str, base_url: str, *, sanitize: bool = True) -> str:
+    """Repair, sanitize and absolutize an HTML fragment for a feed.
+
+    The fragment is parsed as a browser would (HTML5 tree building: stray ``</p>``, a
+    list inside a paragraph), every URL in ``href``, ``src``, ``srcset``, ``poster``,
+    ``data`` and the like is resolved against ``base_url``, and XML-illegal characters
+    are dropped. With ``sanitize`` (the default), ``script``, ``iframe``, ``object``,
+    ``embed``, ``on*`` handlers and ``javascript:`` URLs are removed; without it, the
+    markup is only repaired (for sites that trust their own HTML).
+    """
+    fragment = strip_xml_illegal(fragment)
+    rewrite = _attribute_rewriter(base_url, sanitize=sanitize)
+    if sanitize:
+        cleaned = nh3.clean(
+            fragment,
+            tags=set(_SAFE_TAGS - _UNSAFE_TAGS),
+            clean_content_tags={"script", "style"},
+            attributes=_SAFE_ATTRIBUTES,
+            generic_attribute_prefixes={"data-"},
+            attribute_filter=rewrite,
+            link_rel=None,
+            filter_style_properties=set(_SAFE_STYLE_PROPERTIES),
+        )
+    else:
+        cleaned = nh3.clean(
+            fragment,
+            tags=set(_SAFE_TAGS | _UNSAFE_TAGS | {"iframe", "object", "param"}),
+            clean_content_tags=set(),
+            attributes={"*": _ALL_ATTRIBUTES},
+            generic_attribute_prefixes={"data-", "aria-", "on"},
+            attribute_filter=rewrite,
+            link_rel=None,
+            strip_comments=False,
+        )
+    return strip_xml_illegal(cleaned)
+
+
+_ALL_ATTRIBUTES = set().union(*_SAFE_ATTRIBUTES.values()) | {
+    "allow",
+    "allowfullscreen",
+    "frameborder",
+    "type",
+    "name",
+    "value",
+    "sandbox",
+}
+
+_PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.DOTALL | re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def html_to_text(fragment: str) -> str:
+    """Return the text of an HTML fragment with whitespace folded (for plain summaries)."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+
+
+def first_paragraph(fragment: str) -> str:
+    """Return the first ``<p>`` of cleaned HTML that holds text (with its markup), or ''."""
+    for match in _PARAGRAPH.finditer(fragment):
+        if html_to_text(match.group(1)):
+            return match.group(0)
+    return ""
+
+
+def _guess_media_type(url: str) -> str:
+    guessed, _ = mimetypes.guess_type(urlsplit(url).path)
+    return guessed or "application/octet-stream"
+
+
+def render_item(
+    post: Post,
+    *,
+    sanitize: bool = True,
+    site_files: Mapping[str, int] | None = None,
+) -> Item:
+    """Render ``post`` for feeds.
+
+    ``site_files`` maps URL paths of files found in the site (``/assets/img/x.jpg``) to
+    their size in bytes, so that the image's enclosure can carry its real length.
+    """
+    body = post.source.body
+    raw_html = render_markdown(body) if post.source.markup == "markdown" else body
+    content_html = clean_html(raw_html, post.url, sanitize=sanitize)
+    if post.excerpt:
+        excerpt_html = render_markdown(post.excerpt)
+        summary_html = clean_html(excerpt_html, post.url, sanitize=True)
+    else:
+        summary_html = first_paragraph(content_html)
+    summary_text = html_to_text(summary_html)
+    image_url = enclosure = None
+    if post.image:
+        image_url = absolute_url(strip_xml_illegal(post.image), post.url)
+        if _is_safe_url(image_url) and urlsplit(image_url).scheme in ("http", "https"):
+            image_parts, post_parts = urlsplit(image_url), urlsplit(post.url)
+            is_local = image_parts.netloc == post_parts.netloc
+            length = (site_files or {}).get(image_parts.path, 0) if is_local else 0
+            enclosure = Enclosure(image_url, length, _guess_media_type(image_url))
+        else:
+            image_url = None
+    return Item(
+        post=post,
+        content_html=content_html,
+        summary_html=summary_html,
+        summary_text=summary_text,
+        image_url=image_url,
+        enclosure=enclosure,
+    )

@@ -1,0 +1,171 @@
+"""Collect stage: which files are posts, and how front matter becomes a post."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from feedkit.collect import discover_files, read_source, to_post
+from feedkit.dates import DateFacts, resolve_dates
+from feedkit.diagnostics import Diagnostics, Level
+from feedkit.settings import load_settings
+
+from .conftest import write_post
+
+SEOUL = ZoneInfo("Asia/Seoul")
+NOW = datetime(2025, 1, 1, tzinfo=SEOUL)
+
+
+def paths(found) -> list[str]:
+    return [f.path for f in found]
+
+
+def test_plain_folder_skips_hidden_and_underscore_folders(tmp_path):
+    write_post(tmp_path, "a.md", "title: A")
+    write_post(tmp_path, "sub/b.markdown", "title: B")
+    write_post(tmp_path, "c.html", "title: C")
+    write_post(tmp_path, "d.txt", "title: D")
+    write_post(tmp_path, "_includes/x.md", "title: X")
+    write_post(tmp_path, ".git/y.md", "title: Y")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / ".DS_Store").write_bytes(b"\x00")
+    (tmp_path / "a.md~").write_text("backup")
+    diagnostics = Diagnostics()
+    assert paths(discover_files(tmp_path, diagnostics)) == [
+        "a.md",
+        "c.html",
+        "d.txt",
+        "sub/b.markdown",
+    ]
+    assert "_includes" in {d.path for d in diagnostics}
+
+
+def test_jekyll_site_only_reads_posts_and_drafts(tmp_path):
+    write_post(tmp_path, "about.md", "title: About")
+    write_post(tmp_path, "_posts/2024-01-02-hello.md", "title: Hello")
+    write_post(tmp_path, "_posts/2024/2024-02-03-deep.md", "title: Deep")
+    write_post(tmp_path, "news/_posts/2024-03-04-cat.md", "title: Cat")
+    write_post(tmp_path, "_drafts/idea.md", "title: Idea")
+    found = discover_files(tmp_path, Diagnostics())
+    assert paths(found) == [
+        "_drafts/idea.md",
+        "_posts/2024-01-02-hello.md",
+        "_posts/2024/2024-02-03-deep.md",
+        "news/_posts/2024-03-04-cat.md",
+    ]
+    by_path = {f.path: f for f in found}
+    assert by_path["news/_posts/2024-03-04-cat.md"].folder_categories == ("news",)
+    assert by_path["_drafts/idea.md"].is_draft_file
+
+
+def test_output_folder_inside_content_is_not_read(tmp_path):
+    write_post(tmp_path, "a.md", "title: A")
+    write_post(tmp_path, "public/copy.md", "title: Copy")
+    assert paths(discover_files(tmp_path, Diagnostics(), exclude=[tmp_path / "public"])) == ["a.md"]
+
+
+def test_symlink_outside_is_not_followed(tmp_path):
+    outside = tmp_path / "outside"
+    write_post(outside, "secret.md", "title: Secret")
+    content = tmp_path / "content"
+    write_post(content, "a.md", "title: A")
+    (content / "link.md").symlink_to(outside / "secret.md")
+    (content / "loop").symlink_to(content)
+    diagnostics = Diagnostics()
+    assert paths(discover_files(content, diagnostics)) == ["a.md"]
+    assert "symlink-outside" in diagnostics.codes()
+
+
+def read(tmp_path: Path, name: str, diagnostics: Diagnostics):
+    found = {f.path: f for f in discover_files(tmp_path, diagnostics)}
+    return read_source(found[name], diagnostics)
+
+
+def test_file_without_front_matter_is_not_a_post(tmp_path):
+    (tmp_path / "notes.md").write_text("# Just notes\n")
+    diagnostics = Diagnostics()
+    assert read(tmp_path, "notes.md", diagnostics) is None
+    assert [d.level for d in diagnostics] == [Level.INFO]
+
+
+def test_bad_yaml_is_reported_with_file_and_line(tmp_path):
+    (tmp_path / "bad.md").write_text('---\ntitle: ok\ndate: "unclosed\n---\nbody\n')
+    diagnostics = Diagnostics()
+    assert read(tmp_path, "bad.md", diagnostics) is None
+    (problem,) = diagnostics.at_least(Level.ERROR)
+    assert problem.path == "bad.md" and problem.line is not None and problem.line >= 3
+    assert str(problem).startswith(f"bad.md:{problem.line}: error:")
+
+
+def test_binary_file_named_md_is_skipped(tmp_path):
+    (tmp_path / "x.md").write_bytes(b"---\x00\x01\x02binary")
+    diagnostics = Diagnostics()
+    assert read(tmp_path, "x.md", diagnostics) is None
+    assert diagnostics.codes() == ["binary"]
+
+
+def test_bom_crlf_and_utf16_sources(tmp_path):
+    (tmp_path / "bom.md").write_bytes("\ufeff---\r\ntitle: 봄\r\n---\r\n본문\r\n".encode())
+    (tmp_path / "utf16.md").write_bytes("---\ntitle: 여름\n---\n본문\n".encode("utf-16"))
+    diagnostics = Diagnostics()
+    assert read(tmp_path, "bom.md", diagnostics).metadata["title"] == "봄"
+    assert read(tmp_path, "utf16.md", diagnostics).metadata["title"] == "여름"
+
+
+def make_post(tmp_path: Path, name: str, front_matter: str, **site: object):
+    write_post(tmp_path / "content", name, front_matter)
+    overrides = {"site": {"url": "https://example.com", "timezone": "Asia/Seoul", **site}}
+    settings = load_settings(None, overrides, base_dir=tmp_path)
+    diagnostics = Diagnostics()
+    source = read(tmp_path / "content", name, diagnostics)
+    facts = DateFacts(mtime_at=NOW)
+    dates = resolve_dates(
+        source, facts, sources=settings.dates.sources, tz=SEOUL, now=NOW, diagnostics=diagnostics
+    )
+    return to_post(source, dates, settings, diagnostics), diagnostics
+
+
+def test_post_fields_from_front_matter(tmp_path):
+    post, _ = make_post(
+        tmp_path,
+        "2024-06-18-방북-일정.md",
+        "title: 방북\ncategories: News 국제\ntags: [러시아, 북한]\nexcerpt: 요약\n"
+        "author: 김기자\nimage:\n  path: /img/a.jpg\nlang: ko",
+    )
+    assert post.title == "방북"
+    assert post.categories == ("News", "국제") and post.tags == ("러시아", "북한")
+    assert post.excerpt == "요약" and post.author.name == "김기자"
+    assert post.image == "/img/a.jpg" and post.lang == "ko"
+    assert post.dates.published.source == "filename"
+    assert post.published_at == datetime(2024, 6, 18, tzinfo=SEOUL)
+    # Jekyll's "date" style; Hangul kept in the slug and percent-encoded in the URL.
+    assert post.permalink == (
+        "/news/%EA%B5%AD%EC%A0%9C/2024/06/18/%EB%B0%A9%EB%B6%81-%EC%9D%BC%EC%A0%95.html"
+    )
+    assert post.url == "https://example.com" + post.permalink
+    assert post.id == post.url
+
+
+def test_front_matter_permalink_and_id_win(tmp_path):
+    post, _ = make_post(tmp_path, "x.md", "title: X\npermalink: /custom/path/\nid: urn:uuid:1")
+    assert post.permalink == "/custom/path/"
+    assert post.id == "urn:uuid:1"
+
+
+def test_post_without_title_is_skipped_with_a_message(tmp_path):
+    post, diagnostics = make_post(tmp_path, "x.md", "date: 2024-01-01")
+    assert post is None
+    assert "title-missing" in diagnostics.codes()
+
+
+def test_title_of_wrong_type_is_repaired_or_skipped(tmp_path):
+    post, diagnostics = make_post(tmp_path, "n.md", "title: 2024\ndate: 2024-01-01")
+    assert post.title == "2024" and "field-type" in diagnostics.codes()
+    post, diagnostics = make_post(tmp_path, "m.md", "title: {a: 1}\ndate: 2024-01-01")
+    assert post is None and "field-type" in diagnostics.codes()
+
+
+def test_categories_that_are_a_number(tmp_path):
+    post, _ = make_post(tmp_path, "n.md", "title: N\ncategories: 2024\ndate: 2024-01-01")
+    assert post.categories == ("2024",)

@@ -1,0 +1,126 @@
+"""Generate stage: feed selection and order, and feedgen's quirks kept out of the output."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import feedparser
+import lxml.etree
+
+from feedkit.generate import generate_feed, order_posts, plan_feeds
+from feedkit.models import Post, PostDates, ResolvedDate, Source
+from feedkit.render import render_item
+from feedkit.settings import load_settings
+
+SEOUL = ZoneInfo("Asia/Seoul")
+BASE_TIME = datetime(2024, 6, 1, 12, 0, tzinfo=SEOUL)
+SETTINGS = load_settings(
+    None,
+    {
+        "site": {"url": "https://example.com", "title": "Site", "timezone": "Asia/Seoul"},
+        "feeds": {"limit": 3},
+    },
+    base_dir=Path("/nonexistent"),
+)
+
+
+def make_post(
+    n: int,
+    *,
+    minutes: int | None = None,
+    title: str | None = None,
+    categories: tuple[str, ...] = (),
+) -> Post:
+    at = BASE_TIME + timedelta(minutes=n if minutes is None else minutes)
+    source = Source(
+        f"p{n}.md", Path(f"/x/p{n}.md"), {}, "Body **bold**.", 4, "markdown", 10, 0, "h", False, ()
+    )
+    resolved = ResolvedDate(at, "front-matter:date")
+    url = f"https://example.com/p{n}.html"
+    return Post(
+        source,
+        url,
+        title or f"Post {n}",
+        f"/p{n}.html",
+        url,
+        PostDates(resolved, resolved),
+        None,
+        categories,
+        (),
+        None,
+        None,
+        None,
+        False,
+    )
+
+
+def build(posts: list[Post]) -> dict[str, bytes]:
+    specs = plan_feeds(posts, SETTINGS)
+    items = {p.id: render_item(p) for spec in specs for p in spec.posts}
+    return {a.path: a.data for spec in specs for a in generate_feed(spec, items, SETTINGS)}
+
+
+def test_order_is_newest_first_and_ties_break_by_id():
+    posts = [make_post(1, minutes=5), make_post(2, minutes=5), make_post(3, minutes=9)]
+    assert [p.id for p in order_posts(posts)] == [
+        "https://example.com/p3.html",
+        "https://example.com/p1.html",
+        "https://example.com/p2.html",
+    ]
+    assert order_posts(reversed(posts)) == order_posts(posts)
+
+
+def test_limit_and_per_category_feeds():
+    posts = [make_post(n, categories=("A",) if n % 2 else ("B", "b")) for n in range(8)]
+    specs = plan_feeds(posts, SETTINGS)
+    assert [s.key for s in specs] == ["site", "category:a", "category:b"]
+    assert [len(s.posts) for s in specs] == [3, 3, 3]
+    assert specs[0].posts[0].title == "Post 7"
+    # "B" and "b" share a slug: one feed, and no post twice in it.
+    assert len({p.id for p in specs[2].posts}) == 3
+
+
+def test_rss_channel_link_is_the_site_and_dates_come_from_the_newest_entry():
+    files = build([make_post(1), make_post(2)])
+    channel = lxml.etree.fromstring(files["rss.xml"]).find("channel")
+    assert channel.findtext("link") == "https://example.com/"
+    assert channel.findtext("lastBuildDate") == "Sat, 01 Jun 2024 12:02:00 +0900"
+    atom = lxml.etree.fromstring(files["atom.xml"])
+    assert atom.findtext("{http://www.w3.org/2005/Atom}updated") == "2024-06-01T12:02:00+09:00"
+    titles = [i.findtext("title") for i in channel.findall("item")]
+    assert titles == ["Post 2", "Post 1"]  # appended in order, not reversed by feedgen
+
+
+def test_output_is_byte_identical_for_the_same_input():
+    posts = [make_post(n) for n in range(5)]
+    assert build(posts) == build(list(reversed(posts)))
+
+
+def test_hostile_titles_are_escaped_not_injected():
+    title = "<script>alert(1)</script> ]]> & \x00 \x1f 끝"
+    files = build([make_post(1, title=title)])
+    for name in ("rss.xml", "atom.xml"):
+        parsed = feedparser.parse(files[name])
+        assert parsed.bozo == 0
+        assert "]]> & " in parsed.entries[0].title
+    item = json.loads(files["feed.json"])["items"][0]
+    assert item["title"].startswith("<script>") and "\x00" not in item["title"]
+
+
+def test_empty_site_still_writes_valid_feeds():
+    files = build([])
+    assert feedparser.parse(files["rss.xml"]).bozo == 0
+    assert feedparser.parse(files["atom.xml"]).bozo == 0
+    assert json.loads(files["feed.json"])["items"] == []
+
+
+def test_utc_setting_flattens_offsets():
+    settings = dataclasses.replace(SETTINGS, feeds=dataclasses.replace(SETTINGS.feeds, utc=True))
+    (spec,) = plan_feeds([make_post(1)], settings)
+    items = {p.id: render_item(p) for p in spec.posts}
+    atom = next(a for a in generate_feed(spec, items, settings) if a.path == "atom.xml")
+    assert b"2024-06-01T03:01:00+00:00" in atom.data

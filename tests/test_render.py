@@ -1,0 +1,110 @@
+"""Render stage: Markdown, repair, sanitizing, absolute URLs, XML-safe text."""
+
+from __future__ import annotations
+
+import lxml.etree
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedkit.render import (
+    absolute_url,
+    clean_html,
+    first_paragraph,
+    html_to_text,
+    render_markdown,
+    strip_xml_illegal,
+)
+
+BASE = "https://example.com/news/2024/06/17/post.html"
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ('<a href="/about/">a</a>', 'href="https://example.com/about/"'),
+        ('<a href="../x.html">a</a>', 'href="https://example.com/news/2024/06/x.html"'),
+        ('<a href="#top">a</a>', 'href="https://example.com/news/2024/06/17/post.html#top"'),
+        ('<img src="img/a.png">', 'src="https://example.com/news/2024/06/17/img/a.png"'),
+        (
+            '<img srcset="/a.jpg 1x, b.jpg 2x">',
+            'srcset="https://example.com/a.jpg 1x, https://example.com/news/2024/06/17/b.jpg 2x"',
+        ),
+        ('<video poster="/p.jpg" src="/v.mp4"></video>', 'poster="https://example.com/p.jpg"'),
+        ('<a href="https://other.org/x">a</a>', 'href="https://other.org/x"'),
+        ('<a href="mailto:a@example.com">m</a>', 'href="mailto:a@example.com"'),
+        ('<blockquote cite="/source">q</blockquote>', 'cite="https://example.com/source"'),
+    ],
+)
+def test_relative_urls_become_absolute(fragment, expected):
+    assert expected in clean_html(fragment, BASE)
+
+
+def test_broken_seed_markup_is_repaired_like_a_browser_would():
+    broken = "<p>intro<ul><li>item</li></p></p><table><tr><td>18-19일</td></tr></table>"
+    cleaned = clean_html(broken, BASE)
+    # Well-formed once wrapped: an XML parser accepts the repaired fragment.
+    lxml.etree.fromstring(f"<div>{cleaned}</div>".replace("&nbsp;", "&#160;"))
+    assert "<li>item</li>" in cleaned and "<td>18-19일</td>" in cleaned
+
+
+def test_entities_survive():
+    cleaned = clean_html("<p>a&nbsp;b &amp; c &lt;d&gt;</p>", BASE)
+    assert cleaned == "<p>a&nbsp;b &amp; c &lt;d&gt;</p>"
+    assert html_to_text(cleaned) == "a b & c <d>"
+
+
+@pytest.mark.parametrize(
+    ("hostile", "forbidden"),
+    [
+        ("<script>alert(1)</script><p>x</p>", "alert"),
+        ('<iframe src="https://evil.example/"></iframe>', "iframe"),
+        ('<object data="x.swf"></object>', "object"),
+        ('<embed src="x.swf">', "embed"),
+        ('<p onclick="steal()">x</p>', "steal"),
+        ('<a href="javascript:steal()">x</a>', "javascript"),
+        ('<img src="x.png" onerror="steal()">', "steal"),
+        ("<style>body{display:none}</style><p>x</p>", "display"),
+    ],
+)
+def test_sanitizing_removes_active_content(hostile, forbidden):
+    assert forbidden not in clean_html(hostile, BASE)
+
+
+def test_trusted_html_keeps_scripts_but_still_absolutizes():
+    cleaned = clean_html(
+        '<script src="/a.js"></script><iframe src="/f"></iframe>', BASE, sanitize=False
+    )
+    assert '<script src="https://example.com/a.js">' in cleaned
+    assert '<iframe src="https://example.com/f">' in cleaned
+
+
+def test_xml_illegal_characters_are_dropped():
+    text = "ok\x00\x01\x08\x0b\x0c\ud800\ufffe\uffff done\t\n"
+    assert strip_xml_illegal(text) == "ok done\t\n"
+    assert clean_html("<p>a\x00b\x1fc</p>", BASE) == "<p>abc</p>"
+
+
+def test_markdown_keeps_raw_html_and_renders_pipe_tables():
+    html = render_markdown("| 날짜 | 내용 |\n| --- | --- |\n| 18일 | 방문 |\n\n<div>raw</div>\n")
+    assert "<table>" in html and "<td>18일</td>" in html and "<div>raw</div>" in html
+
+
+def test_first_paragraph_skips_empty_ones():
+    assert first_paragraph("<p>&nbsp;</p><p><b>Lead</b> text</p><p>more</p>") == (
+        "<p><b>Lead</b> text</p>"
+    )
+    assert first_paragraph("<ul><li>x</li></ul>") == ""
+
+
+def test_absolute_url_leaves_absolute_alone():
+    assert absolute_url("https://a.example/x", BASE) == "https://a.example/x"
+    assert absolute_url(" /x ", BASE) == "https://example.com/x"
+
+
+@given(st.text())
+def test_clean_html_output_is_always_xml_safe(text):
+    cleaned = clean_html(text, BASE)
+    assert strip_xml_illegal(cleaned) == cleaned
+    # Wrapped and with HTML's named entities made numeric, the output is well-formed XML.
+    lxml.etree.fromstring(f"<div>{cleaned}</div>".replace("&nbsp;", "&#160;").encode())
