@@ -254,7 +254,7 @@ def collect_sources(settings: Settings, diagnostics: Diagnostics) -> list[Source
     files = discover_files(
         settings.content.dir,
         diagnostics,
-        exclude=(settings.feeds.output, settings.state.path.parent),
+        exclude=(settings.feeds.output,),
     )
     sources = []
     for source_file in files:

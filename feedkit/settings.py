@@ -26,8 +26,6 @@ __all__ = [
     "FeedSettings",
     "Settings",
     "SiteSettings",
-    "StateSettings",
-    "WebSubSettings",
     "find_config",
     "load_settings",
 ]
@@ -35,7 +33,7 @@ __all__ = [
 CONFIG_NAME = "feedkit.toml"
 JEKYLL_CONFIG_NAME = "_config.yml"
 FORMATS = ("rss", "atom", "json")
-DATE_SOURCES = ("front-matter", "filename", "git", "first-seen", "mtime", "timeline")
+DATE_SOURCES = ("front-matter", "filename", "mtime")
 
 
 def _key(doc: str, default: Any = dataclasses.MISSING, **kwargs: Any) -> Any:
@@ -101,22 +99,8 @@ class DateSettings:
 
     sources: tuple[str, ...] = _key(
         "Sources of the published date, tried in order",
-        ("front-matter", "filename", "git", "first-seen", "mtime"),
+        ("front-matter", "filename", "mtime"),
     )
-
-
-@dataclass(frozen=True)
-class WebSubSettings:
-    """``[websub]``: hubs to advertise in every feed and to ping after a build."""
-
-    hubs: tuple[str, ...] = _key("WebSub hub URLs (http or https)", ())
-
-
-@dataclass(frozen=True)
-class StateSettings:
-    """``[state]``: where feedkit remembers what it published."""
-
-    path: Path = _key("State database (relative to the config file)", Path(".feedkit/state.db"))
 
 
 @dataclass(frozen=True)
@@ -127,8 +111,6 @@ class Settings:
     content: ContentSettings = field(default_factory=ContentSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     dates: DateSettings = field(default_factory=DateSettings)
-    websub: WebSubSettings = field(default_factory=WebSubSettings)
-    state: StateSettings = field(default_factory=StateSettings)
     config_path: Path | None = None
     jekyll: Mapping[str, Any] = field(default_factory=dict)
 
@@ -138,8 +120,6 @@ _SECTIONS: dict[str, type] = {
     "content": ContentSettings,
     "feeds": FeedSettings,
     "dates": DateSettings,
-    "websub": WebSubSettings,
-    "state": StateSettings,
 }
 
 
@@ -300,8 +280,6 @@ def _coerce(section: str, key: str, default: Any, value: Any, root: Path) -> Any
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("expected an IANA time zone name such as Asia/Seoul") from exc
         return value
-    if name == "websub.hubs":
-        return tuple(_coerce_http_url(hub) for hub in _expect_str_list(value))
     if name == "feeds.formats":
         formats = _expect_str_list(value)
         unknown = [f for f in formats if f not in FORMATS]

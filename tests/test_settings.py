@@ -104,9 +104,3 @@ def test_feedkit_toml_wins_over_jekyll_config(tmp_path):
     settings = load_settings(find_config(tmp_path))
     assert settings.site.title == "feedkit"
     assert settings.jekyll["title"] == "Jekyll"
-
-
-def test_hub_urls_must_be_http(tmp_path):
-    config = write(tmp_path / "feedkit.toml", '[websub]\nhubs = ["ftp://hub.example"]\n')
-    with pytest.raises(ConfigError, match=r"websub\.hubs: expected an absolute http"):
-        load_settings(config)
