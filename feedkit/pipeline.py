@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .collect import collect_sources, is_draft, to_post
+from ._git import read_git_history
 from .dates import DateFacts, resolve_dates
 from .diagnostics import Diagnostics, Level
 from .errors import FeedkitError
@@ -124,9 +125,15 @@ def build(
     tz = settings.site.zone
 
     sources = collect_sources(settings, diagnostics)
+    history = read_git_history(content_dir, diagnostics) if "git" in settings.dates.sources else {}
     posts: list[Post] = []
     for source in sources:
-        facts = DateFacts(mtime_at=datetime.fromtimestamp(source.mtime_ns / 1e9, tz))
+        git_dates = history.get(source.path)
+        facts = DateFacts(
+            mtime_at=datetime.fromtimestamp(source.mtime_ns / 1e9, tz),
+            git_created_at=git_dates.created_at if git_dates else None,
+            git_modified_at=git_dates.modified_at if git_dates else None,
+        )
         dates = resolve_dates(
             source,
             facts,

@@ -33,7 +33,7 @@ __all__ = [
 CONFIG_NAME = "feedkit.toml"
 JEKYLL_CONFIG_NAME = "_config.yml"
 FORMATS = ("rss", "atom", "json")
-DATE_SOURCES = ("front-matter", "filename", "mtime")
+DATE_SOURCES = ("front-matter", "filename", "git", "mtime")
 
 
 def _key(doc: str, default: Any = dataclasses.MISSING, **kwargs: Any) -> Any:
@@ -99,7 +99,7 @@ class DateSettings:
 
     sources: tuple[str, ...] = _key(
         "Sources of the published date, tried in order",
-        ("front-matter", "filename", "mtime"),
+        ("front-matter", "filename", "git", "mtime"),
     )
 
 

@@ -1,0 +1,109 @@
+"""Reading each file's first and last commit dates from git, in one ``git log`` call."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .diagnostics import Diagnostics
+
+__all__ = ["GitDates", "parse_git_log", "read_git_history"]
+
+_RECORD = "\x1e"
+
+
+@dataclass(frozen=True)
+class GitDates:
+    """The author dates of the commit that added a file and of the last one that changed it."""
+
+    created_at: datetime
+    modified_at: datetime
+
+
+def parse_git_log(output: str) -> dict[str, GitDates]:
+    """Parse ``git log --format=%x1e%aI --name-status -M -z`` output (newest first).
+
+    Files are keyed by their current path; a renamed file keeps the date of the commit
+    that first added it under its old name.
+    """
+    created: dict[str, datetime] = {}
+    modified: dict[str, datetime] = {}
+    current_name: dict[str, str] = {}  # a path in an older commit -> its current path
+    for record in output.split(_RECORD):
+        fields = record.split("\x00")
+        if not fields[0].strip():
+            continue
+        try:
+            when = datetime.fromisoformat(fields[0].strip())
+        except ValueError:
+            continue
+        tokens = iter(field.strip("\n") for field in fields[1:])
+        for status in tokens:
+            if not status:
+                continue
+            if status[0] in "RC":
+                old, new = next(tokens, ""), next(tokens, "")
+                now_called = current_name.get(new, new)
+                modified.setdefault(now_called, when)
+                created[now_called] = when
+                if status[0] == "R":
+                    current_name[old] = now_called
+                continue
+            path = next(tokens, "")
+            now_called = current_name.get(path, path)
+            if status[0] == "D":
+                # An older file of the same name that was deleted is another file.
+                current_name[path] = "\x00deleted"
+                continue
+            modified.setdefault(now_called, when)
+            created[now_called] = when
+    return {
+        path: GitDates(created[path], modified[path])
+        for path in created
+        if not path.startswith("\x00")
+    }
+
+
+def read_git_history(folder: Path, diagnostics: Diagnostics) -> dict[str, GitDates]:
+    """Return the git dates of every committed file under ``folder``, keyed by path
+    relative to it; empty when ``folder`` is not in a git work tree or git is missing.
+
+    A shallow clone (as CI checks out by default) is reported and its dates are not used:
+    they would stamp every post with the day of the clone.
+    """
+    git = shutil.which("git")
+    if git is None:
+        return {}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [git, "-C", str(folder), *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            check=False,
+        )
+
+    probe = run("rev-parse", "--is-inside-work-tree", "--is-shallow-repository")
+    if probe.returncode != 0:
+        return {}
+    inside, shallow = (probe.stdout.split() + ["", ""])[:2]
+    if inside != "true":
+        return {}
+    if shallow == "true":
+        diagnostics.warn(
+            "git-shallow",
+            "the git clone is shallow; commit dates are not used (fetch the full "
+            "history, e.g. actions/checkout with fetch-depth: 0)",
+            path=str(folder),
+        )
+        return {}
+    log = run("log", "--format=%x1e%aI", "--name-status", "-M", "-z", "--relative", "--", ".")
+    if log.returncode != 0:
+        diagnostics.warn("git-failed", f"git log failed: {log.stderr.strip()}", path=str(folder))
+        return {}
+    return parse_git_log(log.stdout)
