@@ -1,0 +1,373 @@
+"""Split YAML front matter from a source text and load it, strictly but forgivingly.
+
+Strict: duplicate keys, tabs used as indentation, non-mapping front matter and any YAML
+error are reported with the 1-based line number in the file.
+
+Forgiving: Korean news titles often start with a bracketed tag (``title: [속보] 푸틴
+방북``), which YAML reads as a flow sequence followed by junk, so Jekyll and Hugo reject
+the whole file. When loading fails, a top-level ``key: value`` line whose unquoted value
+starts with one of ``[ { * & ! % @`` or a backtick, or contains ``": "``, and which
+fails to load on its own, is re-read as a plain string. Each such line is reported as a
+``Recovery``.
+Values that are valid YAML (``categories: [a, b]``) are never touched, and neither are
+values that start with a quote: a broken quoted scalar is reported, not guessed at.
+
+The module is pure: it takes text and returns data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+__all__ = [
+    "HAS_LIBYAML",
+    "FrontMatter",
+    "FrontMatterError",
+    "Recovery",
+    "has_front_matter",
+    "parse_front_matter",
+]
+
+#: True when PyYAML was built with libyaml. Without it, loading falls back to the much
+#: slower pure-Python parser (same results, slightly different error wording); the app
+#: should warn.
+HAS_LIBYAML: bool = hasattr(yaml, "CSafeLoader")
+
+_BaseLoader: Any = yaml.CSafeLoader if HAS_LIBYAML else yaml.SafeLoader
+
+_BOM = "\ufeff"
+_OPEN = "---"
+_CLOSE = ("---", "...")
+# Jekyll matches delimiters with \s*, which is ASCII whitespace in Ruby.
+_LINE_SPACE = " \t\r\f\v"
+# Front matter starts on file line 2: YAML line 0 is file line 2.
+_FIRST_LINE = 2
+
+# The characters that cannot start a YAML plain scalar and that people type at the start
+# of a title anyway.
+_RECOVERABLE_STARTS = "[{*&!%@`"
+# A top-level "key: value" line whose key is a plain scalar. The key ends at the first
+# ": " as YAML's own scanner decides.
+_TOP_LEVEL_PAIR = re.compile(
+    r"(?P<key>[^\s#'\"?:,\[\]{}&*!|>%@`-][^\t]*?)[ \t]*:[ \t]+(?P<value>\S.*?)[ \t\r]*\Z"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A comment starts at " #" in a plain scalar; kept out of the recovered value as YAML
+# would keep it out of a valid plain scalar.
+_COMMENT = re.compile(r"[ \t]+#.*\Z")
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """One front-matter line that YAML rejected and that was re-read as a plain string."""
+
+    line: int
+    key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """Front matter split from its body.
+
+    ``metadata`` is a fresh dict (empty for ``---`` followed directly by ``---``).
+    ``body`` is the text after the closing delimiter line, unchanged (line ends
+    included). ``body_line`` is the 1-based file line where the body starts.
+    ``recoveries`` lists the lines re-read as strings, in file order.
+    """
+
+    metadata: dict[str, object]
+    body: str
+    body_line: int
+    recoveries: tuple[Recovery, ...]
+
+
+class FrontMatterError(ValueError):
+    """The front matter could not be read; ``line`` is the 1-based file line, if known."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _DuplicateKeyError(ConstructorError):
+    """A mapping has the same key twice; never recovered."""
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc]
+    """libyaml's safe loader, refusing duplicate keys and reporting bad values by line.
+
+    The constructor is Python even with libyaml, so overriding it costs little.
+    ``line_offset`` turns a YAML line index into a file line number in messages.
+    """
+
+    line_offset = 0
+
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, MappingNode):
+            self._check_duplicates(node)
+        result: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return result
+
+    def _check_duplicates(self, node: MappingNode) -> None:
+        # Keyed by type too: 1, 1.0 and true are equal in Python but distinct in YAML.
+        seen: dict[tuple[type, Any], int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                # "<<" merges are meant to be overridden by explicit keys.
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1 + self.line_offset
+            try:
+                first = seen.get((type(key), key))
+            except TypeError:
+                continue  # unhashable; SafeConstructor reports it
+            if first is not None:
+                raise _DuplicateKeyError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first defined on line {first})",
+                    key_node.start_mark,
+                )
+            seen[(type(key), key)] = line
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            # e.g. "date: 2024-13-45" or a 5000-digit int: SafeConstructor lets the
+            # Python error through without a position.
+            raise ConstructorError(
+                None, None, f"cannot read this value: {exc}", node.start_mark
+            ) from exc
+
+
+def has_front_matter(text: str) -> bool:
+    """Return whether *text* starts with a ``---`` line (after an optional BOM).
+
+    As Jekyll's ``Utils.has_yaml_header?``, the ``---`` may be followed by whitespace
+    and must end with a line break.
+    """
+    first, newline, _ = text.removeprefix(_BOM).partition("\n")
+    return bool(newline) and first.rstrip(_LINE_SPACE) == _OPEN
+
+
+def parse_front_matter(text: str) -> FrontMatter:
+    """Split *text* into front matter and body and load the front matter.
+
+    *text* must start with a ``---`` line (a UTF-8 BOM is skipped; CRLF is fine). The
+    front matter ends at the next line that is ``---`` or ``...`` with optional trailing
+    whitespace. Lines are counted by ``\\n``.
+
+    Returns a ``FrontMatter`` whose ``metadata`` is the loaded mapping with string keys.
+    Raises ``FrontMatterError`` (with the 1-based file line) when there is no opening or
+    closing delimiter, the YAML is invalid and not recoverable (see the module
+    docstring), a key is repeated in a mapping, tabs are used for indentation, the front
+    matter is not a mapping, or a top-level key is not a string.
+    """
+    lines = text.removeprefix(_BOM).split("\n")
+    if lines[0].rstrip(_LINE_SPACE) != _OPEN:
+        raise FrontMatterError("no front matter: the first line is not '---'", line=1)
+    close = next(
+        (i for i in range(1, len(lines)) if lines[i].rstrip(_LINE_SPACE) in _CLOSE), None
+    )
+    if close is None:
+        raise FrontMatterError("no closing '---'", line=1)
+    yaml_lines = lines[1:close]
+    for index, line in enumerate(yaml_lines):
+        if _SURROGATE.search(line):
+            # libyaml cannot even encode these; the file was not valid UTF-8.
+            raise FrontMatterError(
+                "invalid character: an unpaired surrogate (the file is not valid UTF-8)",
+                line=index + _FIRST_LINE,
+            )
+    metadata, recoveries = _load_with_recovery(yaml_lines)
+    return FrontMatter(
+        metadata=metadata,
+        body="\n".join(lines[close + 1 :]),
+        body_line=close + 2,
+        recoveries=recoveries,
+    )
+
+
+
+def _load_with_recovery(
+    yaml_lines: list[str],
+) -> tuple[dict[str, object], tuple[Recovery, ...]]:
+    lines = list(yaml_lines)
+    recoveries: list[Recovery] = []
+    recovered: set[int] = set()
+    # Each round fixes one more line, so this bounds the work.
+    for _ in range(len(lines) + 1):
+        source = "\n".join(lines)
+        try:
+            return _load_mapping(source), tuple(recoveries)
+        except _DuplicateKeyError as exc:
+            raise _error_from_yaml(exc, lines) from None
+        except yaml.MarkedYAMLError as exc:
+            index = _recoverable_line(lines, exc, recovered)
+            if index is None:
+                raise _error_from_yaml(exc, lines) from None
+            recovery, lines[index] = _recover(lines[index], index)
+            recovered.add(index)
+            recoveries.append(recovery)
+        except yaml.YAMLError as exc:
+            raise _error_from_yaml(exc, lines) from None
+        except RecursionError:
+            raise FrontMatterError("front matter is nested too deeply", line=None) from None
+    raise AssertionError("unreachable: every round recovers a new line or raises")
+
+
+def _load_mapping(source: str) -> dict[str, object]:
+    loader = _StrictLoader(source)
+    loader.line_offset = _FIRST_LINE - 1
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        if not isinstance(node, MappingNode):
+            kind = "a list" if isinstance(node, SequenceNode) else "a single value"
+            raise FrontMatterError(
+                f"front matter must be a mapping of keys to values, not {kind}",
+                line=node.start_mark.line + _FIRST_LINE,
+            )
+        _check_top_level_keys(node)
+        data = loader.construct_document(node)
+    finally:
+        loader.dispose()
+    return dict(data)
+
+
+def _check_top_level_keys(node: MappingNode) -> None:
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        if not (isinstance(key_node, ScalarNode) and key_node.tag == "tag:yaml.org,2002:str"):
+            raise FrontMatterError(
+                f"front matter key {_node_text(key_node)!r} is not a string; quote it",
+                line=key_node.start_mark.line + _FIRST_LINE,
+            )
+
+
+def _node_text(node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        return str(node.value)
+    return "<a list>" if isinstance(node, SequenceNode) else "<a mapping>"
+
+
+def _recoverable_line(
+    lines: list[str], exc: yaml.MarkedYAMLError, recovered: set[int]
+) -> int | None:
+    """Return the index of the line to re-read as a string, or None to give up.
+
+    That is the last candidate line at or before the error: YAML reports the first
+    problem in stream order, so a line that fails on its own and precedes the error is
+    the cause. Lines that are valid on their own are left alone.
+    """
+    if exc.problem_mark is None:
+        return None
+    error_line = exc.problem_mark.line
+    for index in range(min(error_line, len(lines) - 1), -1, -1):
+        if index in recovered or _recoverable_value(lines[index]) is None:
+            continue
+        if _loads_alone(lines[index]):
+            continue
+        return index
+    return None
+
+
+def _recoverable_value(line: str) -> str | None:
+    match = _TOP_LEVEL_PAIR.match(line)
+    if match is None:
+        return None
+    value = _COMMENT.sub("", match.group("value"))
+    if value[:1] in "'\"":
+        # The author tried to quote it; a broken quote is reported, never guessed at.
+        return None
+    if value[:1] in _RECOVERABLE_STARTS or ": " in value:
+        return value
+    return None
+
+
+def _loads_alone(line: str) -> bool:
+    try:
+        _load_mapping(line)
+    except (yaml.YAMLError, FrontMatterError, RecursionError):
+        return False
+    return True
+
+
+def _recover(line: str, index: int) -> tuple[Recovery, str]:
+    match = _TOP_LEVEL_PAIR.match(line)
+    value = _recoverable_value(line)
+    assert match is not None and value is not None  # checked by _recoverable_line
+    key = match.group("key").rstrip(" \t")
+    if value[:1] in _RECOVERABLE_STARTS:
+        reason = f"value starting with {value[0]!r}"
+    else:
+        reason = "value containing ': '"
+    recovery = Recovery(
+        line=index + _FIRST_LINE,
+        key=key,
+        message=f"{key}: {reason} read as a plain string",
+    )
+    return recovery, f"{key}: {_double_quoted(value)}"
+
+
+def _double_quoted(value: str) -> str:
+    """Return *value* as a YAML double-quoted scalar on one line."""
+    out = ['"']
+    for char in value:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif code < 0x20 or 0x7F <= code <= 0x9F or char in "\u2028\u2029\ufeff":
+            # Raw, these are line breaks or unprintable to YAML.
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def _error_from_yaml(exc: yaml.YAMLError, lines: list[str]) -> FrontMatterError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return _error_from_reader(exc, lines)
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return FrontMatterError(str(exc))
+    problem = exc.problem or "invalid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and "end of stream" in problem:
+        # "found unexpected end of stream" points past the end; where the unclosed
+        # thing started is what the author needs.
+        mark = exc.context_mark
+    if mark is None:
+        return FrontMatterError(problem)
+    line = mark.line + _FIRST_LINE
+    if mark.line < len(lines) and (
+        "tab" in problem or lines[mark.line].lstrip(" ").startswith("\t")
+    ):
+        return FrontMatterError(
+            "tab character used for indentation; YAML allows only spaces", line=line
+        )
+    if not exc.context:
+        return FrontMatterError(problem, line=line)
+    context_line = None if exc.context_mark is None else exc.context_mark.line + _FIRST_LINE
+    if context_line is None or context_line == line:
+        return FrontMatterError(f"{exc.context}: {problem}", line=line)
+    return FrontMatterError(f"{exc.context} (line {context_line}): {problem}", line=line)
+
+
+def _error_from_reader(exc: yaml.reader.ReaderError, lines: list[str]) -> FrontMatterError:
+    line = "\n".join(lines)[: exc.position].count("\n") + _FIRST_LINE
+    character = exc.character
+    # libyaml gives the code point as an int, the pure-Python reader as a str.
+    code = ord(character) if isinstance(character, str) else int(character)
+    return FrontMatterError(f"unacceptable character #x{code:04x}: {exc.reason}", line=line)

@@ -1,0 +1,446 @@
+"""Tests for feedkit._frontmatter: splitting, strict loading and recovery of bad titles."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedkit._frontmatter import (
+    HAS_LIBYAML,
+    FrontMatterError,
+    Recovery,
+    has_front_matter,
+    parse_front_matter,
+)
+
+
+def fails(text: str) -> FrontMatterError:
+    with pytest.raises(FrontMatterError) as info:
+        parse_front_matter(text)
+    return info.value
+
+
+# --- splitting ---------------------------------------------------------------------------
+
+
+def test_libyaml_is_used_here() -> None:
+    # The venv is built with libyaml; if this fails the app falls back (and warns).
+    assert HAS_LIBYAML is True
+
+
+def test_normal_front_matter() -> None:
+    text = (
+        "---\n"
+        "title: Hello\n"
+        "date: 2024-06-18 09:00:00 +09:00\n"
+        "categories: [news, world]\n"
+        "draft: false\n"
+        "---\n"
+        "Body line 1\n"
+        "Body line 2\n"
+    )
+    fm = parse_front_matter(text)
+    assert fm.metadata == {
+        "title": "Hello",
+        "date": datetime(2024, 6, 18, 9, 0, tzinfo=timezone(timedelta(hours=9))),
+        "categories": ["news", "world"],
+        "draft": False,
+    }
+    assert fm.body == "Body line 1\nBody line 2\n"
+    assert fm.body_line == 7
+    assert fm.recoveries == ()
+
+
+def test_metadata_is_a_fresh_dict() -> None:
+    text = "---\ntitle: a\n---\n"
+    first = parse_front_matter(text)
+    first.metadata["title"] = "changed"
+    assert parse_front_matter(text).metadata == {"title": "a"}
+
+
+@pytest.mark.parametrize("text", ["---\n---\n", "---\n---", "---\n# only a comment\n---\n"])
+def test_empty_front_matter_is_an_empty_mapping(text: str) -> None:
+    assert parse_front_matter(text).metadata == {}
+
+
+def test_empty_front_matter_body() -> None:
+    fm = parse_front_matter("---\n---\nBody")
+    assert (fm.body, fm.body_line) == ("Body", 3)
+
+
+def test_bom_is_stripped() -> None:
+    fm = parse_front_matter("\ufeff---\ntitle: 제목\n---\n본문\n")
+    assert fm.metadata == {"title": "제목"}
+    assert fm.body == "본문\n"
+    assert fm.body_line == 4
+
+
+def test_crlf_line_ends() -> None:
+    text = "---\r\ntitle: Hello\r\nauthor: Kim\r\n---\r\nBody\r\n"
+    fm = parse_front_matter(text)
+    assert fm.metadata == {"title": "Hello", "author": "Kim"}
+    assert fm.body == "Body\r\n"
+    assert fm.body_line == 5
+
+
+def test_crlf_error_line_numbers() -> None:
+    error = fails("---\r\ntitle: a\r\nauthor: b\r\ntitle: c\r\n---\r\n")
+    assert error.line == 4
+
+
+def test_delimiters_may_have_trailing_whitespace() -> None:
+    fm = parse_front_matter("---  \ntitle: a\n--- \t\nBody")
+    assert fm.metadata == {"title": "a"}
+    assert fm.body == "Body"
+
+
+def test_dots_close_front_matter() -> None:
+    fm = parse_front_matter("---\ntitle: a\n...\nBody")
+    assert fm.metadata == {"title": "a"}
+    assert (fm.body, fm.body_line) == ("Body", 4)
+
+
+def test_body_keeps_later_delimiters() -> None:
+    fm = parse_front_matter("---\ntitle: a\n---\none\n---\ntwo\n")
+    assert fm.body == "one\n---\ntwo\n"
+
+
+def test_no_closing_delimiter() -> None:
+    error = fails("---\ntitle: a\nbody text\n")
+    assert error.line == 1
+    assert error.message == "no closing '---'"
+
+
+def test_no_opening_delimiter() -> None:
+    error = fails("title: a\n---\n")
+    assert error.line == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("---\ntitle: a\n---\n", True),
+        ("\ufeff---\n", True),
+        ("---  \r\nx", True),
+        ("---", False),
+        ("----\n", False),
+        ("-----BEGIN PGP\n", False),
+        ("title: a\n", False),
+        ("", False),
+    ],
+)
+def test_has_front_matter(text: str, expected: bool) -> None:
+    assert has_front_matter(text) is expected
+
+
+# --- strictness --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("---\n- a\n- b\n---\n", 2),
+        ("---\njust a sentence\n---\n", 2),
+        ("---\n\n42\n---\n", 3),
+    ],
+)
+def test_front_matter_must_be_a_mapping(text: str, line: int) -> None:
+    error = fails(text)
+    assert error.line == line
+    assert "must be a mapping" in error.message
+
+
+def test_duplicate_key_names_key_and_line() -> None:
+    error = fails("---\ntitle: a\nauthor: b\ntitle: c\n---\n")
+    assert error.line == 4
+    assert "'title'" in error.message
+    assert "line 2" in error.message
+
+
+def test_duplicate_key_in_nested_mapping() -> None:
+    error = fails("---\nauthor:\n  name: a\n  name: b\n---\n")
+    assert error.line == 4
+    assert "'name'" in error.message
+
+
+def test_duplicate_key_in_flow_mapping() -> None:
+    error = fails("---\nx: {a: 1, a: 2}\n---\n")
+    assert error.line == 2
+
+
+def test_merge_keys_may_be_overridden() -> None:
+    fm = parse_front_matter("---\nbase: &b {a: 1, c: 3}\nx:\n  <<: *b\n  a: 2\n---\n")
+    assert fm.metadata["x"] == {"a": 2, "c": 3}
+
+
+def test_tab_indentation_is_an_error() -> None:
+    error = fails("---\ntitle: a\nauthor:\n\tname: b\n---\n")
+    assert error.line == 4
+    assert "tab" in error.message
+
+
+def test_tab_before_list_item_is_an_error() -> None:
+    error = fails("---\ntags:\n  - a\n\t- b\n---\n")
+    assert error.line == 4
+    assert "tab" in error.message
+
+
+def test_unclosed_quote_is_not_recovered() -> None:
+    error = fails('---\ntitle: "unclosed\nauthor: me\ntags: [a]\n---\n')
+    assert error.line == 2
+    assert "quoted scalar" in error.message
+
+
+def test_broken_quote_with_colon_is_not_recovered() -> None:
+    error = fails('---\ntitle: "속보": 푸틴\n---\n')
+    assert error.line == 2
+
+
+def test_indentation_error_line() -> None:
+    error = fails("---\ntitle: a\n  b: c\n---\n")
+    assert error.line == 3
+
+
+def test_invalid_date_value_has_its_line() -> None:
+    error = fails("---\ntitle: a\ndate: 2024-13-45\n---\n")
+    assert error.line == 3
+    assert "month" in error.message
+
+
+def test_control_character_has_its_line() -> None:
+    error = fails("---\ntitle: a\nauthor: b\x01c\n---\n")
+    assert error.line == 3
+    assert "#x0001" in error.message
+
+
+def test_unpaired_surrogate_is_an_error() -> None:
+    error = fails("---\ntitle: a\udcff\n---\n")
+    assert error.line == 2
+
+
+def test_non_string_top_level_key() -> None:
+    error = fails("---\ntitle: a\n2024: b\n---\n")
+    assert error.line == 3
+    assert "'2024'" in error.message
+
+
+def test_two_documents_are_an_error() -> None:
+    error = fails("---\ntitle: a\n--- b\n---\n")
+    assert error.line == 3
+
+
+# --- recovery ----------------------------------------------------------------------------
+
+
+def test_bracketed_tag_title_is_recovered() -> None:
+    fm = parse_front_matter("---\ntitle: [속보] 푸틴 방북 18일\ndate: 2024-06-18\n---\n본문\n")
+    assert fm.metadata["title"] == "[속보] 푸틴 방북 18일"
+    assert fm.recoveries == (
+        Recovery(
+            line=2,
+            key="title",
+            message="title: value starting with '[' read as a plain string",
+        ),
+    )
+    assert fm.body == "본문\n"
+    assert fm.body_line == 5
+
+
+def test_bracketed_title_with_crlf_and_bom() -> None:
+    fm = parse_front_matter("\ufeff---\r\nlayout: post\r\ntitle: [올림픽] 금메달\r\n---\r\nx")
+    assert fm.metadata == {"layout": "post", "title": "[올림픽] 금메달"}
+    assert [r.line for r in fm.recoveries] == [3]
+
+
+def test_several_recoverable_lines() -> None:
+    text = (
+        "---\n"
+        "title: [속보] 푸틴 방북\n"
+        "categories: [news, world]\n"
+        "subtitle: [단독] 평양 도착\n"
+        "summary: 속보: 푸틴 도착\n"
+        "author: Kim\n"
+        "---\n"
+    )
+    fm = parse_front_matter(text)
+    assert fm.metadata == {
+        "title": "[속보] 푸틴 방북",
+        "categories": ["news", "world"],
+        "subtitle": "[단독] 평양 도착",
+        "summary": "속보: 푸틴 도착",
+        "author": "Kim",
+    }
+    assert [(r.line, r.key) for r in fm.recoveries] == [
+        (2, "title"),
+        (4, "subtitle"),
+        (5, "summary"),
+    ]
+
+
+def test_value_with_colon_space_is_recovered() -> None:
+    # YAML alone says "mapping values are not allowed here".
+    fm = parse_front_matter("---\ntitle: 속보: 푸틴\n---\n")
+    assert fm.metadata == {"title": "속보: 푸틴"}
+    assert fm.recoveries[0].message == "title: value containing ': ' read as a plain string"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{단독} 기사",
+        "*속보* 단독",
+        "& 속보 단독",
+        "!중요 공지",
+        "%50 할인",
+        "@user 님의 글",
+        "`code` 설명",
+        "[a, b] and more",
+        "{x: 1} y",
+    ],
+)
+def test_each_recoverable_start(value: str) -> None:
+    fm = parse_front_matter(f"---\ntitle: {value}\n---\n")
+    assert fm.metadata == {"title": value}
+    assert fm.recoveries == (
+        Recovery(
+            line=2,
+            key="title",
+            message=f"title: value starting with {value[0]!r} read as a plain string",
+        ),
+    )
+
+
+def test_recovered_value_with_quotes_and_backslashes() -> None:
+    value = '[속보] "푸틴" \\ 방북'
+    fm = parse_front_matter(f"---\ntitle: {value}\n---\n")
+    assert fm.metadata == {"title": value}
+
+
+def test_recovered_value_drops_a_comment_as_yaml_would() -> None:
+    fm = parse_front_matter("---\ntitle: [속보] 푸틴 # from the wire\n---\n")
+    assert fm.metadata == {"title": "[속보] 푸틴"}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("categories: [a, b]", ["a", "b"]),
+        ("tags: {x: 1}", {"x": 1}),
+        ("tags: []", []),
+        ("title: &anchor value", "value"),
+        ("url: https://example.org/a", "https://example.org/a"),
+    ],
+)
+def test_valid_yaml_is_untouched(line: str, expected: object) -> None:
+    fm = parse_front_matter(f"---\n{line}\n---\n")
+    assert list(fm.metadata.values()) == [expected]
+    assert fm.recoveries == ()
+
+
+def test_valid_flow_list_is_untouched_when_another_line_is_recovered() -> None:
+    fm = parse_front_matter("---\ntags: [a, b]\ntitle: [속보] 푸틴\n---\n")
+    assert fm.metadata == {"tags": ["a", "b"], "title": "[속보] 푸틴"}
+    assert [r.line for r in fm.recoveries] == [3]
+
+
+def test_multiline_flow_list_is_untouched() -> None:
+    fm = parse_front_matter("---\ntags: [a,\n  b]\ntitle: x\n---\n")
+    assert fm.metadata == {"tags": ["a", "b"], "title": "x"}
+
+
+def test_alias_to_a_defined_anchor_is_untouched() -> None:
+    fm = parse_front_matter("---\nbase: &b x\ntitle: *b\n---\n")
+    assert fm.metadata == {"base": "x", "title": "x"}
+    assert fm.recoveries == ()
+
+
+def test_indented_lines_are_not_recovered() -> None:
+    error = fails("---\nauthor:\n  name: [속보] 푸틴\n---\n")
+    assert error.line == 3
+
+
+def test_recovery_then_unrecoverable_error_reports_the_latter() -> None:
+    error = fails('---\ntitle: [속보] 푸틴\nauthor: "unclosed\n---\n')
+    assert error.line == 3
+
+
+def test_recovery_is_deterministic() -> None:
+    text = "---\ntitle: [속보] a\nsummary: b: c\n---\n"
+    assert parse_front_matter(text) == parse_front_matter(text)
+
+
+# --- properties --------------------------------------------------------------------------
+
+_FRAGMENTS = st.sampled_from(
+    [
+        "title: [속보] 푸틴",
+        "title: 속보: 푸틴",
+        "tags: [a, b]",
+        "x: {a: 1}",
+        'title: "unclosed',
+        "title: 'a'",
+        "  nested: 1",
+        "\tx: 1",
+        "- item",
+        "key:",
+        "  - a",
+        "a: &x 1",
+        "b: *x",
+        "c: *missing",
+        "<<: *x",
+        "date: 2024-13-45",
+        "n: 1" + "0" * 5000,
+        "[[[[[[",
+        "? complex",
+        "%YAML 1.1",
+        "--- x",
+        "...",
+        "title: !tag x",
+        "a: |",
+        "  block",
+        "ü: \x85",
+        "",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_arbitrary_text_raises_only_front_matter_error(rest: str) -> None:
+    try:
+        fm = parse_front_matter("---\n" + rest)
+    except FrontMatterError as error:
+        assert error.line is None or error.line >= 1
+    else:
+        assert isinstance(fm.metadata, dict)
+        assert all(isinstance(key, str) for key in fm.metadata)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_FRAGMENTS | st.text(max_size=20), max_size=12))
+def test_yaml_like_lines_raise_only_front_matter_error(lines: list[str]) -> None:
+    text = "---\n" + "\n".join(lines) + "\n---\nbody\n"
+    try:
+        fm = parse_front_matter(text)
+    except FrontMatterError as error:
+        assert error.line is None or 1 <= error.line <= text.count("\n") + 1
+    else:
+        for recovery in fm.recoveries:
+            assert 2 <= recovery.line <= len(lines) + 1
+            assert isinstance(fm.metadata[recovery.key], str)
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    # libyaml stops at 1000 levels; indented lines are never recovered.
+    nested = "[" * 5000 + "]" * 5000
+    error = fails(f"---\nx:\n  y: {nested}\n---\n")
+    assert error.line == 3
+
+
+def test_deep_nesting_on_a_top_level_line_is_read_as_a_string() -> None:
+    nested = "[" * 5000 + "]" * 5000
+    fm = parse_front_matter(f"---\nx: {nested}\n---\n")
+    assert fm.metadata == {"x": nested}
