@@ -17,9 +17,11 @@ __all__ = [
     "Diagnostics",
     "FeedkitError",
     "Precision",
+    "Problem",
     "Settings",
     "__version__",
     "build",
+    "check_output",
     "load_settings",
     "parse_date",
 ]
@@ -34,9 +36,12 @@ _LAZY = {
     "DateSpan": ("dates", "DateSpan"),
     "Precision": ("dates", "Precision"),
     "parse_date": ("dates", "parse"),
+    "check_output": ("check", "check_output"),
+    "Problem": ("check", "Problem"),
 }
 
 if TYPE_CHECKING:
+    from .check import Problem, check_output
     from .dates import DateSpan, Precision
     from .dates import parse as parse_date
     from .diagnostics import Diagnostics

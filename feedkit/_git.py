@@ -21,6 +21,7 @@ class GitDates:
 
     created_at: datetime
     modified_at: datetime
+    former_paths: tuple[str, ...] = ()
 
 
 def parse_git_log(output: str) -> dict[str, GitDates]:
@@ -60,8 +61,12 @@ def parse_git_log(output: str) -> dict[str, GitDates]:
                 continue
             modified.setdefault(now_called, when)
             created[now_called] = when
+    former: dict[str, list[str]] = {}
+    for old, new in current_name.items():
+        if old != new and not new.startswith("\x00"):
+            former.setdefault(new, []).append(old)
     return {
-        path: GitDates(created[path], modified[path])
+        path: GitDates(created[path], modified[path], tuple(former.get(path, ())))
         for path in created
         if not path.startswith("\x00")
     }
@@ -91,7 +96,7 @@ def read_git_history(folder: Path, diagnostics: Diagnostics) -> dict[str, GitDat
     probe = run("rev-parse", "--is-inside-work-tree", "--is-shallow-repository")
     if probe.returncode != 0:
         return {}
-    inside, shallow = (probe.stdout.split() + ["", ""])[:2]
+    inside, shallow = [*probe.stdout.split(), "", ""][:2]
     if inside != "true":
         return {}
     if shallow == "true":

@@ -71,6 +71,13 @@ def _parse_now(value: str | None) -> datetime:
 @click.option("--future", is_flag=True, default=None, help="Publish posts dated in the future now.")
 @click.option("--strict", is_flag=True, help="Fail on any warning, and then write nothing.")
 @click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another build of the same site to finish.",
+)
+@click.option(
     "--now",
     "now_text",
     metavar="TIMESTAMP",
@@ -84,6 +91,7 @@ def build_command(
     drafts: bool | None,
     future: bool | None,
     strict: bool,
+    wait: float,
     now_text: str | None,
     config_path: Path | None,
     site_url: str | None,
@@ -118,7 +126,7 @@ def build_command(
     try:
         settings = load_settings(path, overrides)
         _require_site_url(settings)
-        result = build(settings, now=now, strict=strict, diagnostics=diagnostics)
+        result = build(settings, now=now, strict=strict, wait=wait, diagnostics=diagnostics)
     except click.ClickException:
         _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
         raise
@@ -128,6 +136,58 @@ def build_command(
     elif not quiet:
         click.echo(_summary_line(result), err=True)
     if result.posts_skipped:
+        sys.exit(1)
+
+
+@main.command("check")
+@click.argument(
+    "directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--hub",
+    "hubs",
+    multiple=True,
+    metavar="URL",
+    help="WebSub hub every feed must advertise (repeatable).",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="URL the folder is served at; each self link must be this plus the file's path.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+def check_command(
+    directory: Path | None, hubs: tuple[str, ...], base_url: str | None, as_json: bool
+) -> None:
+    """Check published RSS, Atom and JSON Feed files for problems readers would trip on.
+
+    DIRECTORY is the output of `feedkit build` (default: the config's feeds.output, with
+    its site URL as --base-url). Exits 1 if any problem is found.
+
+    \b
+    Example:
+      feedkit check public --base-url https://example.com
+    """
+    from .check import check_output
+    from .settings import find_config, load_settings
+
+    if directory is None:
+        settings = load_settings(find_config(Path.cwd()))
+        directory = settings.feeds.output
+        if base_url is None and settings.site.url:
+            base_url = settings.site.root_url
+    problems = check_output(directory, hubs=hubs, base_url=base_url)
+    if as_json:
+        document = {
+            "directory": str(directory),
+            "problems": [problem.as_dict() for problem in problems],
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"feedkit check: {len(problems)} problems in {directory}", err=True)
+    if problems:
         sys.exit(1)
 
 
@@ -143,7 +203,7 @@ def _require_site_url(settings: Any) -> None:
 
 def _summary_line(result: Any) -> str:
     parts = [
-        f"{result.posts_read} posts read",
+        f"{result.posts_read} posts read ({result.posts_parsed} parsed)",
         f"{result.posts_skipped} skipped",
         f"{result.posts_published} published",
         f"{len(result.files_written)} files written",

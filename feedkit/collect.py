@@ -12,24 +12,27 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ._frontmatter import FrontMatterError, has_front_matter, parse_front_matter
 from .dates import filename_parts
 from .diagnostics import Diagnostics
-from .models import Author, Post, PostDates, Source
-from .permalinks import encode_url_path, expand_permalink, join_url
+from .models import Author, CachedSource, Post, PostDates, Source
+from .permalinks import expand_permalink, join_url
 from .settings import Settings
 
 __all__ = [
     "HTML_EXTENSIONS",
     "MARKDOWN_EXTENSIONS",
+    "Collected",
     "SourceFile",
     "collect_sources",
     "discover_files",
+    "load_body",
     "read_source",
+    "to_cache_record",
     "to_post",
 ]
 
@@ -195,17 +198,7 @@ def decode_source(data: bytes, *, encoding: str = "utf-8") -> str:
     return data.decode(encoding)
 
 
-def read_source(
-    source_file: SourceFile,
-    diagnostics: Diagnostics,
-    *,
-    encoding: str = "utf-8",
-) -> Source | None:
-    """Read one candidate file; return its :class:`Source`, or None if it is not a post.
-
-    A file without front matter is not a post (reported at info level); a file whose
-    front matter cannot be read is reported as an error naming the line, and skipped.
-    """
+def _read_bytes(source_file: SourceFile, diagnostics: Diagnostics) -> bytes | None:
     path = source_file.path
     try:
         data = source_file.abspath.read_bytes()
@@ -218,23 +211,45 @@ def read_source(
     if b"\x00" in data[:_BINARY_SNIFF] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         diagnostics.warn("binary", "looks like a binary file, not text; skipped", path=path)
         return None
+    return data
+
+
+def _content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _decode(
+    source_file: SourceFile, data: bytes, diagnostics: Diagnostics, encoding: str
+) -> str | None:
     try:
-        text = decode_source(data, encoding=encoding)
+        return decode_source(data, encoding=encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        diagnostics.error("encoding", f"cannot decode as {encoding}: {exc}; skipped", path=path)
+        diagnostics.error(
+            "encoding", f"cannot decode as {encoding}: {exc}; skipped", path=source_file.path
+        )
         return None
+
+
+def _parse_source(
+    source_file: SourceFile, data: bytes, diagnostics: Diagnostics, encoding: str
+) -> tuple[Source | None, bool]:
+    """Return the source (or None if it is not a post) and whether YAML was parsed."""
+    path = source_file.path
+    text = _decode(source_file, data, diagnostics, encoding)
+    if text is None:
+        return None, False
     if not has_front_matter(text):
         diagnostics.info("skipped", "no front matter; not a post", path=path)
-        return None
+        return None, False
     try:
         front = parse_front_matter(text)
     except FrontMatterError as exc:
         diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
-        return None
+        return None, True
     for recovery in front.recoveries:
         diagnostics.warn("front-matter-recovered", recovery.message, path=path, line=recovery.line)
     suffix = PurePosixPath(path).suffix.lower()
-    return Source(
+    source = Source(
         path=path,
         abspath=source_file.abspath,
         metadata=front.metadata,
@@ -243,25 +258,146 @@ def read_source(
         markup="html" if suffix in HTML_EXTENSIONS else "markdown",
         size=source_file.size,
         mtime_ns=source_file.mtime_ns,
-        content_hash=hashlib.blake2b(data, digest_size=16).hexdigest(),
+        content_hash=_content_hash(data),
+        is_draft_file=source_file.is_draft_file,
+        folder_categories=source_file.folder_categories,
+    )
+    return source, True
+
+
+def read_source(
+    source_file: SourceFile,
+    diagnostics: Diagnostics,
+    *,
+    encoding: str = "utf-8",
+) -> Source | None:
+    """Read one candidate file; return its :class:`Source`, or None if it is not a post.
+
+    A file without front matter is not a post (reported at info level); a file whose
+    front matter cannot be read is reported as an error naming the line, and skipped.
+    """
+    data = _read_bytes(source_file, diagnostics)
+    if data is None:
+        return None
+    return _parse_source(source_file, data, diagnostics, encoding)[0]
+
+
+def _from_cache(cached: CachedSource, source_file: SourceFile) -> Source:
+    return Source(
+        path=cached.path,
+        abspath=source_file.abspath,
+        metadata=cached.metadata,
+        body=None,
+        body_line=cached.body_line,
+        markup=cached.markup,
+        size=source_file.size,
+        mtime_ns=source_file.mtime_ns,
+        content_hash=cached.content_hash,
         is_draft_file=source_file.is_draft_file,
         folder_categories=source_file.folder_categories,
     )
 
 
-def collect_sources(settings: Settings, diagnostics: Diagnostics) -> list[Source]:
-    """Read every post under the configured content folder (see :func:`discover_files`)."""
-    files = discover_files(
-        settings.content.dir,
-        diagnostics,
-        exclude=(settings.feeds.output,),
+def to_cache_record(source: Source) -> CachedSource:
+    """Return what the parse cache keeps of ``source`` (everything but the body)."""
+    return CachedSource(
+        path=source.path,
+        size=source.size,
+        mtime_ns=source.mtime_ns,
+        content_hash=source.content_hash,
+        metadata=source.metadata,
+        body_line=source.body_line,
+        markup=source.markup,
+        is_draft_file=source.is_draft_file,
+        folder_categories=source.folder_categories,
     )
-    sources = []
+
+
+@dataclass(frozen=True)
+class Collected:
+    """The sources found by :func:`collect_sources`, and what the parse cache must learn."""
+
+    sources: tuple[Source, ...]
+    parsed: int  # files whose front matter was parsed in this run
+    refreshed: tuple[Source, ...]  # sources whose cache record is new or out of date
+    removed: tuple[str, ...]  # cached paths that are no longer posts
+
+
+def collect_sources(
+    settings: Settings,
+    diagnostics: Diagnostics,
+    *,
+    cache: Mapping[str, CachedSource] | None = None,
+) -> Collected:
+    """Read every post under the configured content folder (see :func:`discover_files`).
+
+    A file whose size and mtime match its ``cache`` record is not read at all; one whose
+    bytes hash to the cached hash (a fresh checkout changes every mtime) is read but not
+    parsed. Sources taken from the cache have no body yet (see :func:`load_body`).
+    """
+    cache = cache or {}
+    files = discover_files(settings.content.dir, diagnostics, exclude=(settings.feeds.output,))
+    encoding = settings.content.encoding
+    sources: list[Source] = []
+    refreshed: list[Source] = []
+    parsed = 0
     for source_file in files:
-        source = read_source(source_file, diagnostics, encoding=settings.content.encoding)
-        if source is not None:
-            sources.append(source)
-    return sources
+        cached = cache.get(source_file.path)
+        if cached and (cached.size, cached.mtime_ns) == (source_file.size, source_file.mtime_ns):
+            sources.append(_from_cache(cached, source_file))
+            continue
+        data = _read_bytes(source_file, diagnostics)
+        if data is None:
+            continue
+        if cached and cached.content_hash == _content_hash(data):
+            source = _from_cache(cached, source_file)
+        else:
+            parsed_source, did_parse = _parse_source(source_file, data, diagnostics, encoding)
+            parsed += did_parse
+            if parsed_source is None:
+                continue
+            source = parsed_source
+        sources.append(source)
+        refreshed.append(source)
+    present = {source.path for source in sources}
+    removed = tuple(path for path in cache if path not in present)
+    return Collected(tuple(sources), parsed, tuple(refreshed), removed)
+
+
+def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-8") -> Source:
+    """Return ``source`` with its body, reading the file if the body is not loaded yet.
+
+    If the file changed since it was collected, its current content is used.
+    """
+    if source.body is not None:
+        return source
+    data = _source_bytes(source)
+    if data is not None and _content_hash(data) == source.content_hash:
+        text = decode_source(data, encoding=encoding)
+        body = "\n".join(text.split("\n")[source.body_line - 1 :])
+        return replace(source, body=body)
+    diagnostics.warn(
+        "changed-during-build",
+        "file changed while the build ran; its content as read now is used",
+        path=source.path,
+    )
+    source_file = SourceFile(
+        source.path,
+        source.abspath,
+        source.size,
+        source.mtime_ns,
+        source.is_draft_file,
+        source.folder_categories,
+    )
+    reread = read_source(source_file, diagnostics, encoding=encoding)
+    return replace(source, body=reread.body if reread and reread.body is not None else "")
+
+
+def _source_bytes(source: Source) -> bytes | None:
+    try:
+        return source.abspath.read_bytes()
+    except OSError:
+        return None
 
 
 # --- interpreting front matter ------------------------------------------------------

@@ -6,7 +6,8 @@ Published comes from the first source, in the configured order, that gives one:
 first run that published it, from the state database) and ``mtime`` (with a warning: it
 is not stable across checkouts). Updated comes from front matter (``last_modified_at``,
 ``updated``, ``modified``, ``lastmod``), else the last commit that touched the file, else
-the published instant, and is never earlier than published.
+the moment feedkit detected that the content changed, else the published instant; it is
+never earlier than published.
 
 Everything here is pure: the file's history and "now" are passed in.
 """
@@ -48,6 +49,7 @@ class DateFacts:
     git_created_at: datetime | None = None
     git_modified_at: datetime | None = None
     first_seen_at: datetime | None = None
+    changed_at: datetime | None = None  # when feedkit last detected a change to the content
 
 
 def _whole_seconds(value: datetime) -> datetime:
@@ -156,6 +158,8 @@ def resolve_dates(
     updated = _from_keys(source, UPDATED_KEYS, tz=tz, now=now, diagnostics=diagnostics)
     if updated is None and facts.git_modified_at is not None and "git" in sources:
         updated = ResolvedDate(_whole_seconds(facts.git_modified_at.astimezone(tz)), "git")
+    if updated is None and facts.changed_at is not None:
+        updated = ResolvedDate(_whole_seconds(facts.changed_at.astimezone(tz)), "change-detected")
     if updated is None or updated.at < published.at:
         updated = ResolvedDate(published.at, published.source)
     return PostDates(published, updated)

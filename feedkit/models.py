@@ -15,9 +15,11 @@ from pathlib import Path
 __all__ = [
     "Artifact",
     "Author",
+    "CachedSource",
     "Enclosure",
     "FeedSpec",
     "Item",
+    "LedgerEntry",
     "Post",
     "PostDates",
     "ResolvedDate",
@@ -35,17 +37,47 @@ class Author:
 
 
 @dataclass(frozen=True)
+class LedgerEntry:
+    """One post's identity and history. ``path`` is where it was last seen; a deleted post
+    keeps it (so that re-adding the file revives the same identity)."""
+
+    id: str
+    path: str
+    content_hash: str
+    first_seen_at: datetime
+    changed_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CachedSource:
+    """A source's parsed record, valid while its size and mtime (or hash) are unchanged."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    metadata: Mapping[str, object]
+    body_line: int
+    markup: str
+    is_draft_file: bool
+    folder_categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Source:
     """A post file as read from the content folder, before any interpretation.
 
     ``path`` is relative to the content folder, with ``/`` separators; ``metadata`` is the
     front matter (after Jekyll ``defaults`` are merged under it) and must not be mutated.
+    ``body`` is None when the record came from the parse cache and the body has not been
+    needed yet (see :func:`feedkit.collect.load_body`).
     """
 
     path: str
     abspath: Path
     metadata: Mapping[str, object]
-    body: str
+    body: str | None
     body_line: int
     markup: str  # "markdown" or "html"
     size: int

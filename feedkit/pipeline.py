@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from .collect import collect_sources, is_draft, to_post
-from ._git import read_git_history
+from ._git import GitDates, read_git_history
+from .collect import collect_sources, is_draft, load_body, to_cache_record, to_post
 from .dates import DateFacts, resolve_dates
 from .diagnostics import Diagnostics, Level
 from .errors import FeedkitError
 from .generate import generate_feed, plan_feeds
-from .models import Artifact, Item, Post
+from .identity import match_sources, update_ledger
+from .models import Artifact, Item, LedgerEntry, Post, Source
 from .publish import write_artifacts
 from .render import render_item
 from .settings import Settings
+from .state import State, lock_state
 
 __all__ = ["BuildResult", "ScheduledPost", "build"]
 
@@ -36,6 +38,7 @@ class BuildResult:
     """What a build did, for the summary line and ``--json``."""
 
     posts_read: int
+    posts_parsed: int
     posts_skipped: int
     posts_published: int
     drafts: int
@@ -52,6 +55,7 @@ class BuildResult:
         upcoming = self.next_scheduled
         return {
             "posts_read": self.posts_read,
+            "posts_parsed": self.posts_parsed,
             "posts_skipped": self.posts_skipped,
             "posts_published": self.posts_published,
             "drafts": self.drafts,
@@ -88,17 +92,54 @@ def _drop_duplicate_urls(posts: Iterable[Post], diagnostics: Diagnostics) -> lis
     return list(kept.values())
 
 
-def _site_files(content_dir: Path, items_paths: Iterable[str]) -> dict[str, int]:
+def _site_files(content_dir: Path, url_paths: Iterable[str]) -> dict[str, int]:
     """Sizes of files the site holds at the given URL paths (for enclosure lengths)."""
     from urllib.parse import unquote
 
     sizes: dict[str, int] = {}
     root = content_dir.resolve()
-    for url_path in items_paths:
+    for url_path in url_paths:
         candidate = (root / unquote(url_path).lstrip("/")).resolve()
         if candidate.is_relative_to(root) and candidate.is_file():
             sizes[url_path] = candidate.stat().st_size
     return sizes
+
+
+@dataclass(frozen=True)
+class _PostContext:
+    settings: Settings
+    now: datetime
+    history: Mapping[str, GitDates]
+    diagnostics: Diagnostics
+
+
+def _make_post(source: Source, entry: LedgerEntry | None, context: _PostContext) -> Post | None:
+    """Resolve ``source``'s dates (with its ledger history) and interpret it as a post."""
+    settings, now = context.settings, context.now
+    tz = settings.site.zone
+    git_dates = context.history.get(source.path)
+    changed_at = None
+    if entry is not None:
+        changed_at = now if entry.content_hash != source.content_hash else entry.changed_at
+    facts = DateFacts(
+        mtime_at=datetime.fromtimestamp(source.mtime_ns / 1e9, tz),
+        git_created_at=git_dates.created_at if git_dates else None,
+        git_modified_at=git_dates.modified_at if git_dates else None,
+        first_seen_at=entry.first_seen_at if entry else now,
+        changed_at=changed_at,
+    )
+    dates = resolve_dates(
+        source,
+        facts,
+        sources=settings.dates.sources,
+        tz=tz,
+        now=now,
+        diagnostics=context.diagnostics,
+    )
+    post = to_post(source, dates, settings, context.diagnostics)
+    if post is not None and entry is not None:
+        post = replace(post, id=entry.id)
+    return post
 
 
 def build(
@@ -106,43 +147,60 @@ def build(
     *,
     now: datetime,
     strict: bool = False,
+    wait: float = 0.0,
     diagnostics: Diagnostics | None = None,
 ) -> BuildResult:
     """Publish the feeds of the site described by ``settings`` into its output folder.
 
     ``now`` is the build's clock: posts dated after it are scheduled, not published.
     Bad posts are reported to ``diagnostics`` and skipped. With ``strict``, any warning
-    stops the build before anything is written.
+    stops the build before anything is written. The state database is locked for the
+    whole build; another build waits up to ``wait`` seconds for it.
 
     Raises :class:`FeedkitError` when the content folder is missing, when ``strict``
-    finds a warning, or when an output file cannot be written.
+    finds a warning, or when an output file cannot be written; :class:`LockTimeout`
+    when another build holds the lock.
     """
     started = _time.perf_counter()
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
-    content_dir = settings.content.dir
-    if not content_dir.is_dir():
-        raise FeedkitError("content folder not found", path=content_dir)
-    tz = settings.site.zone
+    if not settings.content.dir.is_dir():
+        raise FeedkitError("content folder not found", path=settings.content.dir)
+    with lock_state(settings.state.path, wait=wait), State(settings.state.path) as state:
+        return _build_locked(settings, state, now, strict, diagnostics, started)
 
-    sources = collect_sources(settings, diagnostics)
-    history = read_git_history(content_dir, diagnostics) if "git" in settings.dates.sources else {}
+
+def _build_locked(
+    settings: Settings,
+    state: State,
+    now: datetime,
+    strict: bool,
+    diagnostics: Diagnostics,
+    started: float,
+) -> BuildResult:
+    collected = collect_sources(settings, diagnostics, cache=state.cached_sources())
+    sources = collected.sources
+    history: Mapping[str, GitDates] = (
+        read_git_history(settings.content.dir, diagnostics)
+        if "git" in settings.dates.sources
+        else {}
+    )
+    ledger = state.ledger()
+    matches = match_sources(
+        sources, ledger, former_paths={path: dates.former_paths for path, dates in history.items()}
+    )
+    by_id = {entry.id: entry for entry in ledger}
+    current_paths = {source.path for source in sources}
+    claimed = {entry.id for entry in matches.values()}
+    context = _PostContext(settings, now, history, diagnostics)
     posts: list[Post] = []
     for source in sources:
-        git_dates = history.get(source.path)
-        facts = DateFacts(
-            mtime_at=datetime.fromtimestamp(source.mtime_ns / 1e9, tz),
-            git_created_at=git_dates.created_at if git_dates else None,
-            git_modified_at=git_dates.modified_at if git_dates else None,
-        )
-        dates = resolve_dates(
-            source,
-            facts,
-            sources=settings.dates.sources,
-            tz=tz,
-            now=now,
-            diagnostics=diagnostics,
-        )
-        post = to_post(source, dates, settings, diagnostics)
+        post = _make_post(source, matches.get(source.path), context)
+        if post is not None and source.path not in matches:
+            # A new file whose id (its URL, say) names a post that is gone: the same post.
+            former = by_id.get(post.id)
+            if former and former.id not in claimed and former.path not in current_paths:
+                claimed.add(former.id)
+                post = _make_post(source, former, context)
         if post is not None:
             posts.append(post)
     posts = _drop_duplicate_urls(posts, diagnostics)
@@ -164,24 +222,39 @@ def build(
         count = len(diagnostics.at_least(Level.WARNING))
         raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
 
+    # Decisions are recorded before any file is written: a run killed after this point
+    # is finished by the next one with the same ids and dates.
+    ledger_update = update_ledger(published, ledger, now=now)
+    with state.transaction():
+        state.save_ledger(ledger_update.changed)
+        state.save_sources(
+            [to_cache_record(source) for source in collected.refreshed],
+            removed=collected.removed,
+        )
+
     specs = plan_feeds(published, settings)
     needed = {post.id: post for spec in specs for post in spec.posts}
     image_paths = [
         post.image for post in needed.values() if post.image and post.image.startswith("/")
     ]
-    site_files = _site_files(content_dir, image_paths)
-    items: dict[str, Item] = {
-        post_id: render_item(post, sanitize=settings.feeds.sanitize, site_files=site_files)
-        for post_id, post in needed.items()
-    }
+    site_files = _site_files(settings.content.dir, image_paths)
+    items: dict[str, Item] = {}
+    for post_id, post in needed.items():
+        encoding = settings.content.encoding
+        loaded = replace(post, source=load_body(post.source, diagnostics, encoding=encoding))
+        items[post_id] = render_item(
+            loaded, sanitize=settings.feeds.sanitize, site_files=site_files
+        )
     artifacts: list[Artifact] = []
     for spec in specs:
         artifacts.extend(generate_feed(spec, items, settings))
-    result = write_artifacts(settings.feeds.output, artifacts)
+    result = write_artifacts(settings.feeds.output, artifacts, known_digests=state.output_digests())
+    state.save_output_digests(result.digests)
 
     skipped = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path is not None}
     return BuildResult(
         posts_read=len(sources),
+        posts_parsed=collected.parsed,
         posts_skipped=len(skipped),
         posts_published=len(published),
         drafts=drafts,

@@ -8,16 +8,17 @@ touched at all, so its mtime (and the Last-Modified a web server derives from it
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import PublishError
 from .models import Artifact
 
-__all__ = ["PublishResult", "safe_output_path", "write_artifacts", "write_atomic"]
+__all__ = ["PublishResult", "digest", "safe_output_path", "write_artifacts", "write_atomic"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class PublishResult:
 
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
+    digests: Mapping[str, str] = field(default_factory=dict)
 
 
 def safe_output_path(output_dir: Path, relative: str) -> Path:
@@ -81,19 +83,46 @@ def _has_same_bytes(target: Path, data: bytes) -> bool:
         return False
 
 
-def write_artifacts(output_dir: Path, artifacts: Iterable[Artifact]) -> PublishResult:
+def digest(data: bytes) -> str:
+    """Return the digest feedkit records for an output file's bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def write_artifacts(
+    output_dir: Path,
+    artifacts: Iterable[Artifact],
+    *,
+    known_digests: Mapping[str, str] | None = None,
+) -> PublishResult:
     """Write every artifact under ``output_dir``, skipping those whose bytes are unchanged.
+
+    ``known_digests`` (from the state database) lets an unchanged file be recognised
+    without reading it back, as long as it is still there with the same size.
 
     Raises :class:`PublishError` on the first file that cannot be written; files written
     before it are complete, and no file is ever left half-written.
     """
+    known = known_digests or {}
     written: list[str] = []
     unchanged: list[str] = []
+    digests: dict[str, str] = {}
     for artifact in artifacts:
         target = safe_output_path(output_dir, artifact.path)
+        new_digest = digest(artifact.data)
+        digests[artifact.path] = new_digest
+        if known.get(artifact.path) == new_digest and _has_size(target, len(artifact.data)):
+            unchanged.append(artifact.path)
+            continue
         if _has_same_bytes(target, artifact.data):
             unchanged.append(artifact.path)
             continue
         write_atomic(target, artifact.data)
         written.append(artifact.path)
-    return PublishResult(tuple(written), tuple(unchanged))
+    return PublishResult(tuple(written), tuple(unchanged), digests)
+
+
+def _has_size(target: Path, size: int) -> bool:
+    try:
+        return target.stat().st_size == size
+    except OSError:
+        return False

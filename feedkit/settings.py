@@ -26,6 +26,7 @@ __all__ = [
     "FeedSettings",
     "Settings",
     "SiteSettings",
+    "StateSettings",
     "find_config",
     "load_settings",
 ]
@@ -33,7 +34,7 @@ __all__ = [
 CONFIG_NAME = "feedkit.toml"
 JEKYLL_CONFIG_NAME = "_config.yml"
 FORMATS = ("rss", "atom", "json")
-DATE_SOURCES = ("front-matter", "filename", "git", "mtime")
+DATE_SOURCES = ("front-matter", "filename", "git", "first-seen", "mtime")
 
 
 def _key(doc: str, default: Any = dataclasses.MISSING, **kwargs: Any) -> Any:
@@ -99,8 +100,15 @@ class DateSettings:
 
     sources: tuple[str, ...] = _key(
         "Sources of the published date, tried in order",
-        ("front-matter", "filename", "git", "mtime"),
+        ("front-matter", "filename", "git", "first-seen", "mtime"),
     )
+
+
+@dataclass(frozen=True)
+class StateSettings:
+    """``[state]``: where feedkit remembers what it published."""
+
+    path: Path = _key("State database (relative to the config file)", Path(".feedkit/state.db"))
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,7 @@ class Settings:
     content: ContentSettings = field(default_factory=ContentSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     dates: DateSettings = field(default_factory=DateSettings)
+    state: StateSettings = field(default_factory=StateSettings)
     config_path: Path | None = None
     jekyll: Mapping[str, Any] = field(default_factory=dict)
 
@@ -120,6 +129,7 @@ _SECTIONS: dict[str, type] = {
     "content": ContentSettings,
     "feeds": FeedSettings,
     "dates": DateSettings,
+    "state": StateSettings,
 }
 
 

@@ -33,7 +33,7 @@ def test_build_in_the_site_folder_with_no_arguments(runner, in_site):
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     summary = result.stderr.splitlines()[-1]
-    assert summary.startswith("feedkit: 8 posts read, 0 skipped, 6 published")
+    assert summary.startswith("feedkit: 8 posts read (8 parsed), 0 skipped, 6 published")
     assert "next scheduled: scheduled-election-preview.md" in summary
     assert (in_site / "public" / "atom.xml").is_file()
 

@@ -1,0 +1,110 @@
+"""Deciding which post in the ledger each source is, so ids never change.
+
+Readers show a post twice when its id changes: after an edit, a rename or a permalink
+change. This module decides, without touching the database, which ledger entry each
+source continues, and how the ledger changes after a build. It returns intents; the
+pipeline has :mod:`feedkit.state` apply them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from .models import LedgerEntry, Post, Source
+
+__all__ = ["LedgerUpdate", "match_sources", "update_ledger"]
+
+
+def match_sources(
+    sources: Sequence[Source],
+    ledger: Iterable[LedgerEntry],
+    *,
+    former_paths: Mapping[str, Sequence[str]],
+) -> dict[str, LedgerEntry]:
+    """Return, for each source path that continues a known post, that post's entry.
+
+    Tried in order, each entry matched at most once: the front matter's ``id``; the same
+    path (live entries first, then deleted ones, so a re-added file keeps its identity);
+    a path git says the file had before a rename; the same content hash, for an entry
+    whose file is gone (a rename outside git, or a permalink change with a move).
+    """
+    entries = list(ledger)
+    by_id = {entry.id: entry for entry in entries}
+    by_path: dict[str, LedgerEntry] = {}
+    for entry in sorted(entries, key=lambda e: (e.deleted_at is None, e.first_seen_at)):
+        by_path[entry.path] = entry  # a live entry wins over deleted ones with the path
+    current_paths = {source.path for source in sources}
+    matched: dict[str, LedgerEntry] = {}
+    taken: set[str] = set()
+
+    def claim(source: Source, entry: LedgerEntry | None) -> bool:
+        if entry is None or entry.id in taken or source.path in matched:
+            return False
+        matched[source.path] = entry
+        taken.add(entry.id)
+        return True
+
+    for source in sources:
+        declared = source.metadata.get("id")
+        if isinstance(declared, str):
+            claim(source, by_id.get(declared))
+    for source in sources:
+        claim(source, by_path.get(source.path))
+    for source in sources:
+        for former in former_paths.get(source.path, ()):
+            entry = by_path.get(former)
+            if former not in current_paths and claim(source, entry):
+                break
+    orphans: dict[str, list[LedgerEntry]] = {}
+    for entry in sorted(entries, key=lambda e: e.first_seen_at):
+        if entry.id not in taken and entry.path not in current_paths:
+            orphans.setdefault(entry.content_hash, []).append(entry)
+    for source in sources:
+        if source.path in matched:
+            continue
+        for entry in orphans.get(source.content_hash, []):
+            if claim(source, entry):
+                break
+    return matched
+
+
+@dataclass(frozen=True)
+class LedgerUpdate:
+    """The ledger entries a build changes: new, edited, moved, revived or deleted."""
+
+    changed: tuple[LedgerEntry, ...]
+
+
+def update_ledger(
+    published: Sequence[Post],
+    ledger: Iterable[LedgerEntry],
+    *,
+    now: datetime,
+) -> LedgerUpdate:
+    """Return the ledger entries that change once ``published`` are the live posts.
+
+    Each post's id must already be its ledger id where it has one. A post seen for the
+    first time gets an entry first seen ``now``; one whose content hash changed gets
+    ``changed_at = now``; an entry with no live post left is marked deleted at ``now``.
+    """
+    entries = {entry.id: entry for entry in ledger}
+    changed: list[LedgerEntry] = []
+    live_ids = set()
+    for post in published:
+        live_ids.add(post.id)
+        source = post.source
+        entry = entries.get(post.id)
+        if entry is None:
+            changed.append(LedgerEntry(post.id, source.path, source.content_hash, now))
+            continue
+        updated = replace(entry, path=source.path, deleted_at=None)
+        if entry.content_hash != source.content_hash:
+            updated = replace(updated, content_hash=source.content_hash, changed_at=now)
+        if updated != entry:
+            changed.append(updated)
+    for entry in entries.values():
+        if entry.id not in live_ids and entry.deleted_at is None:
+            changed.append(replace(entry, deleted_at=now))
+    return LedgerUpdate(tuple(changed))

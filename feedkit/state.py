@@ -1,0 +1,297 @@
+"""The state database: what feedkit remembers between runs, in one SQLite file.
+
+Only this module touches SQLite. The database (WAL mode, ``PRAGMA user_version`` for the
+schema, numbered migrations) holds:
+
+- ``posts``: the ledger of every post ever published: its stable id, current path,
+  content hash, when feedkit first saw it, when a change to it was last detected, and
+  when it was deleted. Ids survive edits, renames and permalink changes.
+- ``sources``: the parse cache: each source's size, mtime and hash with its parsed front
+  matter, so an unchanged file is not parsed again.
+- ``outputs``: the digest of every file written, so unchanged feeds are not rewritten.
+- ``pings``: the WebSub ping queue.
+
+A run holds an exclusive lock on the database (:func:`lock_state`) for its whole length.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import LockTimeout, StateError
+from .models import CachedSource, LedgerEntry
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "State",
+    "lock_state",
+]
+
+SCHEMA_VERSION = 1
+
+# Each entry migrates the schema from version N-1 to N; never edit one that has shipped.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE posts (
+            id TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            changed_at TEXT,
+            deleted_at TEXT
+        )""",
+        "CREATE UNIQUE INDEX posts_by_path ON posts (path) WHERE deleted_at IS NULL",
+        "CREATE INDEX posts_by_hash ON posts (content_hash)",
+        """CREATE TABLE sources (
+            path TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            content_hash TEXT NOT NULL,
+            record TEXT NOT NULL
+        )""",
+        """CREATE TABLE outputs (
+            path TEXT PRIMARY KEY,
+            digest TEXT NOT NULL
+        )""",
+        """CREATE TABLE pings (
+            feed_url TEXT NOT NULL,
+            hub TEXT NOT NULL,
+            queued_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            PRIMARY KEY (feed_url, hub)
+        )""",
+    ),
+}
+
+
+def _encode_value(value: Any) -> Any:
+    # YAML gives dates and datetimes, which JSON cannot hold: tag them.
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    if isinstance(value, bytes):
+        return {"$bytes": value.hex()}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _decode_object(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "$datetime" in obj:
+            return datetime.fromisoformat(obj["$datetime"])
+        if "$date" in obj:
+            return date.fromisoformat(obj["$date"])
+        if "$bytes" in obj:
+            return bytes.fromhex(obj["$bytes"])
+    return obj
+
+
+def encode_metadata(metadata: Mapping[str, Any]) -> str:
+    """Serialize front matter to JSON, keeping YAML's dates and datetimes."""
+    return json.dumps(metadata, default=_encode_value, ensure_ascii=False, sort_keys=True)
+
+
+def decode_metadata(text: str) -> dict[str, Any]:
+    """Inverse of :func:`encode_metadata`."""
+    result: dict[str, Any] = json.loads(text, object_hook=_decode_object)
+    return result
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@contextmanager
+def lock_state(path: Path, *, wait: float = 0.0) -> Iterator[None]:
+    """Hold the exclusive lock of the state database at ``path`` for the block.
+
+    Waits up to ``wait`` seconds for another run to finish, then raises
+    :class:`LockTimeout`. The lock is an OS file lock (flock), which the kernel releases
+    when its process dies, so a killed run never blocks the next one.
+    """
+    from filelock import FileLock, Timeout
+
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StateError(
+            f"cannot create the state folder: {exc.strerror}", path=lock_path.parent
+        ) from exc
+    lock = FileLock(str(lock_path), timeout=wait)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise LockTimeout(
+            f"another feedkit run holds the lock (waited {wait:g} s; use --wait to wait longer)",
+            path=lock_path,
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+class State:
+    """An open state database. Use as a context manager, or call :meth:`close`.
+
+    Raises :class:`StateError` when the file cannot be opened, is not a feedkit state
+    database, or was written by a newer feedkit.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot open the state database: {exc}", path=path) from exc
+        except OSError as exc:
+            raise StateError(f"cannot open the state database: {exc.strerror}", path=path) from exc
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"the state database has schema version {version}, newer than this feedkit "
+                f"understands ({SCHEMA_VERSION}); upgrade feedkit",
+                path=self.path,
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                for statement in _MIGRATIONS[target]:
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block in one transaction: all of its writes land, or none does."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot start a transaction: {exc}", path=self.path) from exc
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot commit: {exc}", path=self.path) from exc
+
+    # --- the ledger -------------------------------------------------------------
+
+    def ledger(self) -> list[LedgerEntry]:
+        """Return every post the database knows, live or deleted."""
+        rows = self._db.execute(
+            "SELECT id, path, content_hash, first_seen_at, changed_at, deleted_at FROM posts"
+        )
+        return [
+            LedgerEntry(
+                id=row[0],
+                path=row[1],
+                content_hash=row[2],
+                first_seen_at=datetime.fromisoformat(row[3]),
+                changed_at=_instant(row[4]),
+                deleted_at=_instant(row[5]),
+            )
+            for row in rows
+        ]
+
+    def save_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+        """Insert or replace ledger entries (call inside :meth:`transaction`).
+
+        Deleted entries are written first, so that a path they free can be taken by a
+        live entry of the same batch.
+        """
+        entries = sorted(entries, key=lambda entry: entry.deleted_at is None)
+        self._db.executemany(
+            "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    entry.id,
+                    entry.path,
+                    entry.content_hash,
+                    entry.first_seen_at.isoformat(),
+                    entry.changed_at.isoformat() if entry.changed_at else None,
+                    entry.deleted_at.isoformat() if entry.deleted_at else None,
+                )
+                for entry in entries
+            ],
+        )
+
+    # --- the parse cache --------------------------------------------------------
+
+    def cached_sources(self) -> dict[str, CachedSource]:
+        """Return the parse cache, keyed by source path."""
+        result = {}
+        for path, size, mtime_ns, content_hash, record in self._db.execute(
+            "SELECT path, size, mtime_ns, content_hash, record FROM sources"
+        ):
+            data = json.loads(record)
+            result[path] = CachedSource(
+                path=path,
+                size=size,
+                mtime_ns=mtime_ns,
+                content_hash=content_hash,
+                metadata=decode_metadata(data["metadata"]),
+                body_line=data["body_line"],
+                markup=data["markup"],
+                is_draft_file=data["is_draft_file"],
+                folder_categories=tuple(data["folder_categories"]),
+            )
+        return result
+
+    def save_sources(self, sources: Iterable[CachedSource], *, removed: Iterable[str]) -> None:
+        """Store parsed records and forget removed paths (call inside a transaction)."""
+        self._db.executemany("DELETE FROM sources WHERE path = ?", [(p,) for p in removed])
+        rows = []
+        for source in sources:
+            record = json.dumps(
+                {
+                    "metadata": encode_metadata(source.metadata),
+                    "body_line": source.body_line,
+                    "markup": source.markup,
+                    "is_draft_file": source.is_draft_file,
+                    "folder_categories": list(source.folder_categories),
+                },
+                ensure_ascii=False,
+            )
+            rows.append((source.path, source.size, source.mtime_ns, source.content_hash, record))
+        self._db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)", rows)
+
+    # --- written outputs --------------------------------------------------------
+
+    def output_digests(self) -> dict[str, str]:
+        """Return the digest of every file written, keyed by its path in the output."""
+        return dict(self._db.execute("SELECT path, digest FROM outputs"))
+
+    def save_output_digests(self, digests: Mapping[str, str]) -> None:
+        """Record the digests of files just written or confirmed unchanged."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO outputs VALUES (?, ?)", list(digests.items())
+            )

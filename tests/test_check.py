@@ -1,0 +1,332 @@
+"""feedkit.check: the bundled site's output passes; each kind of breakage is reported once,
+with its code, the file's relative path and the entry it is in."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import lxml.etree
+import pytest
+
+from feedkit.check import Problem, check_output
+from feedkit.errors import FeedkitError
+from feedkit.pipeline import BuildResult
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+HUB = "https://hub.example.org/"
+
+
+@pytest.fixture
+def published(site: Path, build_site: Callable[..., BuildResult]) -> Path:
+    """The output folder of the bundled site, built at the test clock."""
+    build_site(site)
+    return site / "public"
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """An empty folder to copy (and break) published files into."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+def copy_feed(published: Path, relative: str, out: Path) -> Path:
+    target = out / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(published / relative, target)
+    return target
+
+
+def found(problems: list[Problem]) -> list[tuple[str, str | None, str]]:
+    return [(problem.path, problem.entry, problem.code) for problem in problems]
+
+
+def edit_xml(path: Path, change: Callable[[Any], None]) -> None:
+    tree = lxml.etree.parse(str(path))
+    change(tree.getroot())
+    tree.write(str(path), xml_declaration=True, encoding="UTF-8")
+
+
+def edit_json(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def test_bundled_output_has_no_problems(published):
+    started = time.perf_counter()
+    problems = check_output(published, base_url="https://example.com/")
+    elapsed = time.perf_counter() - started
+    assert problems == []
+    assert elapsed < 5
+
+
+def test_bundled_output_needs_each_hub_on_every_feed(published):
+    problems = check_output(published, hubs=[HUB])
+    feeds = sorted(
+        path.relative_to(published).as_posix()
+        for path in published.rglob("*")
+        if path.name in ("rss.xml", "atom.xml", "feed.json")
+    )
+    assert found(problems) == [(path, None, "no-hub-link") for path in feeds]
+    assert all(HUB in problem.message for problem in problems)
+
+
+def test_malformed_xml(published, out):
+    path = copy_feed(published, "rss.xml", out)
+    path.write_bytes(path.read_bytes().replace(b"</channel>", b""))
+    problems = check_output(out)
+    assert found(problems) == [("rss.xml", None, "xml-malformed")]
+    assert "line " in problems[0].message
+
+
+def test_missing_channel_description(published, out):
+    path = copy_feed(published, "categories/news/rss.xml", out)
+
+    def drop_description(root: Any) -> None:
+        channel = root.find("channel")
+        channel.remove(channel.find("description"))
+
+    edit_xml(path, drop_description)
+    problems = check_output(out)
+    assert found(problems) == [("categories/news/rss.xml", None, "missing-element")]
+    assert "<description>" in problems[0].message
+
+
+def test_relative_link_in_rss_content(published, out):
+    path = copy_feed(published, "rss.xml", out)
+    guids = []
+
+    def add_relative_link(root: Any) -> None:
+        item = root.find("channel/item")
+        guids.append(item.findtext("guid"))
+        encoded = item.find(f"{CONTENT}encoded")
+        encoded.text += '<p><a href="/about/">About</a> <a href="mailto:a@example.com">m</a></p>'
+
+    edit_xml(path, add_relative_link)
+    problems = check_output(out)
+    assert found(problems) == [("rss.xml", guids[0], "relative-url")]
+    assert "'/about/'" in problems[0].message
+
+
+def test_relative_srcset_in_atom_content(published, out):
+    path = copy_feed(published, "atom.xml", out)
+    ids = []
+
+    def add_relative_image(root: Any) -> None:
+        entry = root.findall(f"{ATOM}entry")[1]
+        ids.append(entry.findtext(f"{ATOM}id"))
+        content = entry.find(f"{ATOM}content")
+        content.text += (
+            '<img src="https://example.com/a.png" '
+            'srcset="https://example.com/a.png 1x, b@2x.png 2x" alt="">'
+        )
+
+    edit_xml(path, add_relative_image)
+    problems = check_output(out)
+    assert found(problems) == [("atom.xml", ids[0], "relative-url")]
+    assert "'b@2x.png'" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-01-01",  # ISO 8601, not RFC 822
+        "Thu, 01 Jan 26 09:00:00 +0900",  # 2-digit year
+        "Thu, 01 Jan 2026 09:00:00",  # no zone
+        "Fri, 01 Jan 2026 09:00:00 +0900",  # 2026-01-01 is a Thursday
+        "Thu, 31 Feb 2026 09:00:00 +0900",  # no such day
+    ],
+)
+def test_unparsable_pub_date(published, out, value):
+    path = copy_feed(published, "rss.xml", out)
+    guids = []
+
+    def set_date(root: Any) -> None:
+        item = root.findall("channel/item")[2]
+        guids.append(item.findtext("guid"))
+        item.find("pubDate").text = value
+
+    edit_xml(path, set_date)
+    problems = check_output(out)
+    assert found(problems) == [("rss.xml", guids[0], "bad-date")]
+    assert "<pubDate>" in problems[0].message
+
+
+def test_atom_date_without_zone(published, out):
+    path = copy_feed(published, "atom.xml", out)
+
+    def set_date(root: Any) -> None:
+        root.find(f"{ATOM}updated").text = "2026-01-01T09:00:00"
+
+    edit_xml(path, set_date)
+    assert found(check_output(out)) == [("atom.xml", None, "bad-date")]
+
+
+def test_duplicate_guid(published, out):
+    path = copy_feed(published, "rss.xml", out)
+    guids = []
+
+    def repeat_guid(root: Any) -> None:
+        first, second = root.findall("channel/item")[:2]
+        guids.append(first.findtext("guid"))
+        second.find("guid").text = first.findtext("guid")
+
+    edit_xml(path, repeat_guid)
+    problems = check_output(out)
+    assert found(problems) == [("rss.xml", guids[0], "duplicate-id")]
+    assert "entry 2 repeats the id of entry 1" in problems[0].message
+
+
+def test_missing_rss_self_link(published, out):
+    path = copy_feed(published, "tags/feeds/rss.xml", out)
+
+    def drop_self(root: Any) -> None:
+        channel = root.find("channel")
+        for link in channel.findall(f"{ATOM}link[@rel='self']"):
+            channel.remove(link)
+
+    edit_xml(path, drop_self)
+    assert found(check_output(out)) == [("tags/feeds/rss.xml", None, "no-self-link")]
+
+
+def test_missing_atom_self_link(published, out):
+    path = copy_feed(published, "atom.xml", out)
+    edit_xml(path, lambda root: root.remove(root.find(f"{ATOM}link[@rel='self']")))
+    assert found(check_output(out)) == [("atom.xml", None, "no-self-link")]
+
+
+def test_self_link_pointing_elsewhere(published, out):
+    copy_feed(published, "categories/news/atom.xml", out)
+    moved = copy_feed(published, "categories/news/feed.json", out)
+    moved.rename(out / "categories/news/other.json")
+    problems = check_output(out, base_url="https://example.com")
+    assert found(problems) == [("categories/news/other.json", None, "self-link-mismatch")]
+    assert "https://example.com/categories/news/other.json" in problems[0].message
+
+
+def test_self_link_checked_against_base_url_with_non_ascii_path(published, out):
+    for path in published.rglob("*.xml"):
+        if "categories" in path.parts and not path.parent.name.isascii():
+            copy_feed(published, path.relative_to(published).as_posix(), out)
+            break
+    else:
+        pytest.skip("no category with a non-ASCII slug")
+    assert check_output(out, base_url="https://example.com/") == []
+    assert found(check_output(out, base_url="https://example.com/mirror/"))[0][2] == (
+        "self-link-mismatch"
+    )
+
+
+def test_hub_link_present_satisfies_hubs(published, out):
+    atom = copy_feed(published, "atom.xml", out)
+    feed = copy_feed(published, "feed.json", out)
+    copy_feed(published, "rss.xml", out)
+
+    def add_atom_hub(root: Any) -> None:
+        lxml.etree.SubElement(root, f"{ATOM}link", rel="hub", href=HUB)
+
+    def add_json_hub(document: dict[str, Any]) -> None:
+        document["hubs"] = [{"type": "WebSub", "url": HUB}]
+
+    edit_xml(atom, add_atom_hub)
+    edit_json(feed, add_json_hub)
+    problems = check_output(out, hubs=[HUB])
+    assert found(problems) == [("rss.xml", None, "no-hub-link")]
+
+
+def test_json_feed_without_version(published, out):
+    path = copy_feed(published, "feed.json", out)
+    edit_json(path, lambda document: document.pop("version"))
+    problems = check_output(out)
+    assert found(problems) == [("feed.json", None, "json-missing-field")]
+    assert "'version'" in problems[0].message
+
+
+def test_json_item_without_id(published, out):
+    path = copy_feed(published, "feed.json", out)
+    titles = []
+
+    def drop_id(document: dict[str, Any]) -> None:
+        item = document["items"][1]
+        titles.append(item["title"])
+        del item["id"]
+
+    edit_json(path, drop_id)
+    problems = check_output(out)
+    assert found(problems) == [("feed.json", titles[0], "json-missing-field")]
+    assert "'id'" in problems[0].message
+
+
+def test_json_item_relative_content_url(published, out):
+    path = copy_feed(published, "feed.json", out)
+    ids = []
+
+    def add_relative_link(document: dict[str, Any]) -> None:
+        item = document["items"][0]
+        ids.append(item["id"])
+        item["content_html"] += (
+            '<video poster="poster.jpg" src="https://example.com/v.mp4"></video>'
+        )
+
+    edit_json(path, add_relative_link)
+    assert found(check_output(out)) == [("feed.json", ids[0], "relative-url")]
+
+
+def test_invalid_json(published, out):
+    path = copy_feed(published, "tags/feeds/feed.json", out)
+    path.write_text(path.read_text(encoding="utf-8")[:-10], encoding="utf-8")
+    problems = check_output(out)
+    assert found(problems) == [("tags/feeds/feed.json", None, "json-malformed")]
+
+
+def test_json_not_utf8(published, out):
+    path = copy_feed(published, "feed.json", out)
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    assert found(check_output(out)) == [("feed.json", None, "json-malformed")]
+
+
+def test_folder_with_no_feeds(tmp_path):
+    (tmp_path / "index.html").write_text("<p>hi</p>", encoding="utf-8")
+    (tmp_path / "sitemap.xml").write_text("<urlset/>", encoding="utf-8")
+    (tmp_path / "data.json").write_text('{"version": 3}', encoding="utf-8")
+    problems = check_output(tmp_path)
+    assert found(problems) == [(".", None, "no-feeds")]
+
+
+def test_other_feeds_found_by_content_and_archive_folder(published, out):
+    shutil.copy(published / "rss.xml", out / "news.xml")
+    shutil.copy(published / "feed.json", out / "news.json")
+    (out / "archive").mkdir()
+    (out / "archive" / "2024.xml").write_text("<feed>", encoding="utf-8")
+    (out / "broken-sitemap.xml").write_text("<urlset>", encoding="utf-8")
+    problems = check_output(out, base_url="https://example.com/")
+    assert found(problems) == [
+        ("archive/2024.xml", None, "xml-malformed"),
+        ("news.json", None, "self-link-mismatch"),
+        ("news.xml", None, "self-link-mismatch"),
+    ]
+
+
+def test_well_known_name_with_other_root(out):
+    (out / "rss.xml").write_text("<html/>", encoding="utf-8")
+    assert found(check_output(out)) == [("rss.xml", None, "unknown-format")]
+
+
+def test_problem_text():
+    problem = Problem("rss.xml", "urn:x", "bad-date", "<pubDate> is wrong")
+    assert str(problem) == "rss.xml: urn:x: <pubDate> is wrong [bad-date]"
+    assert str(Problem("rss.xml", None, "no-self-link", "m")) == "rss.xml: m [no-self-link]"
+    assert problem.as_dict()["code"] == "bad-date"
+
+
+def test_not_a_folder(tmp_path):
+    with pytest.raises(FeedkitError):
+        check_output(tmp_path / "missing")

@@ -1,0 +1,128 @@
+"""The state database: schema and migrations, the ledger, the parse cache, the lock."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+
+from feedkit.errors import LockTimeout, StateError
+from feedkit.models import CachedSource, LedgerEntry
+from feedkit.state import SCHEMA_VERSION, State, decode_metadata, encode_metadata, lock_state
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_new_database_is_wal_with_the_current_schema(tmp_path):
+    path = tmp_path / "state.db"
+    State(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert {"posts", "sources", "outputs", "pings"} <= tables
+
+
+def test_newer_database_is_refused(tmp_path):
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StateError, match="newer than this feedkit"):
+        State(path)
+
+
+def test_a_file_that_is_not_a_database_is_a_state_error(tmp_path):
+    path = tmp_path / "state.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StateError):
+        State(path)
+
+
+def test_ledger_round_trip_and_path_handover(tmp_path):
+    with State(tmp_path / "state.db") as state:
+        with state.transaction():
+            state.save_ledger(
+                [LedgerEntry("a", "a.md", "h1", T0), LedgerEntry("b", "b.md", "h2", T0)]
+            )
+        # b is deleted and a moves into b's old path, in one batch.
+        with state.transaction():
+            state.save_ledger(
+                [
+                    LedgerEntry("a", "b.md", "h1", T0),
+                    LedgerEntry("b", "b.md", "h2", T0, deleted_at=T0),
+                ]
+            )
+        entries = {e.id: e for e in state.ledger()}
+    assert entries["a"].path == "b.md" and entries["a"].deleted_at is None
+    assert entries["b"].deleted_at == T0
+
+
+def test_failed_transaction_writes_nothing(tmp_path):
+    with State(tmp_path / "state.db") as state:
+        with pytest.raises(RuntimeError), state.transaction():
+            state.save_ledger([LedgerEntry("a", "a.md", "h1", T0)])
+            raise RuntimeError("killed halfway")
+        assert state.ledger() == []
+
+
+def test_metadata_keeps_yaml_dates():
+    metadata = {
+        "date": datetime(2024, 6, 18, 9, 30, tzinfo=UTC),
+        "day": date(2024, 6, 18),
+        "tags": ["a", 1, None],
+        "nested": {"x": [1.5, True]},
+        "title": "제목",
+    }
+    assert decode_metadata(encode_metadata(metadata)) == metadata
+
+
+def test_parse_cache_round_trip(tmp_path):
+    record = CachedSource(
+        "a.md",
+        10,
+        123,
+        "h",
+        {"title": "A", "date": date(2024, 1, 2)},
+        4,
+        "markdown",
+        False,
+        ("news",),
+    )
+    with State(tmp_path / "state.db") as state:
+        with state.transaction():
+            state.save_sources([record], removed=[])
+        assert state.cached_sources() == {"a.md": record}
+        with state.transaction():
+            state.save_sources([], removed=["a.md"])
+        assert state.cached_sources() == {}
+
+
+def test_second_lock_times_out_and_is_freed_when_the_holder_dies(tmp_path):
+    path = tmp_path / "state.db"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from feedkit.state import lock_state\n"
+            f"with lock_state(Path({str(path)!r})):\n"
+            "    print('locked', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        with pytest.raises(LockTimeout) as caught, lock_state(path, wait=0.3):
+            pass
+        assert time.monotonic() - started >= 0.3
+        assert caught.value.exit_code == 75
+    finally:
+        holder.kill()  # SIGKILL: no cleanup runs in the holder
+        holder.wait()
+    with lock_state(path, wait=0):
+        pass
