@@ -175,9 +175,7 @@ def parse_front_matter(text: str) -> FrontMatter:
     lines = text.removeprefix(_BOM).split("\n")
     if lines[0].rstrip(_LINE_SPACE) != _OPEN:
         raise FrontMatterError("no front matter: the first line is not '---'", line=1)
-    close = next(
-        (i for i in range(1, len(lines)) if lines[i].rstrip(_LINE_SPACE) in _CLOSE), None
-    )
+    close = next((i for i in range(1, len(lines)) if lines[i].rstrip(_LINE_SPACE) in _CLOSE), None)
     if close is None:
         raise FrontMatterError("no closing '---'", line=1)
     yaml_lines = lines[1:close]
@@ -195,7 +193,6 @@ def parse_front_matter(text: str) -> FrontMatter:
         body_line=close + 2,
         recoveries=recoveries,
     )
-
 
 
 def _load_with_recovery(

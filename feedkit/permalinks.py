@@ -58,8 +58,18 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
 
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -68,10 +78,36 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 # without its accent, which NFKD gives us; these are the ones it does not.
 _LATIN_SPECIAL: Mapping[str, str] = MappingProxyType(
     {
-        "Æ": "AE", "æ": "ae", "Ð": "D", "ð": "d", "Ø": "O", "ø": "o", "Þ": "Th", "þ": "th",
-        "ß": "ss", "ẞ": "SS", "×": "x", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i",
-        "Ĳ": "IJ", "ĳ": "ij", "ĸ": "k", "Ŀ": "L", "ŀ": "l", "Ł": "L", "ł": "l", "ŉ": "'n",
-        "Ŋ": "NG", "ŋ": "ng", "Œ": "OE", "œ": "oe", "Ŧ": "T", "ŧ": "t",
+        "Æ": "AE",
+        "æ": "ae",
+        "Ð": "D",
+        "ð": "d",
+        "Ø": "O",
+        "ø": "o",
+        "Þ": "Th",
+        "þ": "th",
+        "ß": "ss",
+        "ẞ": "SS",
+        "×": "x",
+        "Đ": "D",
+        "đ": "d",
+        "Ħ": "H",
+        "ħ": "h",
+        "ı": "i",
+        "Ĳ": "IJ",
+        "ĳ": "ij",
+        "ĸ": "k",
+        "Ŀ": "L",
+        "ŀ": "l",
+        "Ł": "L",
+        "ł": "l",
+        "ŉ": "'n",
+        "Ŋ": "NG",
+        "ŋ": "ng",
+        "Œ": "OE",
+        "œ": "oe",
+        "Ŧ": "T",
+        "ŧ": "t",
     }
 )
 
@@ -294,9 +330,7 @@ def _fill(pattern: str, values: Mapping[str, Callable[[], str]]) -> str:
             # Jekyll tries "month_" then "month" (one "_" only), keeping the "_" as text.
             key, suffix = key[:-1], "_"
         if key not in values:
-            raise ValueError(
-                f"unknown permalink placeholder ':{match.group(1)}' in {pattern!r}"
-            )
+            raise ValueError(f"unknown permalink placeholder ':{match.group(1)}' in {pattern!r}")
         out.append(encode_url_path(values[key]()) + suffix)
         position = match.end()
     out.append(encode_url_path(pattern[position:]))
