@@ -1,0 +1,285 @@
+"""Timeline tables: which tables count, how rows become events, and robustness."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedkit._datexpr import Precision
+from feedkit.timeline import TimelineEvent, extract_timeline
+
+SEOUL = ZoneInfo("Asia/Seoul")
+PUBLISHED_AT = datetime(2024, 6, 17, 9, 0, tzinfo=SEOUL)
+SEED_POST = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "seed-posts"
+    / "000_5bc091069e92d6b7.txt"
+)
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SEOUL)
+
+
+def _summary(events: tuple[TimelineEvent, ...]) -> list[tuple[object, ...]]:
+    """Each event as (start, end, precision name, text), or (None, date_text, text)."""
+    return [
+        (e.span.start, e.span.end, e.span.precision.name, e.text)
+        if e.span is not None
+        else (None, e.date_text, e.text)
+        for e in events
+    ]
+
+
+def _extract(html: str) -> tuple[TimelineEvent, ...]:
+    return extract_timeline(html, PUBLISHED_AT, SEOUL)
+
+
+def test_seed_post() -> None:
+    if not SEED_POST.is_file():
+        pytest.skip(f"seed post not found at {SEED_POST} (it lives in ../shared/ beside the repo)")
+    body = _FRONT_MATTER.sub("", SEED_POST.read_text(encoding="utf-8"), count=1)
+    events = extract_timeline(body, datetime(2024, 6, 17, tzinfo=SEOUL), SEOUL)
+    assert _summary(events) == [
+        (_at("2024-06-18"), _at("2024-06-19"), "DAY", "러시아 대통령 푸틴 방북"),
+        (_at("2000-07-01"), _at("2000-07-01"), "MONTH", "이전 방북"),
+    ]
+    assert [(e.date_text, e.table, e.row) for e in events] == [
+        ("18-19일", 0, 0),
+        ("2000년 7월", 0, 1),
+    ]
+
+
+def test_rendered_markdown_table() -> None:
+    # What markdown-it renders for a GFM table with a 일시 column.
+    html = """<p>일정은 다음과 같다.</p>
+<table>
+<thead>
+<tr>
+<th>일시</th>
+<th>내용</th>
+<th>장소</th>
+</tr>
+</thead>
+<tbody>
+<tr>
+<td>6월 18일(화) 오후 3시</td>
+<td>정상 회담</td>
+<td>평양</td>
+</tr>
+<tr>
+<td>19일</td>
+<td><strong>귀국</strong></td>
+<td></td>
+</tr>
+</tbody>
+</table>
+"""
+    assert _summary(_extract(html)) == [
+        (_at("2024-06-18T15:00"), _at("2024-06-18T15:00"), "MINUTE", "정상 회담 — 평양"),
+        (_at("2024-06-19"), _at("2024-06-19"), "DAY", "귀국"),
+    ]
+
+
+def test_rows_inherit_year_and_month_from_earlier_rows() -> None:
+    html = """<table>
+<tr><th>일자</th><th>사건</th></tr>
+<tr><td>2023년 3월 5일</td><td>착공</td></tr>
+<tr><td>4월 2일</td><td>중간 점검</td></tr>
+<tr><td>10일</td><td>보완</td></tr>
+<tr><td>15:00</td><td>발표</td></tr>
+<tr><td>2000년</td><td>구상</td></tr>
+<tr><td>7월</td><td>기획</td></tr>
+</table>"""
+    assert _summary(_extract(html)) == [
+        (_at("2023-03-05"), _at("2023-03-05"), "DAY", "착공"),
+        (_at("2023-04-02"), _at("2023-04-02"), "DAY", "중간 점검"),
+        (_at("2023-04-10"), _at("2023-04-10"), "DAY", "보완"),
+        (_at("2023-04-10T15:00"), _at("2023-04-10T15:00"), "MINUTE", "발표"),
+        (_at("2000-01-01"), _at("2000-01-01"), "YEAR", "구상"),
+        (_at("2000-07-01"), _at("2000-07-01"), "MONTH", "기획"),
+    ]
+
+
+def test_range_rows_pass_on_their_end() -> None:
+    html = """<table><tr><th>기간</th><th>내용</th></tr>
+<tr><td>2023년 6월 30일~7월 2일</td><td>a</td></tr>
+<tr><td>5일</td><td>b</td></tr></table>"""
+    assert _summary(_extract(html)) == [
+        (_at("2023-06-30"), _at("2023-07-02"), "DAY", "a"),
+        (_at("2023-07-05"), _at("2023-07-05"), "DAY", "b"),
+    ]
+
+
+def test_relative_words_resolve_against_published_at_not_earlier_rows() -> None:
+    html = """<table><tr><th>날짜</th><th>내용</th></tr>
+<tr><td>2000년 7월 1일</td><td>a</td></tr>
+<tr><td>어제</td><td>b</td></tr>
+<tr><td>지난 18일</td><td>c</td></tr></table>"""
+    assert _summary(_extract(html)) == [
+        (_at("2000-07-01"), _at("2000-07-01"), "DAY", "a"),
+        (_at("2024-06-16"), _at("2024-06-16"), "DAY", "b"),
+        (_at("2024-05-18"), _at("2024-05-18"), "DAY", "c"),
+    ]
+
+
+def test_english_table() -> None:
+    html = """<table>
+<thead><tr><th>Event</th><th><b> DATE </b></th></tr></thead>
+<tbody>
+<tr><td>Launch</td><td>June 18, 2024</td></tr>
+<tr><td>Review</td><td>July 2</td></tr>
+<tr><td>Wrap-up</td><td>TBD</td></tr>
+</tbody></table>"""
+    assert _summary(_extract(html)) == [
+        (_at("2024-06-18"), _at("2024-06-18"), "DAY", "Launch"),
+        (_at("2024-07-02"), _at("2024-07-02"), "DAY", "Review"),
+        (None, "TBD", "Wrap-up"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["날짜", "일 시", "Date", "WHEN", "Time", "Year", "Period", "연도", "일시(KST)", "date:"],
+)
+def test_date_header_words(header: str) -> None:
+    html = (
+        f"<table><tr><th>{header}</th><th>x</th></tr><tr><td>2024-06-18</td><td>a</td></tr></table>"
+    )
+    assert _summary(_extract(html)) == [(_at("2024-06-18"), _at("2024-06-18"), "DAY", "a")]
+
+
+def test_first_row_of_plain_cells_naming_a_date_column_is_a_header() -> None:
+    html = """<table><tr><td><b>날짜</b></td><td>내용</td></tr>
+<tr><td>6월 18일</td><td>방북</td></tr></table>"""
+    events = _extract(html)
+    assert _summary(events) == [(_at("2024-06-18"), _at("2024-06-18"), "DAY", "방북")]
+    assert events[0].row == 0
+
+
+def test_headerless_table_detected_by_its_first_column() -> None:
+    html = """<table>
+<tr><td>2024-06-18</td><td>a</td></tr>
+<tr><td>2024-06-19</td><td>b</td></tr>
+<tr><td>later</td><td>c</td></tr>
+</table>"""
+    assert _summary(_extract(html)) == [
+        (_at("2024-06-18"), _at("2024-06-18"), "DAY", "a"),
+        (_at("2024-06-19"), _at("2024-06-19"), "DAY", "b"),
+        (None, "later", "c"),
+    ]
+
+
+def test_non_timeline_tables_are_ignored_but_counted() -> None:
+    html = """<table><tr><th>이름</th><th>나이</th></tr><tr><td>홍길동</td><td>30</td></tr></table>
+<table><tr><td>a</td><td>2024-06-18</td></tr><tr><td>b</td><td>2024-06-19</td></tr></table>
+<table><tr><td>2024-06-18</td><td>x</td></tr><tr><td>y</td><td>z</td></tr></table>
+<table><tr><th>날짜</th><th>내용</th></tr><tr><td>18일</td><td>방북</td></tr></table>"""
+    events = _extract(html)
+    assert [(e.table, e.row, e.text) for e in events] == [(3, 0, "방북")]
+
+
+def test_unparsable_date_cell_is_an_undated_event() -> None:
+    html = """<table><tr><th>일정</th><th>내용</th></tr>
+<tr><td>미정</td><td>답방</td></tr>
+<tr><td></td><td>추가 협의</td></tr>
+<tr><td></td><td></td></tr>
+<tr><td>6월 중순</td><td>실무 회담</td></tr></table>"""
+    events = _extract(html)
+    assert _summary(events) == [
+        (None, "미정", "답방"),
+        (None, "", "추가 협의"),
+        (None, "6월 중순", "실무 회담"),
+    ]
+    assert [e.row for e in events] == [0, 1, 3]
+
+
+def test_rowspan_and_colspan() -> None:
+    html = """<table>
+<tr><th>Date</th><th colspan="2">What</th></tr>
+<tr><td rowspan="2">2024-06-18</td><td>10:00</td><td>a</td></tr>
+<tr><td>12:00</td><td>b</td></tr>
+<tr><td colspan="2">2024-06-19</td><td>c</td></tr>
+</table>"""
+    assert _summary(_extract(html)) == [
+        (_at("2024-06-18"), _at("2024-06-18"), "DAY", "10:00 — a"),
+        (_at("2024-06-18"), _at("2024-06-18"), "DAY", "12:00 — b"),
+        (_at("2024-06-19"), _at("2024-06-19"), "DAY", "2024-06-19 — c"),
+    ]
+
+
+def test_cell_text_is_normalised() -> None:
+    html = """<table><tr><th>날짜</th><th>내용</th></tr>
+<tr><td> 6월<br>18일 </td><td><p>첫째</p><p>둘째\n\t 셋째</p></td></tr></table>"""
+    events = _extract(html)
+    assert [(e.date_text, e.text) for e in events] == [("6월 18일", "첫째 둘째 셋째")]
+    assert events[0].span is not None and events[0].span.precision == Precision.DAY
+
+
+def test_broken_and_nested_html() -> None:
+    html = """<p>intro<div><table><tr><th>날짜<th>내용
+<tr><td>18일<td><b>회담<i>개최</table></p></p></div>
+<table><tr><th>날짜</th><th>내용</th></tr><tr><td>19일</td><td>
+<table><tr><th>Date</th></tr><tr><td>June 1</td></tr></table></td></tr></table>"""
+    assert [(e.table, e.date_text, e.text) for e in _extract(html)] == [
+        (0, "18일", "회담개최"),
+        (1, "19일", "Date June 1"),
+        (2, "June 1", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "no tables here",
+        "<p>날짜 2024-06-18</p>",
+        "<table>",
+        "<table></table>",
+        "<table><tr></tr></table>",
+        "<TABLE><tr><td>",
+        "<table>\x00\x01</table>",
+        "<?xml version='1.0' encoding='utf-8'?><table><tr><td>1</td></tr></table>",
+        "<div>" * 5000 + "<table><tr><th>날짜</th></tr><tr><td>18일</td></tr></table>",
+        "<table>" * 300 + "<tr><td>2024-06-18</td></tr>",
+        '<table><tr><td rowspan="99999999" colspan="-3">2024-06-18</td></tr></table>',
+    ],
+)
+def test_hostile_html_never_raises(html: str) -> None:
+    events = _extract(html)
+    assert isinstance(events, tuple)
+    assert all(isinstance(e, TimelineEvent) for e in events)
+
+
+def test_body_without_a_table_is_not_parsed() -> None:
+    assert _extract("<p>" + "x" * 100_000 + "</p>") == ()
+
+
+_HTML_PIECES = st.sampled_from(
+    [
+        "<table>", "</table>", "<thead>", "</thead>", "<tbody>", "<tr>", "</tr>", "<td>",
+        "</td>", "<th>", "</th>", "<b>", "</p>", "<p>", '<td rowspan="3">', '<th colspan="2">',
+        "날짜", "Date", "18-19일", "2000년 7월", "June 18-19", "미정", "x", " ", "\n", "&nbsp;",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=200)
+@given(st.lists(_HTML_PIECES, max_size=40).map("".join))
+def test_extract_timeline_never_raises_on_table_soup(html: str) -> None:
+    for event in _extract(html):
+        assert event.span is None or event.span.start <= event.span.end
+
+
+@given(st.text(max_size=200))
+def test_extract_timeline_never_raises_on_text(text: str) -> None:
+    assert isinstance(_extract("<table>" + text), tuple)
+    assert isinstance(_extract(text), tuple)
