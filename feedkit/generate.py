@@ -22,10 +22,13 @@ from .render import absolute_url, strip_xml_illegal
 from .settings import Settings
 
 __all__ = [
+    "ARCHIVE_FILES",
     "FEED_FILES",
+    "feed_path",
     "feed_url",
     "generate_feed",
     "order_posts",
+    "plan_archives",
     "plan_feeds",
 ]
 
@@ -33,6 +36,12 @@ FEED_FILES: Mapping[str, tuple[str, str]] = {
     "rss": ("rss.xml", "application/rss+xml"),
     "atom": ("atom.xml", "application/atom+xml"),
     "json": ("feed.json", "application/feed+json"),
+}
+# RFC 5005 archive documents; {n} is the page number, oldest first.
+ARCHIVE_FILES: Mapping[str, str] = {
+    "rss": "archive/rss/{n}.xml",
+    "atom": "archive/{n}.xml",
+    "json": "archive/{n}.json",
 }
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR_URI = "https://pypi.org/project/feedkit/"
@@ -55,16 +64,76 @@ def _category_slug(name: str) -> str:
     return slug[:120]
 
 
-def plan_feeds(posts: Sequence[Post], settings: Settings) -> tuple[FeedSpec, ...]:
-    """Return the subscription feeds to write: site-wide, then per category and per tag.
+def plan_archives(
+    posts: Sequence[Post], seq: Mapping[str, int], *, next_seq: int, page_size: int
+) -> tuple[list[tuple[int, list[Post]]], list[Post]]:
+    """Split ``posts`` into archive pages by the order they were first published.
 
-    Each holds its newest ``feeds.limit`` posts. Category and tag folders use slugs that
-    keep Hangul and other letters; two names with the same slug share one feed.
+    Page ``n`` (from 1) holds the posts numbered ``(n-1)*page_size`` to
+    ``n*page_size - 1`` in ``seq``; it is written once every number in its range has
+    been given out (``next_seq`` is the next number to give), and then only changes when
+    one of its posts does, so a reader can walk back and lose nothing (RFC 5005 §4).
+    Returns the complete pages (oldest first) and the posts of the open page.
+    """
+    complete = next_seq // page_size
+    pages: dict[int, list[Post]] = {}
+    open_posts: list[Post] = []
+    for post in posts:
+        page = seq[post.id] // page_size
+        if page < complete:
+            pages.setdefault(page + 1, []).append(post)
+        else:
+            open_posts.append(post)
+    return sorted(pages.items()), open_posts
+
+
+def plan_feeds(
+    posts: Sequence[Post],
+    settings: Settings,
+    *,
+    seq: Mapping[str, int] | None = None,
+    next_seq: int = 0,
+) -> tuple[FeedSpec, ...]:
+    """Return the feeds to write: site-wide, per category, per tag, then archive pages.
+
+    Each subscription feed holds its newest ``feeds.limit`` posts. Category and tag
+    folders use slugs that keep Hangul and other letters; two names with the same slug
+    share one feed. With ``seq`` (each post's publication number, from the ledger) and
+    ``feeds.archives``, older posts also go to archive pages (:func:`plan_archives`), and
+    the site feed holds, besides its newest posts, any post not yet in a complete page.
     """
     ordered = order_posts(posts)
     limit = settings.feeds.limit
     site_title = settings.site.title or settings.site.url
-    specs = [FeedSpec("site", "site", None, "", "", site_title, tuple(ordered[:limit]))]
+    site_posts = ordered[:limit]
+    archive_specs: list[FeedSpec] = []
+    newest_page = None
+    if seq is not None and settings.feeds.archives:
+        pages, open_posts = plan_archives(ordered, seq, next_seq=next_seq, page_size=limit)
+        in_site = {post.id for post in site_posts}
+        site_posts = order_posts([*site_posts, *(p for p in open_posts if p.id not in in_site)])
+        numbers = [number for number, _ in pages]
+        for index, (number, page_posts) in enumerate(pages):
+            archive_specs.append(
+                FeedSpec(
+                    key=f"archive:{number}",
+                    kind="archive",
+                    name=None,
+                    directory="archive/",
+                    url_path="archive/",
+                    title=f"{site_title} ({number})",
+                    posts=tuple(order_posts(page_posts)),
+                    archive_page=number,
+                    prev_archive=numbers[index - 1] if index > 0 else None,
+                    next_archive=numbers[index + 1] if index + 1 < len(numbers) else None,
+                )
+            )
+        newest_page = numbers[-1] if numbers else None
+    specs = [
+        FeedSpec(
+            "site", "site", None, "", "", site_title, tuple(site_posts), prev_archive=newest_page
+        )
+    ]
     groups: list[tuple[str, str, bool, Any]] = [
         ("category", "categories", settings.feeds.categories, lambda p: p.categories),
         ("tag", "tags", settings.feeds.tags, lambda p: p.tags),
@@ -94,12 +163,27 @@ def plan_feeds(posts: Sequence[Post], settings: Settings) -> tuple[FeedSpec, ...
                     posts=tuple(members[slug]),
                 )
             )
-    return tuple(specs)
+    return (*specs, *archive_specs)
+
+
+def feed_path(spec: FeedSpec, fmt: str) -> str:
+    """Return where ``spec``'s file in format ``fmt`` goes inside the output folder."""
+    if spec.archive_page is not None:
+        return ARCHIVE_FILES[fmt].format(n=spec.archive_page)
+    return spec.directory + FEED_FILES[fmt][0]
 
 
 def feed_url(spec: FeedSpec, fmt: str, settings: Settings) -> str:
     """Return the absolute URL of ``spec``'s feed in format ``fmt`` (rss, atom or json)."""
-    return settings.site.root_url + spec.url_path + FEED_FILES[fmt][0]
+    return settings.site.root_url + encode_url_path(feed_path(spec, fmt))
+
+
+def _archive_url(page: int, fmt: str, settings: Settings) -> str:
+    return settings.site.root_url + ARCHIVE_FILES[fmt].format(n=page)
+
+
+def _site_url(fmt: str, settings: Settings) -> str:
+    return settings.site.root_url + FEED_FILES[fmt][0]
 
 
 @dataclass(frozen=True)
@@ -130,25 +214,30 @@ def generate_feed(
     writers = {"rss": _rss_bytes, "atom": _atom_bytes, "json": _json_bytes}
     artifacts = []
     for fmt in settings.feeds.formats:
-        name, media_type = FEED_FILES[fmt]
         data = writers[fmt](context)
-        artifacts.append(Artifact(spec.directory + name, data, media_type, spec.key))
+        artifacts.append(Artifact(feed_path(spec, fmt), data, FEED_FILES[fmt][1], spec.key))
     return tuple(artifacts)
 
 
-def _feedgen(context: _FeedContext, self_url: str, self_type: str) -> Any:
+def _feedgen(context: _FeedContext, fmt: str) -> Any:
     from feedgen.feed import FeedGenerator
 
-    from ._feedgen_ext import XmlBaseEntryExtension, XmlBaseExtension
+    from ._feedgen_ext import FeedkitEntryExtension, FeedkitExtension
 
     settings, spec = context.settings, context.spec
     site = settings.site
+    self_url, self_type = feed_url(spec, fmt, settings), FEED_FILES[fmt][1]
     generator = FeedGenerator()
     generator.load_extension("dc", atom=False, rss=True)
     generator.load_extension("media")
-    generator.register_extension(
-        "xmlbase", XmlBaseExtension, XmlBaseEntryExtension, atom=True, rss=False
-    )
+    generator.register_extension("feedkit", FeedkitExtension, FeedkitEntryExtension)
+    extension = generator.feedkit
+    if spec.archive_page is not None:
+        extension.archive()
+        extension.link(_site_url(fmt, settings), "current", self_type)
+    for rel, page in (("prev-archive", spec.prev_archive), ("next-archive", spec.next_archive)):
+        if page is not None:
+            extension.link(_archive_url(page, fmt, settings), rel, self_type)
     generator.id(self_url)
     generator.title(strip_xml_illegal(spec.title))
     generator.description(strip_xml_illegal(site.description or spec.title))
@@ -200,18 +289,16 @@ def _add_entry(generator: Any, item: Item, context: _FeedContext) -> None:
         entry.enclosure(enclosure.url, str(enclosure.length), enclosure.media_type)
     if item.image_url:
         entry.media.thumbnail(url=item.image_url, group=None)
-    entry.xmlbase.base(post.url)
+    entry.feedkit.base(post.url)
 
 
 def _rss_bytes(context: _FeedContext) -> bytes:
-    url = feed_url(context.spec, "rss", context.settings)
-    data: bytes = _feedgen(context, url, FEED_FILES["rss"][1]).rss_str(pretty=True)
+    data: bytes = _feedgen(context, "rss").rss_str(pretty=True)
     return data
 
 
 def _atom_bytes(context: _FeedContext) -> bytes:
-    url = feed_url(context.spec, "atom", context.settings)
-    data: bytes = _feedgen(context, url, FEED_FILES["atom"][1]).atom_str(pretty=True)
+    data: bytes = _feedgen(context, "atom").atom_str(pretty=True)
     return data
 
 
@@ -242,6 +329,10 @@ def _json_bytes(context: _FeedContext) -> bytes:
     if site.language:
         document["language"] = site.language
     document["items"] = [_json_item(item, context) for item in context.items]
+    # JSON Feed pages older items through next_url; it has no "current" or "previous".
+    older = spec.prev_archive
+    if older is not None:
+        document["next_url"] = _archive_url(older, "json", settings)
     text = json.dumps(document, ensure_ascii=False, indent=2)
     return (strip_xml_illegal(text) + "\n").encode("utf-8")
 

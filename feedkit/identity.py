@@ -86,18 +86,23 @@ def update_ledger(
     """Return the ledger entries that change once ``published`` are the live posts.
 
     Each post's id must already be its ledger id where it has one. A post seen for the
-    first time gets an entry first seen ``now``; one whose content hash changed gets
-    ``changed_at = now``; an entry with no live post left is marked deleted at ``now``.
+    first time gets an entry first seen ``now`` and the next publication number (in
+    date order within one run); one whose content hash changed gets ``changed_at = now``;
+    an entry with no live post left is marked deleted at ``now``.
     """
     entries = {entry.id: entry for entry in ledger}
+    next_seq = max((entry.seq for entry in entries.values()), default=-1) + 1
     changed: list[LedgerEntry] = []
     live_ids = set()
-    for post in published:
+    for post in sorted(published, key=lambda p: (p.published_at, p.id)):
         live_ids.add(post.id)
         source = post.source
         entry = entries.get(post.id)
         if entry is None:
-            changed.append(LedgerEntry(post.id, source.path, source.content_hash, now))
+            changed.append(
+                LedgerEntry(post.id, source.path, source.content_hash, now, seq=next_seq)
+            )
+            next_seq += 1
             continue
         updated = replace(entry, path=source.path, deleted_at=None)
         if entry.content_hash != source.content_hash:

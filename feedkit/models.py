@@ -39,7 +39,8 @@ class Author:
 @dataclass(frozen=True)
 class LedgerEntry:
     """One post's identity and history. ``path`` is where it was last seen; a deleted post
-    keeps it (so that re-adding the file revives the same identity)."""
+    keeps it (so that re-adding the file revives the same identity). ``seq`` numbers
+    posts in the order they were first published; it fixes each post's archive page."""
 
     id: str
     path: str
@@ -47,6 +48,7 @@ class LedgerEntry:
     first_seen_at: datetime
     changed_at: datetime | None = None
     deleted_at: datetime | None = None
+    seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -156,19 +158,24 @@ class Item:
 
 @dataclass(frozen=True)
 class FeedSpec:
-    """One subscription feed: the site-wide one, or one per category or tag.
+    """One feed document set: a subscription feed (site, category, tag) or an archive page.
 
     ``directory`` is where its files go inside the output folder (``""`` for the site,
     ``categories/<slug>/`` otherwise); ``url_path`` is the same, percent-encoded.
+    ``archive_page`` is set on archive documents (RFC 5005); ``prev_archive`` and
+    ``next_archive`` name the neighbouring archive pages, if any.
     """
 
     key: str
-    kind: str  # "site", "category" or "tag"
+    kind: str  # "site", "category", "tag" or "archive"
     name: str | None
     directory: str
     url_path: str
     title: str
     posts: tuple[Post, ...]
+    archive_page: int | None = None
+    prev_archive: int | None = None
+    next_archive: int | None = None
 
 
 @dataclass(frozen=True)

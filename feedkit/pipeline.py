@@ -232,7 +232,9 @@ def _build_locked(
             removed=collected.removed,
         )
 
-    specs = plan_feeds(published, settings)
+    seq = {entry.id: entry.seq for entry in ledger}
+    seq.update({entry.id: entry.seq for entry in ledger_update.changed})
+    specs = plan_feeds(published, settings, seq=seq, next_seq=max(seq.values(), default=-1) + 1)
     needed = {post.id: post for spec in specs for post in spec.posts}
     image_paths = [
         post.image for post in needed.values() if post.image and post.image.startswith("/")

@@ -92,6 +92,7 @@ class FeedSettings:
     tags: bool = _key("Write a feed per tag under tags/<slug>/", True)
     utc: bool = _key("Write every date in UTC instead of the post's own offset", False)
     sanitize: bool = _key("Remove scripts, frames and event handlers from content", True)
+    archives: bool = _key("Write older entries to RFC 5005 archive pages under archive/", True)
 
 
 @dataclass(frozen=True)

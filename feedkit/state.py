@@ -33,7 +33,7 @@ __all__ = [
     "lock_state",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry migrates the schema from version N-1 to N; never edit one that has shipped.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -66,6 +66,15 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             attempts INTEGER NOT NULL DEFAULT 0,
             last_error TEXT,
             PRIMARY KEY (feed_url, hub)
+        )""",
+    ),
+    # Publication numbers fix each post's RFC 5005 archive page.
+    2: (
+        "ALTER TABLE posts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+        """UPDATE posts SET seq = (
+            SELECT COUNT(*) FROM posts AS earlier
+            WHERE earlier.first_seen_at < posts.first_seen_at
+               OR (earlier.first_seen_at = posts.first_seen_at AND earlier.id < posts.id)
         )""",
     ),
 }
@@ -207,7 +216,7 @@ class State:
     def ledger(self) -> list[LedgerEntry]:
         """Return every post the database knows, live or deleted."""
         rows = self._db.execute(
-            "SELECT id, path, content_hash, first_seen_at, changed_at, deleted_at FROM posts"
+            "SELECT id, path, content_hash, first_seen_at, changed_at, deleted_at, seq FROM posts"
         )
         return [
             LedgerEntry(
@@ -217,6 +226,7 @@ class State:
                 first_seen_at=datetime.fromisoformat(row[3]),
                 changed_at=_instant(row[4]),
                 deleted_at=_instant(row[5]),
+                seq=row[6],
             )
             for row in rows
         ]
@@ -229,7 +239,9 @@ class State:
         """
         entries = sorted(entries, key=lambda entry: entry.deleted_at is None)
         self._db.executemany(
-            "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO posts "
+            "(id, path, content_hash, first_seen_at, changed_at, deleted_at, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     entry.id,
@@ -238,6 +250,7 @@ class State:
                     entry.first_seen_at.isoformat(),
                     entry.changed_at.isoformat() if entry.changed_at else None,
                     entry.deleted_at.isoformat() if entry.deleted_at else None,
+                    entry.seq,
                 )
                 for entry in entries
             ],

@@ -1,0 +1,104 @@
+"""RFC 5005 archived feeds: a reader that missed a week walks back and loses nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import feedparser
+import lxml.etree
+
+from feedkit.diagnostics import Diagnostics
+from feedkit.pipeline import build
+from feedkit.settings import load_settings
+
+from .conftest import write_post
+
+SEOUL = ZoneInfo("Asia/Seoul")
+NOW = datetime(2025, 1, 1, tzinfo=SEOUL)
+HISTORY = "{http://purl.org/syndication/history/1.0}archive"
+
+
+def make_site(root: Path, count: int) -> None:
+    (root / "feedkit.toml").write_text(
+        '[site]\nurl = "https://example.com"\ntitle = "Arch"\ntimezone = "Asia/Seoul"\n'
+        "[feeds]\nlimit = 3\ncategories = false\ntags = false\n",
+        encoding="utf-8",
+    )
+    for n in range(count):
+        write_post(root / "content", f"p{n:02}.md", f"title: Post {n}\ndate: 2024-01-{n + 1:02}")
+
+
+def run(root: Path, now: datetime = NOW):
+    return build(load_settings(root / "feedkit.toml"), now=now, diagnostics=Diagnostics())
+
+
+def local(url: str, root: Path) -> Path:
+    return root / "public" / url.removeprefix("https://example.com/")
+
+
+def walk(root: Path, fmt: str) -> list[list[str]]:
+    """Follow prev-archive links from the subscription feed; the ids of each document."""
+    name = {"atom": "atom.xml", "rss": "rss.xml"}[fmt]
+    documents = []
+    url = f"https://example.com/{name}"
+    while url:
+        parsed = feedparser.parse(local(url, root).read_bytes())
+        assert parsed.bozo == 0
+        documents.append([entry.id for entry in parsed.entries])
+        links = {link.rel: link.href for link in parsed.feed.get("links", [])}
+        url = links.get("prev-archive")
+    return documents
+
+
+def test_walking_back_finds_every_post_once_per_archive(tmp_path):
+    make_site(tmp_path, 10)
+    run(tmp_path)
+    for fmt in ("atom", "rss"):
+        documents = walk(tmp_path, fmt)
+        assert len(documents) == 1 + 3  # 10 posts: 3 full pages of 3, 1 post still open
+        archived = [entry for document in documents[1:] for entry in document]
+        assert len(archived) == len(set(archived)) == 9
+        every = {entry for document in documents for entry in document}
+        assert len(every) == 10
+
+
+def test_archive_documents_are_marked_and_link_to_current(tmp_path):
+    make_site(tmp_path, 7)
+    run(tmp_path)
+    root = lxml.etree.parse(str(tmp_path / "public/archive/1.xml")).getroot()
+    assert root.find(HISTORY) is not None
+    links = {
+        link.get("rel"): link.get("href")
+        for link in root.findall("{http://www.w3.org/2005/Atom}link")
+    }
+    assert links["current"] == "https://example.com/atom.xml"
+    assert links["next-archive"] == "https://example.com/archive/2.xml"
+    assert "prev-archive" not in links
+    rss = lxml.etree.parse(str(tmp_path / "public/archive/rss/2.xml")).getroot()
+    channel = rss.find("channel")
+    assert channel.find(HISTORY) is not None
+    assert channel.findtext("link") == "https://example.com/"
+
+
+def test_json_feed_pages_through_next_url(tmp_path):
+    make_site(tmp_path, 7)
+    run(tmp_path)
+    seen, url = [], "https://example.com/feed.json"
+    while url:
+        document = json.loads(local(url, tmp_path).read_text("utf-8"))
+        seen.extend(item["id"] for item in document["items"])
+        url = document.get("next_url")
+    assert len(set(seen)) == 7
+
+
+def test_full_archive_pages_do_not_change_when_posts_are_added(tmp_path):
+    make_site(tmp_path, 6)
+    run(tmp_path)
+    page = (tmp_path / "public/archive/1.xml").read_bytes()
+    write_post(tmp_path / "content", "new.md", "title: New\ndate: 2024-02-01")
+    result = run(tmp_path, NOW + timedelta(hours=1))
+    assert "archive/1.xml" in result.files_unchanged
+    assert (tmp_path / "public/archive/1.xml").read_bytes() == page
