@@ -227,9 +227,7 @@ def test_jekyll_escape_fixture() -> None:
     # test/test_url.rb: "_methods/escape-+ #%20[].md" with
     # "/methods/:title/:name:output_ext" gives "/methods/escape-+-20/escape-20.html".
     name = "escape-+ #%20[]"
-    url = expand(
-        "/methods/:title/:name:output_ext", title=name, name=name, collection="methods"
-    )
+    url = expand("/methods/:title/:name:output_ext", title=name, name=name, collection="methods")
     assert url == "/methods/escape-+-20/escape-20.html"
 
 
@@ -248,9 +246,7 @@ def test_placeholder_followed_by_underscore() -> None:
 
 
 def test_path_placeholder() -> None:
-    assert expand("/:collection/:path/", name="2024-06-18-hello") == (
-        "/posts/2024-06-18-hello/"
-    )
+    assert expand("/:collection/:path/", name="2024-06-18-hello") == ("/posts/2024-06-18-hello/")
     assert expand("/:path:output_ext", path="/2024/a b") == "/2024/a%20b.html"
 
 
@@ -360,7 +356,7 @@ def test_double_dot_inside_a_segment_becomes_a_slash_as_in_jekyll() -> None:
         ("a?b#c#d", "a%3Fb%23c%23d"),
         ("[x]{y}", "%5Bx%5D%7By%7D"),
         ("100%", "100%25"),
-        ("a\"b<c>\\d^e|f`", "a%22b%3Cc%3E%5Cd%5Ee%7Cf%60"),
+        ('a"b<c>\\d^e|f`', "a%22b%3Cc%3E%5Cd%5Ee%7Cf%60"),
         ("tab\there", "tab%09here"),
         ("", ""),
     ],
@@ -438,24 +434,42 @@ def test_join_url_with_expanded_permalink() -> None:
 # --- properties --------------------------------------------------------------------------
 
 _TOKENS = [
-    ":year", ":month", ":i_month", ":day", ":i_day", ":short_year", ":hour", ":minute",
-    ":second", ":y_day", ":week", ":w_year", ":w_day", ":short_day", ":long_day",
-    ":short_month", ":long_month", ":title", ":slug", ":name", ":categories",
-    ":slugified_categories", ":output_ext", ":collection", ":path",
+    ":year",
+    ":month",
+    ":i_month",
+    ":day",
+    ":i_day",
+    ":short_year",
+    ":hour",
+    ":minute",
+    ":second",
+    ":y_day",
+    ":week",
+    ":w_year",
+    ":w_day",
+    ":short_day",
+    ":long_day",
+    ":short_month",
+    ":long_month",
+    ":title",
+    ":slug",
+    ":name",
+    ":categories",
+    ":slugified_categories",
+    ":output_ext",
+    ":collection",
+    ":path",
 ]
 # Literal template text that cannot run into a placeholder name: no ":", "_" or a-z
 # (":yeara" is an unknown placeholder, as in Jekyll; tested separately).
 _LITERALS = st.text(
     alphabet=st.characters(blacklist_characters=":_abcdefghijklmnopqrstuvwxyz"), max_size=8
 ) | st.sampled_from(["/", "..", "../", "/./", ".", "\x00", "%2E%2E", "한글 ", ":1", "/_/"])
-_TEMPLATES = (
-    st.lists(st.sampled_from(_TOKENS) | _LITERALS, max_size=10).map("".join)
-    | st.sampled_from(sorted(NAMED_STYLES))
-)
+_TEMPLATES = st.lists(st.sampled_from(_TOKENS) | _LITERALS, max_size=10).map(
+    "".join
+) | st.sampled_from(sorted(NAMED_STYLES))
 _VALUES = st.text() | st.sampled_from(["..", ".", "../..", "a/../b", "\x00", "%00", "./"])
-_DATES = st.datetimes(
-    timezones=st.sampled_from([UTC, KST, timezone(timedelta(hours=-11))])
-)
+_DATES = st.datetimes(timezones=st.sampled_from([UTC, KST, timezone(timedelta(hours=-11))]))
 
 
 @settings(max_examples=500, deadline=None)
