@@ -191,6 +191,113 @@ def check_command(
         sys.exit(1)
 
 
+@main.command("serve")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; the default is reachable from this machine only.",
+)
+@click.option("--watch", is_flag=True, help="Build now, then rebuild when posts or config change.")
+@_config_options
+def serve_command(
+    port: int,
+    host: str,
+    watch: bool,
+    config_path: Path | None,
+    site_url: str | None,
+    verbose: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Serve the output folder over HTTP, as a feed reader or aggregator would fetch it.
+
+    Feeds get their media types, ETag, Last-Modified, 304 Not Modified, gzip and WebSub
+    Link headers. Stop with Ctrl-C.
+
+    \b
+    Example:
+      feedkit serve --watch          # then subscribe to http://127.0.0.1:8000/atom.xml
+    """
+    import logging
+    import threading
+
+    from .diagnostics import Diagnostics
+    from .pipeline import build
+    from .serve import make_server, serve_forever_in_thread, watch_and_rebuild
+    from .settings import find_config, load_settings
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else (logging.ERROR if quiet else logging.INFO),
+        format="feedkit: %(message)s",
+    )
+    path = config_path or find_config(Path.cwd())
+    overrides: dict[str, dict[str, Any]] = {"site": {"url": site_url}}
+    settings = load_settings(path, overrides)
+
+    def rebuild() -> None:
+        # The config is read again: it is one of the watched files.
+        fresh = load_settings(path, overrides)
+        _require_site_url(fresh)
+        diagnostics = Diagnostics()
+        try:
+            result = build(fresh, now=_parse_now(None), diagnostics=diagnostics)
+        finally:
+            _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
+        if not quiet:
+            click.echo(_summary_line(result), err=True)
+
+    if watch:
+        rebuild()
+    output = settings.feeds.output
+    server = make_server(output, host=host, port=port, link_headers=_feed_links(settings))
+    bound_host, bound_port = server.server_address[:2]
+    shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    url = f"http://{shown_host}:{bound_port}/"
+    if as_json:
+        click.echo(json.dumps({"url": url, "directory": str(output)}, ensure_ascii=False))
+    elif not quiet:
+        click.echo(f"feedkit: serving {output} at {url} (Ctrl-C to stop)", err=True)
+    stop = threading.Event()
+    thread = serve_forever_in_thread(server)
+    try:
+        if watch:
+            watched = [settings.content.dir, *([path] if path else [])]
+            watch_and_rebuild(watched, rebuild, stop=stop, exclude=[output])
+        else:
+            while thread.is_alive():
+                thread.join(0.5)  # a timeout keeps Ctrl-C working on every platform
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+def _feed_links(settings: Any) -> Callable[[str], list[tuple[str, str]]]:
+    """WebSub discovery links (rel=hub, rel=self; WebSub section 4) for served feeds."""
+    from .permalinks import encode_url_path
+
+    root = settings.site.root_url
+    feed_names = ("rss.xml", "atom.xml", "feed.json")
+
+    def links(url_path: str) -> list[tuple[str, str]]:
+        if not root or not url_path.endswith(feed_names) or "/archive/" in url_path:
+            return []
+        self_url = root + encode_url_path(url_path.lstrip("/"))
+        return [(self_url, "self")]
+
+    return links
+
+
 def _require_site_url(settings: Any) -> None:
     from .errors import ConfigError
 

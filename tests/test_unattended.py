@@ -205,3 +205,30 @@ def test_losing_state_or_output_is_recovered(site, build_site, missing):
         assert changed == set()
     else:
         assert changed <= {p for p in first if "news" in str(p) or p.parent.name == "public"}
+
+
+def test_aggregator_polls_get_304_until_a_rebuild_brings_the_new_entry(site, build_site):
+    import requests
+
+    from feedkit.serve import make_server, serve_forever_in_thread
+
+    build_site(site)
+    server = make_server(site / "public", port=0)
+    serve_forever_in_thread(server)
+    url = f"http://127.0.0.1:{server.server_address[1]}/atom.xml"
+    try:
+        first = requests.get(url, timeout=5)
+        assert first.status_code == 200
+        assert first.headers["Content-Type"].startswith("application/atom+xml")
+        validators = {"If-None-Match": first.headers["ETag"]}
+        second = requests.get(url, headers=validators, timeout=5)
+        assert second.status_code == 304 and second.content == b""
+        write_post(site / "content", "breaking.md", "title: 속보 새 글\ndate: 2025-12-31 10:00")
+        build_site(site)
+        third = requests.get(url, headers=validators, timeout=5)
+        assert third.status_code == 200
+        titles = [entry.title for entry in feedparser.parse(third.content).entries]
+        assert "속보 새 글" in titles
+    finally:
+        server.shutdown()
+        server.server_close()
