@@ -139,6 +139,62 @@ def build_command(
         sys.exit(1)
 
 
+@main.command("dates")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--now", "now_text", metavar="TIMESTAMP", help="Resolve as if it were this ISO 8601 instant."
+)
+@_config_options
+def dates_command(
+    paths: tuple[Path, ...],
+    now_text: str | None,
+    config_path: Path | None,
+    site_url: str | None,
+    verbose: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Explain each post's dates: published and updated with their sources, and the
+    events of its timeline tables. Writes nothing.
+
+    PATHS limits the report to some posts or folders (default: every post).
+
+    \b
+    Example:
+      feedkit dates content/ --json
+    """
+    from .diagnostics import Diagnostics
+    from .pipeline import explain_dates
+    from .settings import find_config, load_settings
+
+    diagnostics = Diagnostics()
+    path = config_path or find_config(Path.cwd())
+    settings = load_settings(path, {"site": {"url": site_url}})
+    if not settings.site.url:
+        # Dates do not depend on the site's URL; a placeholder lets permalinks be shown.
+        settings = load_settings(path, {"site": {"url": "http://localhost"}})
+    reports = explain_dates(
+        settings, now=_parse_now(now_text), paths=paths, diagnostics=diagnostics
+    )
+    _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
+    if as_json:
+        document = [report.as_dict() for report in reports]
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    for report in reports:
+        click.echo(f"{report.path}  [{report.status}]  {report.title}")
+        click.echo(f"  published  {report.published.at.isoformat()}  ({report.published.source})")
+        click.echo(f"  updated    {report.updated.at.isoformat()}  ({report.updated.source})")
+        for event in report.timeline:
+            if event.span is None:
+                when = "(not a date)"
+            else:
+                start, end = event.span.start.isoformat(), event.span.end.isoformat()
+                when = start if start == end else f"{start} .. {end}"
+                when += f"  [{event.span.precision.name.lower()}]"
+            click.echo(f"  timeline   {event.date_text!r}: {when}  {event.text}")
+
+
 @main.command("check")
 @click.argument(
     "directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)

@@ -3,11 +3,12 @@
 Published comes from the first source, in the configured order, that gives one:
 ``front-matter`` (``date``, ``published``, ``pubDate``, ``created``), ``filename`` (Jekyll's
 ``YYYY-MM-DD-`` prefix), ``git`` (the commit that added the file), ``first-seen`` (the
-first run that published it, from the state database) and ``mtime`` (with a warning: it
-is not stable across checkouts). Updated comes from front matter (``last_modified_at``,
-``updated``, ``modified``, ``lastmod``), else the last commit that touched the file, else
-the moment feedkit detected that the content changed, else the published instant; it is
-never earlier than published.
+first run that published it, from the state database), ``timeline`` (opt-in: the latest
+fully written date of the post's timeline table, see :func:`timeline_date`) and
+``mtime`` (with a warning: it is not stable across checkouts). Updated comes from front
+matter (``last_modified_at``, ``updated``, ``modified``, ``lastmod``), else the last commit
+that changed the file after adding it, else the moment feedkit detected that the content
+changed, else the published instant; it is never earlier than published.
 
 Everything here is pure: the file's history and "now" are passed in.
 """
@@ -17,12 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import PurePosixPath
 
-from ._datexpr import DateSpan, Precision, parse
+from ._datexpr import DateSpan, Precision, parse, parse_partial
 from .diagnostics import Diagnostics
 from .models import PostDates, ResolvedDate, Source
+from .timeline import TimelineEvent
 
 __all__ = [
     "PUBLISHED_KEYS",
@@ -32,8 +34,10 @@ __all__ = [
     "Precision",
     "filename_parts",
     "front_matter_instant",
+    "has_own_date",
     "parse",
     "resolve_dates",
+    "timeline_date",
 ]
 
 PUBLISHED_KEYS = ("date", "published", "pubDate", "created")
@@ -50,6 +54,7 @@ class DateFacts:
     git_modified_at: datetime | None = None
     first_seen_at: datetime | None = None
     changed_at: datetime | None = None  # when feedkit last detected a change to the content
+    timeline_at: datetime | None = None  # see timeline_date(); only when opted in
 
 
 def _whole_seconds(value: datetime) -> datetime:
@@ -123,6 +128,34 @@ def _filename_date(source: Source, tz: tzinfo) -> ResolvedDate | None:
     return ResolvedDate(datetime.combine(day, time(0, 0), tzinfo=tz), "filename")
 
 
+def has_own_date(source: Source) -> bool:
+    """Return True when the front matter or the file name dates ``source``."""
+    metadata = source.metadata
+    if any(metadata.get(key) not in (None, "") for key in PUBLISHED_KEYS):
+        return True
+    return filename_parts(source.path)[0] is not None
+
+
+def timeline_date(events: Sequence[TimelineEvent], *, now: datetime) -> datetime | None:
+    """Return the latest timeline event date that its cell spells out in full (year,
+    month and day, nothing taken from other rows or the post) and that is not after
+    ``now``: the last-resort published date of a post that has no other."""
+    latest: datetime | None = None
+    for event in events:
+        span = event.span
+        if span is None or span.precision < Precision.DAY or span.start > now:
+            continue
+        partial = parse_partial(event.date_text, span.start.tzinfo or now.tzinfo or UTC)
+        if partial is None:
+            continue
+        start = partial[0]
+        if None in (start.year, start.month, start.day):
+            continue
+        if latest is None or span.start > latest:
+            latest = span.start
+    return latest
+
+
 def resolve_dates(
     source: Source,
     facts: DateFacts,
@@ -149,6 +182,8 @@ def resolve_dates(
             published = ResolvedDate(
                 _whole_seconds(facts.first_seen_at.astimezone(tz)), "first-seen"
             )
+        elif name == "timeline" and facts.timeline_at is not None:
+            published = ResolvedDate(_whole_seconds(facts.timeline_at), "timeline")
         elif name == "mtime":
             published = _mtime(source, facts, tz, diagnostics)
         if published is not None:
@@ -156,8 +191,10 @@ def resolve_dates(
     if published is None:
         published = _mtime(source, facts, tz, diagnostics)
     updated = _from_keys(source, UPDATED_KEYS, tz=tz, now=now, diagnostics=diagnostics)
-    if updated is None and facts.git_modified_at is not None and "git" in sources:
-        updated = ResolvedDate(_whole_seconds(facts.git_modified_at.astimezone(tz)), "git")
+    git_edit = facts.git_modified_at
+    # The commit that added the file is not an update; only a later commit is.
+    if git_edit is not None and "git" in sources and git_edit != facts.git_created_at:
+        updated = updated or ResolvedDate(_whole_seconds(git_edit.astimezone(tz)), "git")
     if updated is None and facts.changed_at is not None:
         updated = ResolvedDate(_whole_seconds(facts.changed_at.astimezone(tz)), "change-detected")
     if updated is None or updated.at < published.at:

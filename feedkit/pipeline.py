@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from ._git import GitDates, read_git_history
-from .collect import collect_sources, is_draft, load_body, to_cache_record, to_post
-from .dates import DateFacts, resolve_dates
+from .collect import (
+    Collected,
+    collect_sources,
+    is_draft,
+    load_body,
+    to_cache_record,
+    to_post,
+)
+from .dates import DateFacts, has_own_date, resolve_dates, timeline_date
 from .diagnostics import Diagnostics, Level
 from .errors import FeedkitError
 from .generate import generate_feed, plan_feeds
+from .ical import TIMELINE_EXTENSION, timeline_calendar, timeline_extension
 from .identity import match_sources, update_ledger
-from .models import Artifact, Item, LedgerEntry, Post, Source
+from .models import Artifact, CachedSource, Item, LedgerEntry, Post, ResolvedDate, Source
 from .publish import write_artifacts
-from .render import render_item
+from .render import render_item, render_item_html
 from .settings import Settings
 from .state import State, lock_state
+from .timeline import TimelineEvent, extract_timeline
 
-__all__ = ["BuildResult", "ScheduledPost", "build"]
+__all__ = ["BuildResult", "PostReport", "ScheduledPost", "build", "explain_dates"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,11 @@ def _make_post(source: Source, entry: LedgerEntry | None, context: _PostContext)
     settings, now = context.settings, context.now
     tz = settings.site.zone
     git_dates = context.history.get(source.path)
+    timeline_at = None
+    if "timeline" in settings.dates.sources and not has_own_date(source):
+        loaded = load_body(source, context.diagnostics, encoding=settings.content.encoding)
+        content = render_item_html(loaded, sanitize=settings.feeds.sanitize)
+        timeline_at = timeline_date(extract_timeline(content, now, tz), now=now)
     changed_at = None
     if entry is not None:
         changed_at = now if entry.content_hash != source.content_hash else entry.changed_at
@@ -127,6 +141,7 @@ def _make_post(source: Source, entry: LedgerEntry | None, context: _PostContext)
         git_modified_at=git_dates.modified_at if git_dates else None,
         first_seen_at=entry.first_seen_at if entry else now,
         changed_at=changed_at,
+        timeline_at=timeline_at,
     )
     dates = resolve_dates(
         source,
@@ -140,6 +155,28 @@ def _make_post(source: Source, entry: LedgerEntry | None, context: _PostContext)
     if post is not None and entry is not None:
         post = replace(post, id=entry.id)
     return post
+
+
+def _zone_of(post: Post) -> tzinfo:
+    """The zone a post was written in: its date's own offset (a timeline row without a
+    zone is local time where the post was written)."""
+    zone = post.published_at.tzinfo
+    assert zone is not None  # every datetime in the models is aware
+    return zone
+
+
+def _report_undated(post: Post, events: Iterable[TimelineEvent], diagnostics: Diagnostics) -> None:
+    for event in events:
+        if event.span is None:
+            diagnostics.info(
+                "timeline-undated",
+                f"timeline row {event.row + 1} of table {event.table + 1}: "
+                f"{event.date_text!r} is not a date; kept as an undated event",
+                path=post.source.path,
+            )
+        else:
+            for warning in event.span.warnings:
+                diagnostics.warn("timeline-date", warning, path=post.source.path)
 
 
 def build(
@@ -169,22 +206,22 @@ def build(
         return _build_locked(settings, state, now, strict, diagnostics, started)
 
 
-def _build_locked(
+def _read_posts(
     settings: Settings,
-    state: State,
+    *,
+    ledger: list[LedgerEntry],
+    cache: Mapping[str, CachedSource],
     now: datetime,
-    strict: bool,
     diagnostics: Diagnostics,
-    started: float,
-) -> BuildResult:
-    collected = collect_sources(settings, diagnostics, cache=state.cached_sources())
+) -> tuple[Collected, list[Post]]:
+    """Collect the sources and turn them into posts with their ledger ids and dates."""
+    collected = collect_sources(settings, diagnostics, cache=cache)
     sources = collected.sources
     history: Mapping[str, GitDates] = (
         read_git_history(settings.content.dir, diagnostics)
         if "git" in settings.dates.sources
         else {}
     )
-    ledger = state.ledger()
     matches = match_sources(
         sources, ledger, former_paths={path: dates.former_paths for path, dates in history.items()}
     )
@@ -203,7 +240,22 @@ def _build_locked(
                 post = _make_post(source, former, context)
         if post is not None:
             posts.append(post)
-    posts = _drop_duplicate_urls(posts, diagnostics)
+    return collected, _drop_duplicate_urls(posts, diagnostics)
+
+
+def _build_locked(
+    settings: Settings,
+    state: State,
+    now: datetime,
+    strict: bool,
+    diagnostics: Diagnostics,
+    started: float,
+) -> BuildResult:
+    ledger = state.ledger()
+    collected, posts = _read_posts(
+        settings, ledger=ledger, cache=state.cached_sources(), now=now, diagnostics=diagnostics
+    )
+    sources = collected.sources
 
     published: list[Post] = []
     drafts = 0
@@ -241,15 +293,29 @@ def _build_locked(
     ]
     site_files = _site_files(settings.content.dir, image_paths)
     items: dict[str, Item] = {}
+    timelines: dict[str, tuple[TimelineEvent, ...]] = {}
     for post_id, post in needed.items():
         encoding = settings.content.encoding
         loaded = replace(post, source=load_body(post.source, diagnostics, encoding=encoding))
-        items[post_id] = render_item(
-            loaded, sanitize=settings.feeds.sanitize, site_files=site_files
-        )
+        item = render_item(loaded, sanitize=settings.feeds.sanitize, site_files=site_files)
+        if settings.feeds.timeline:
+            events = extract_timeline(item.content_html, post.published_at, _zone_of(post))
+            _report_undated(post, events, diagnostics)
+            timelines[post_id] = events
+            extension = timeline_extension(events)
+            if extension is not None:
+                item = replace(item, extensions={TIMELINE_EXTENSION: extension})
+        items[post_id] = item
     artifacts: list[Artifact] = []
     for spec in specs:
         artifacts.extend(generate_feed(spec, items, settings))
+    if settings.feeds.timeline:
+        site_posts = specs[0].posts
+        calendar = timeline_calendar(
+            ((post, timelines[post.id]) for post in site_posts),
+            name=settings.site.title or settings.site.url,
+        )
+        artifacts.append(Artifact("timeline.ics", calendar, "text/calendar"))
     result = write_artifacts(settings.feeds.output, artifacts, known_digests=state.output_digests())
     state.save_output_digests(result.digests)
 
@@ -270,3 +336,78 @@ def _build_locked(
         seconds=_time.perf_counter() - started,
         diagnostics=diagnostics,
     )
+
+
+@dataclass(frozen=True)
+class PostReport:
+    """A post's dates with their sources, and its timeline (for ``feedkit dates``)."""
+
+    path: str
+    title: str
+    url: str
+    status: str  # "published", "draft" or "scheduled"
+    published: ResolvedDate
+    updated: ResolvedDate
+    timeline: tuple[TimelineEvent, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the report as a JSON-ready mapping."""
+        return {
+            "path": self.path,
+            "title": self.title,
+            "url": self.url,
+            "status": self.status,
+            "published": {"at": self.published.at.isoformat(), "source": self.published.source},
+            "updated": {"at": self.updated.at.isoformat(), "source": self.updated.source},
+            "timeline": timeline_extension(self.timeline) or {"events": []},
+        }
+
+
+def explain_dates(
+    settings: Settings,
+    *,
+    now: datetime,
+    paths: Sequence[Path] = (),
+    diagnostics: Diagnostics | None = None,
+) -> list[PostReport]:
+    """Return each post's published and updated instants with their sources, and its
+    timeline events, as the next build would see them; nothing is written.
+
+    ``paths`` (files or folders) limits the report to the posts under them.
+    """
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    if not settings.content.dir.is_dir():
+        raise FeedkitError("content folder not found", path=settings.content.dir)
+    ledger: list[LedgerEntry] = []
+    cache: dict[str, CachedSource] = {}
+    if settings.state.path.is_file():
+        with State(settings.state.path) as state:
+            ledger, cache = state.ledger(), state.cached_sources()
+    _, posts = _read_posts(settings, ledger=ledger, cache=cache, now=now, diagnostics=diagnostics)
+    wanted = [path.resolve() for path in paths]
+    reports = []
+    for post in sorted(posts, key=lambda p: p.source.path):
+        location = post.source.abspath.resolve()
+        if wanted and not any(location == w or location.is_relative_to(w) for w in wanted):
+            continue
+        loaded = replace(post, source=load_body(post.source, diagnostics))
+        item = render_item(loaded, sanitize=settings.feeds.sanitize)
+        events = extract_timeline(item.content_html, post.published_at, _zone_of(post))
+        if is_draft(post.source):
+            status = "draft"
+        elif post.published_at > now:
+            status = "scheduled"
+        else:
+            status = "published"
+        reports.append(
+            PostReport(
+                post.source.path,
+                post.title,
+                post.url,
+                status,
+                post.dates.published,
+                post.dates.updated,
+                events,
+            )
+        )
+    return reports

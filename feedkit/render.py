@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from .models import Enclosure, Item, Post
+from .models import Enclosure, Item, Post, Source
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -32,6 +32,7 @@ __all__ = [
     "first_paragraph",
     "html_to_text",
     "render_item",
+    "render_item_html",
     "render_markdown",
     "strip_xml_illegal",
 ]
@@ -220,6 +221,16 @@ def first_paragraph(fragment: str) -> str:
 def _guess_media_type(url: str) -> str:
     guessed, _ = mimetypes.guess_type(urlsplit(url).path)
     return guessed or "application/octet-stream"
+
+
+def render_item_html(post_source: Source, *, sanitize: bool = True) -> str:
+    """Return a loaded source's body as cleaned HTML with URLs left as written (no base).
+
+    For reading the body (timeline tables) before the post's URL is known.
+    """
+    body = post_source.body or ""
+    raw_html = render_markdown(body) if post_source.markup == "markdown" else body
+    return clean_html(raw_html, "", sanitize=sanitize)
 
 
 def render_item(

@@ -34,7 +34,7 @@ __all__ = [
 CONFIG_NAME = "feedkit.toml"
 JEKYLL_CONFIG_NAME = "_config.yml"
 FORMATS = ("rss", "atom", "json")
-DATE_SOURCES = ("front-matter", "filename", "git", "first-seen", "mtime")
+DATE_SOURCES = ("front-matter", "filename", "git", "first-seen", "timeline", "mtime")
 
 
 def _key(doc: str, default: Any = dataclasses.MISSING, **kwargs: Any) -> Any:
@@ -93,6 +93,7 @@ class FeedSettings:
     utc: bool = _key("Write every date in UTC instead of the post's own offset", False)
     sanitize: bool = _key("Remove scripts, frames and event handlers from content", True)
     archives: bool = _key("Write older entries to RFC 5005 archive pages under archive/", True)
+    timeline: bool = _key("Timeline tables as JSON Feed _timeline data and in timeline.ics", True)
 
 
 @dataclass(frozen=True)
