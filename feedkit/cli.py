@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +82,16 @@ def _parse_now(value: str | None) -> datetime:
     metavar="TIMESTAMP",
     help="Build as if it were this ISO 8601 instant (for testing schedules).",
 )
+@click.option(
+    "--hub",
+    "hubs",
+    multiple=True,
+    metavar="URL",
+    help="WebSub hub to advertise and ping (repeatable; adds to websub.hubs).",
+)
+@click.option(
+    "--ping", is_flag=True, help="Ping the hubs right after writing (when the output is live)."
+)
 @_config_options
 def build_command(
     content: Path | None,
@@ -93,6 +102,8 @@ def build_command(
     strict: bool,
     wait: float,
     now_text: str | None,
+    hubs: tuple[str, ...],
+    ping: bool,
     config_path: Path | None,
     site_url: str | None,
     verbose: bool,
@@ -124,9 +135,11 @@ def build_command(
     }
     path = config_path or find_config(Path.cwd())
     try:
-        settings = load_settings(path, overrides)
+        settings = _with_hubs(load_settings(path, overrides), hubs)
         _require_site_url(settings)
-        result = build(settings, now=now, strict=strict, wait=wait, diagnostics=diagnostics)
+        result = build(
+            settings, now=now, strict=strict, wait=wait, ping=ping, diagnostics=diagnostics
+        )
     except click.ClickException:
         _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
         raise
@@ -136,7 +149,11 @@ def build_command(
     elif not quiet:
         click.echo(_summary_line(result), err=True)
     if result.posts_skipped:
-        sys.exit(1)
+        from .errors import SourceError
+
+        raise SourceError(
+            f"{result.posts_skipped} post(s) skipped (see above); the others were published"
+        )
 
 
 @main.command("dates")
@@ -244,7 +261,9 @@ def check_command(
             click.echo(str(problem), err=True)
         click.echo(f"feedkit check: {len(problems)} problems in {directory}", err=True)
     if problems:
-        sys.exit(1)
+        from .errors import FeedkitError
+
+        raise FeedkitError(f"{len(problems)} problem(s) found", path=directory)
 
 
 @main.command("serve")
@@ -349,9 +368,113 @@ def _feed_links(settings: Any) -> Callable[[str], list[tuple[str, str]]]:
         if not root or not url_path.endswith(feed_names) or "/archive/" in url_path:
             return []
         self_url = root + encode_url_path(url_path.lstrip("/"))
-        return [(self_url, "self")]
+        return [*((hub, "hub") for hub in settings.websub.hubs), (self_url, "self")]
 
     return links
+
+
+def _with_hubs(settings: Any, hubs: tuple[str, ...]) -> Any:
+    """``settings`` with the ``--hub`` URLs added to ``websub.hubs`` (checked like them)."""
+    if not hubs:
+        return settings
+    import dataclasses
+
+    from .settings import load_settings
+
+    checked = load_settings(None, {"websub": {"hubs": list(hubs)}}).websub.hubs
+    merged = tuple(dict.fromkeys((*settings.websub.hubs, *checked)))
+    return dataclasses.replace(settings, websub=dataclasses.replace(settings.websub, hubs=merged))
+
+
+@main.command("ping")
+@click.option(
+    "--status",
+    "show_status",
+    is_flag=True,
+    help="List what is queued (or was refused) and why; send nothing.",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for a build of the same site to finish.",
+)
+@_config_options
+def ping_command(
+    show_status: bool,
+    dry_run: bool,
+    wait: float,
+    config_path: Path | None,
+    site_url: str | None,
+    verbose: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Send the WebSub pings that builds queued for the feeds they changed.
+
+    For a deploy step between build and ping: run it once the new files are live.
+    Exits 75 if pings are left in the queue (a hub was down), 1 if a hub refused one.
+
+    \b
+    Example:
+      feedkit build && rsync -a public/ host:/srv/www/ && feedkit ping
+    """
+    from .pipeline import ping_queue, send_queued_pings
+    from .settings import find_config, load_settings
+
+    settings = load_settings(config_path or find_config(Path.cwd()), {"site": {"url": site_url}})
+    if show_status:
+        queue = ping_queue(settings)
+        if as_json:
+            rows = [
+                {
+                    "feed_url": q.feed_url,
+                    "hub": q.hub,
+                    "status": q.status,
+                    "queued_at": q.queued_at.isoformat(),
+                    "attempts": q.attempts,
+                    "last_error": q.last_error,
+                }
+                for q in queue
+            ]
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            for q in queue:
+                reason = f" ({q.last_error})" if q.last_error else ""
+                click.echo(
+                    f"{q.status}  {q.feed_url} -> {q.hub}  since "
+                    f"{q.queued_at.isoformat()}, {q.attempts} attempts{reason}"
+                )
+            click.echo(f"feedkit: {len(queue)} pings in the queue", err=True)
+        return
+    summary = send_queued_pings(settings, now=_parse_now(None), wait=wait, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for result in summary.results:
+            if not quiet or result.outcome.value != "delivered":
+                detail = f" ({result.error})" if result.error else ""
+                click.echo(
+                    f"{result.outcome.value}  {result.ping.feed_url} -> {result.ping.hub}{detail}",
+                    err=True,
+                )
+        if not quiet:
+            click.echo(_ping_line(summary), err=True)
+    from .errors import FeedkitError, HubUnavailable
+
+    if summary.failed:
+        raise FeedkitError(f"{summary.failed} ping(s) refused by a hub; see feedkit ping --status")
+    if summary.still_queued and not dry_run:
+        raise HubUnavailable(f"{summary.still_queued} ping(s) still queued; try again later")
+
+
+def _ping_line(summary: Any) -> str:
+    return (
+        f"feedkit: pings {summary.delivered} delivered, {summary.still_queued} queued, "
+        f"{summary.failed} failed"
+    )
 
 
 def _require_site_url(settings: Any) -> None:
@@ -373,6 +496,11 @@ def _summary_line(result: Any) -> str:
         f"{len(result.files_unchanged)} unchanged",
         f"{result.seconds:.2f} s",
     ]
+    if result.pings is not None:
+        pings = result.pings
+        parts.append(
+            f"pings {pings.delivered} delivered, {pings.still_queued} queued, {pings.failed} failed"
+        )
     line = "feedkit: " + ", ".join(parts)
     if result.next_scheduled is not None:
         upcoming = result.next_scheduled

@@ -235,6 +235,10 @@ def _feedgen(context: _FeedContext, fmt: str) -> Any:
     if spec.archive_page is not None:
         extension.archive()
         extension.link(_site_url(fmt, settings), "current", self_type)
+    if spec.archive_page is None:
+        # WebSub section 4: every subscription feed names its hubs (and its self URL).
+        for hub in settings.websub.hubs:
+            extension.link(hub, "hub")
     for rel, page in (("prev-archive", spec.prev_archive), ("next-archive", spec.next_archive)):
         if page is not None:
             extension.link(_archive_url(page, fmt, settings), rel, self_type)
@@ -328,6 +332,8 @@ def _json_bytes(context: _FeedContext) -> bytes:
     document["authors"] = [_json_author(context.author)]
     if site.language:
         document["language"] = site.language
+    if spec.archive_page is None and settings.websub.hubs:
+        document["hubs"] = [{"type": "WebSub", "url": hub} for hub in settings.websub.hubs]
     document["items"] = [_json_item(item, context) for item in context.items]
     # JSON Feed pages older items through next_url; it has no "current" or "previous".
     older = spec.prev_archive

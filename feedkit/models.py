@@ -22,6 +22,7 @@ __all__ = [
     "LedgerEntry",
     "Post",
     "PostDates",
+    "QueuedPing",
     "ResolvedDate",
     "Source",
 ]
@@ -186,3 +187,16 @@ class Artifact:
     data: bytes
     media_type: str
     feed_key: str | None = None
+
+
+@dataclass(frozen=True)
+class QueuedPing:
+    """A WebSub ping waiting in the state database, with why it is still there."""
+
+    feed_url: str
+    hub: str
+    queued_at: datetime
+    attempts: int
+    last_error: str | None
+    status: str  # "queued" (to send) or "failed" (refused by the hub)
+    last_attempt_at: datetime | None

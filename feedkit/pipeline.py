@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._git import GitDates, read_git_history
 from .collect import (
@@ -20,17 +21,40 @@ from .collect import (
 from .dates import DateFacts, has_own_date, resolve_dates, timeline_date
 from .diagnostics import Diagnostics, Level
 from .errors import FeedkitError
-from .generate import generate_feed, plan_feeds
+from .generate import FEED_FILES, generate_feed, plan_feeds
 from .ical import TIMELINE_EXTENSION, timeline_calendar, timeline_extension
 from .identity import match_sources, update_ledger
-from .models import Artifact, CachedSource, Item, LedgerEntry, Post, ResolvedDate, Source
+from .models import (
+    Artifact,
+    CachedSource,
+    Item,
+    LedgerEntry,
+    Post,
+    QueuedPing,
+    ResolvedDate,
+    Source,
+)
+from .permalinks import encode_url_path
 from .publish import write_artifacts
 from .render import render_item, render_item_html
 from .settings import Settings
 from .state import State, lock_state
 from .timeline import TimelineEvent, extract_timeline
+from .websub import Ping, PingOutcome, PingResult, RetryPolicy, send_pings
 
-__all__ = ["BuildResult", "PostReport", "ScheduledPost", "build", "explain_dates"]
+if TYPE_CHECKING:
+    import requests
+
+__all__ = [
+    "BuildResult",
+    "PingSummary",
+    "PostReport",
+    "ScheduledPost",
+    "build",
+    "explain_dates",
+    "ping_queue",
+    "send_queued_pings",
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +82,7 @@ class BuildResult:
     files_unchanged: tuple[str, ...]
     seconds: float
     diagnostics: Diagnostics = field(repr=False, compare=False, default_factory=Diagnostics)
+    pings: PingSummary | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Return the result as a JSON-ready mapping."""
@@ -80,7 +105,41 @@ class BuildResult:
             "files_written": list(self.files_written),
             "files_unchanged": list(self.files_unchanged),
             "seconds": round(self.seconds, 3),
+            "pings": None if self.pings is None else self.pings.as_dict(),
             "diagnostics": [d.as_dict() for d in self.diagnostics],
+        }
+
+
+@dataclass(frozen=True)
+class PingSummary:
+    """What became of the WebSub pings of a run."""
+
+    queued_now: int  # pings added to the queue by this run (feeds that changed)
+    delivered: int
+    failed: int  # refused by a hub; not retried
+    still_queued: int  # left in the queue for a later run
+    results: tuple[PingResult, ...] = ()
+    waited_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the summary as a JSON-ready mapping."""
+        return {
+            "queued_now": self.queued_now,
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "still_queued": self.still_queued,
+            "waited_seconds": round(self.waited_seconds, 3),
+            "results": [
+                {
+                    "feed_url": r.ping.feed_url,
+                    "hub": r.ping.hub,
+                    "outcome": r.outcome.value,
+                    "attempts": r.attempts,
+                    "status": r.status,
+                    "error": r.error,
+                }
+                for r in self.results
+            ],
         }
 
 
@@ -185,6 +244,8 @@ def build(
     now: datetime,
     strict: bool = False,
     wait: float = 0.0,
+    ping: bool = False,
+    session_factory: Callable[[], requests.Session] | None = None,
     diagnostics: Diagnostics | None = None,
 ) -> BuildResult:
     """Publish the feeds of the site described by ``settings`` into its output folder.
@@ -192,7 +253,9 @@ def build(
     ``now`` is the build's clock: posts dated after it are scheduled, not published.
     Bad posts are reported to ``diagnostics`` and skipped. With ``strict``, any warning
     stops the build before anything is written. The state database is locked for the
-    whole build; another build waits up to ``wait`` seconds for it.
+    whole build; another build waits up to ``wait`` seconds for it. When hubs are
+    configured, each subscription feed whose bytes changed is queued for a WebSub ping;
+    with ``ping`` the queue is sent right after the files are written.
 
     Raises :class:`FeedkitError` when the content folder is missing, when ``strict``
     finds a warning, or when an output file cannot be written; :class:`LockTimeout`
@@ -203,7 +266,94 @@ def build(
     if not settings.content.dir.is_dir():
         raise FeedkitError("content folder not found", path=settings.content.dir)
     with lock_state(settings.state.path, wait=wait), State(settings.state.path) as state:
-        return _build_locked(settings, state, now, strict, diagnostics, started)
+        result = _build_locked(settings, state, now, strict, diagnostics, started)
+        if not settings.websub.hubs:
+            return result
+        changed = _changed_feed_urls(result.files_written, settings)
+        state.queue_pings(changed, settings.websub.hubs, now=now)
+        if ping:
+            summary = _deliver(state, settings, now=now, session_factory=session_factory)
+        else:
+            waiting = len(state.pings(status="queued"))
+            summary = PingSummary(len(changed) * len(settings.websub.hubs), 0, 0, waiting)
+        summary = replace(summary, queued_now=len(changed) * len(settings.websub.hubs))
+        return replace(result, pings=summary, seconds=_time.perf_counter() - started)
+
+
+def _changed_feed_urls(written: Iterable[str], settings: Settings) -> list[str]:
+    """URLs of the subscription feeds among written files (archives and calendars are not
+    subscription feeds: WebSub section 7 asks for the topics that changed)."""
+    names = tuple(FEED_FILES[fmt][0] for fmt in settings.feeds.formats)
+    return [
+        settings.site.root_url + encode_url_path(path)
+        for path in written
+        if path.endswith(names) and not path.startswith("archive/")
+    ]
+
+
+def _deliver(
+    state: State,
+    settings: Settings,
+    *,
+    now: datetime,
+    session_factory: Callable[[], requests.Session] | None,
+    dry_run: bool = False,
+) -> PingSummary:
+    queued = state.pings(status="queued")
+    pings = [Ping(q.feed_url, q.hub, q.attempts) for q in queued]
+    if dry_run:
+        return PingSummary(
+            0,
+            0,
+            0,
+            len(pings),
+            tuple(PingResult(p, PingOutcome.QUEUED, 0, "dry run: not sent") for p in pings),
+        )
+    policy = RetryPolicy(budget=settings.websub.budget, timeout=settings.websub.timeout)
+    started = _time.perf_counter()
+    results = send_pings(pings, session_factory=session_factory, policy=policy)
+    waited = _time.perf_counter() - started
+    state.record_pings(
+        ((r.ping.feed_url, r.ping.hub, r.outcome.value, r.attempts, r.error) for r in results),
+        now=now,
+    )
+    counts = {outcome: 0 for outcome in PingOutcome}
+    for result in results:
+        counts[result.outcome] += 1
+    return PingSummary(
+        0,
+        counts[PingOutcome.DELIVERED],
+        counts[PingOutcome.FAILED],
+        counts[PingOutcome.QUEUED],
+        tuple(results),
+        waited,
+    )
+
+
+def send_queued_pings(
+    settings: Settings,
+    *,
+    now: datetime,
+    wait: float = 0.0,
+    dry_run: bool = False,
+    session_factory: Callable[[], requests.Session] | None = None,
+) -> PingSummary:
+    """Send the WebSub pings waiting in the state database (``feedkit ping``).
+
+    For a deploy step between build and ping: the build queues the pings of the feeds it
+    changed, and this sends them once the files are live. With ``dry_run`` nothing is
+    sent and the queue is left as it is.
+    """
+    with lock_state(settings.state.path, wait=wait), State(settings.state.path) as state:
+        return _deliver(state, settings, now=now, session_factory=session_factory, dry_run=dry_run)
+
+
+def ping_queue(settings: Settings) -> list[QueuedPing]:
+    """Return the pings waiting (or refused) in the state database, oldest first."""
+    if not settings.state.path.is_file():
+        return []
+    with State(settings.state.path) as state:
+        return state.pings()
 
 
 def _read_posts(

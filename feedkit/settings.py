@@ -27,6 +27,7 @@ __all__ = [
     "Settings",
     "SiteSettings",
     "StateSettings",
+    "WebSubSettings",
     "find_config",
     "load_settings",
 ]
@@ -107,6 +108,15 @@ class DateSettings:
 
 
 @dataclass(frozen=True)
+class WebSubSettings:
+    """``[websub]``: hubs to advertise in every feed and to ping when a feed changes."""
+
+    hubs: tuple[str, ...] = _key("WebSub hub URLs (http or https)", ())
+    budget: float = _key("Seconds a run may spend retrying pings before queueing them", 30.0)
+    timeout: float = _key("Seconds to wait for one hub's answer", 10.0)
+
+
+@dataclass(frozen=True)
 class StateSettings:
     """``[state]``: where feedkit remembers what it published."""
 
@@ -121,6 +131,7 @@ class Settings:
     content: ContentSettings = field(default_factory=ContentSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     dates: DateSettings = field(default_factory=DateSettings)
+    websub: WebSubSettings = field(default_factory=WebSubSettings)
     state: StateSettings = field(default_factory=StateSettings)
     config_path: Path | None = None
     jekyll: Mapping[str, Any] = field(default_factory=dict)
@@ -131,6 +142,7 @@ _SECTIONS: dict[str, type] = {
     "content": ContentSettings,
     "feeds": FeedSettings,
     "dates": DateSettings,
+    "websub": WebSubSettings,
     "state": StateSettings,
 }
 
@@ -292,6 +304,12 @@ def _coerce(section: str, key: str, default: Any, value: Any, root: Path) -> Any
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("expected an IANA time zone name such as Asia/Seoul") from exc
         return value
+    if name == "websub.hubs":
+        return tuple(dict.fromkeys(_coerce_http_url(hub) for hub in _expect_str_list(value)))
+    if name in ("websub.budget", "websub.timeout"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ValueError("expected a number of seconds above 0")
+        return float(value)
     if name == "feeds.formats":
         formats = _expect_str_list(value)
         unknown = [f for f in formats if f not in FORMATS]

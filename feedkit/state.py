@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LockTimeout, StateError
-from .models import CachedSource, LedgerEntry
+from .models import CachedSource, LedgerEntry, QueuedPing
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -33,7 +33,7 @@ __all__ = [
     "lock_state",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each entry migrates the schema from version N-1 to N; never edit one that has shipped.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -76,6 +76,11 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             WHERE earlier.first_seen_at < posts.first_seen_at
                OR (earlier.first_seen_at = posts.first_seen_at AND earlier.id < posts.id)
         )""",
+    ),
+    # A ping a hub refused stays listed (status 'failed') until its feed changes again.
+    3: (
+        "ALTER TABLE pings ADD COLUMN status TEXT NOT NULL DEFAULT 'queued'",
+        "ALTER TABLE pings ADD COLUMN last_attempt_at TEXT",
     ),
 }
 
@@ -295,6 +300,64 @@ class State:
             )
             rows.append((source.path, source.size, source.mtime_ns, source.content_hash, record))
         self._db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)", rows)
+
+    # --- the WebSub ping queue -------------------------------------------------
+
+    def queue_pings(self, feed_urls: Iterable[str], hubs: Iterable[str], *, now: datetime) -> None:
+        """Queue a ping of every hub for every feed; a feed already queued for a hub is
+        queued once (its ping tells the hub to fetch the latest version anyway)."""
+        rows = [(url, hub, now.isoformat()) for url in feed_urls for hub in hubs]
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO pings (feed_url, hub, queued_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (feed_url, hub) DO UPDATE SET status = 'queued', "
+                "queued_at = CASE WHEN pings.status = 'queued' THEN pings.queued_at "
+                "ELSE excluded.queued_at END",
+                rows,
+            )
+
+    def pings(self, *, status: str | None = None) -> list[QueuedPing]:
+        """Return the ping queue (oldest first), or only the pings with ``status``."""
+        query = (
+            "SELECT feed_url, hub, queued_at, attempts, last_error, status, last_attempt_at "
+            "FROM pings"
+        )
+        arguments: tuple[str, ...] = ()
+        if status is not None:
+            query += " WHERE status = ?"
+            arguments = (status,)
+        rows = self._db.execute(query + " ORDER BY queued_at, feed_url, hub", arguments)
+        return [
+            QueuedPing(
+                row[0],
+                row[1],
+                datetime.fromisoformat(row[2]),
+                row[3],
+                row[4],
+                row[5],
+                _instant(row[6]),
+            )
+            for row in rows
+        ]
+
+    def record_pings(
+        self, outcomes: Iterable[tuple[str, str, str, int, str | None]], *, now: datetime
+    ) -> None:
+        """Record ping outcomes ``(feed_url, hub, outcome, attempts, error)``: a delivered
+        ping leaves the queue; others keep their place with the attempt count and error."""
+        outcomes = list(outcomes)
+        with self.transaction():
+            for feed_url, hub, outcome, attempts, error in outcomes:
+                if outcome == "delivered":
+                    self._db.execute(
+                        "DELETE FROM pings WHERE feed_url = ? AND hub = ?", (feed_url, hub)
+                    )
+                    continue
+                self._db.execute(
+                    "UPDATE pings SET attempts = attempts + ?, last_error = ?, status = ?, "
+                    "last_attempt_at = ? WHERE feed_url = ? AND hub = ?",
+                    (attempts, error, outcome, now.isoformat(), feed_url, hub),
+                )
 
     # --- written outputs --------------------------------------------------------
 
