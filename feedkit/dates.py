@@ -90,7 +90,8 @@ def _from_keys(
 ) -> ResolvedDate | None:
     metadata: Mapping[str, object] = source.metadata
     for key in keys:
-        if key not in metadata or metadata[key] in (None, ""):
+        # `published: false` is Jekyll's flag for an unpublished post, not a date.
+        if key not in metadata or metadata[key] in (None, "") or isinstance(metadata[key], bool):
             continue
         instant = front_matter_instant(metadata[key], tz=tz, now=now)
         if instant is None:

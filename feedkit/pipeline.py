@@ -24,6 +24,7 @@ from .errors import FeedkitError
 from .generate import FEED_FILES, generate_feed, plan_feeds
 from .ical import TIMELINE_EXTENSION, timeline_calendar, timeline_extension
 from .identity import match_sources, update_ledger
+from .jekyll import apply_defaults, split_excerpt
 from .models import (
     Artifact,
     CachedSource,
@@ -161,7 +162,7 @@ def _drop_duplicate_urls(posts: Iterable[Post], diagnostics: Diagnostics) -> lis
 
 
 def _site_files(content_dir: Path, url_paths: Iterable[str]) -> dict[str, int]:
-    """Sizes of files the site holds at the given URL paths (for enclosure lengths)."""
+    """Sizes of the files the site holds at the given image paths (for enclosure lengths)."""
     from urllib.parse import unquote
 
     sizes: dict[str, int] = {}
@@ -356,6 +357,24 @@ def ping_queue(settings: Settings) -> list[QueuedPing]:
         return state.pings()
 
 
+def _jekyll_type(source: Source) -> str:
+    """The document type Jekyll's ``defaults`` scopes name."""
+    return "drafts" if source.is_draft_file else "posts"
+
+
+def _with_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post:
+    """``post`` with its body loaded and, where an ``excerpt_separator`` is set (in the
+    post or in ``_config.yml``) and there is no explicit excerpt, its excerpt cut there."""
+    source = load_body(post.source, diagnostics, encoding=settings.content.encoding)
+    post = replace(post, source=source)
+    separator = source.metadata.get("excerpt_separator", settings.jekyll.get("excerpt_separator"))
+    if post.excerpt is None and isinstance(separator, str) and source.body:
+        head = split_excerpt(source.body, separator)
+        if head and head.strip():
+            post = replace(post, excerpt=head)
+    return post
+
+
 def _read_posts(
     settings: Settings,
     *,
@@ -366,7 +385,18 @@ def _read_posts(
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates."""
     collected = collect_sources(settings, diagnostics, cache=cache)
+    defaults = settings.jekyll.get("defaults")
     sources = collected.sources
+    if defaults:
+        sources = tuple(
+            replace(
+                source,
+                metadata=apply_defaults(
+                    source.metadata, path=source.path, kind=_jekyll_type(source), defaults=defaults
+                ),
+            )
+            for source in sources
+        )
     history: Mapping[str, GitDates] = (
         read_git_history(settings.content.dir, diagnostics)
         if "git" in settings.dates.sources
@@ -445,9 +475,13 @@ def _build_locked(
     items: dict[str, Item] = {}
     timelines: dict[str, tuple[TimelineEvent, ...]] = {}
     for post_id, post in needed.items():
-        encoding = settings.content.encoding
-        loaded = replace(post, source=load_body(post.source, diagnostics, encoding=encoding))
-        item = render_item(loaded, sanitize=settings.feeds.sanitize, site_files=site_files)
+        loaded = _with_body(post, settings, diagnostics)
+        item = render_item(
+            loaded,
+            sanitize=settings.feeds.sanitize,
+            site_files=site_files,
+            site_root=settings.site.root_url,
+        )
         if settings.feeds.timeline:
             events = extract_timeline(item.content_html, post.published_at, _zone_of(post))
             _report_undated(post, events, diagnostics)
@@ -540,8 +574,10 @@ def explain_dates(
         location = post.source.abspath.resolve()
         if wanted and not any(location == w or location.is_relative_to(w) for w in wanted):
             continue
-        loaded = replace(post, source=load_body(post.source, diagnostics))
-        item = render_item(loaded, sanitize=settings.feeds.sanitize)
+        loaded = _with_body(post, settings, diagnostics)
+        item = render_item(
+            loaded, sanitize=settings.feeds.sanitize, site_root=settings.site.root_url
+        )
         events = extract_timeline(item.content_html, post.published_at, _zone_of(post))
         if is_draft(post.source):
             status = "draft"

@@ -228,7 +228,7 @@ def render_item_html(post_source: Source, *, sanitize: bool = True) -> str:
 
     For reading the body (timeline tables) before the post's URL is known.
     """
-    body = post_source.body or ""
+    body = strip_xml_illegal(post_source.body or "")
     raw_html = render_markdown(body) if post_source.markup == "markdown" else body
     return clean_html(raw_html, "", sanitize=sanitize)
 
@@ -238,28 +238,36 @@ def render_item(
     *,
     sanitize: bool = True,
     site_files: Mapping[str, int] | None = None,
+    site_root: str | None = None,
 ) -> Item:
     """Render ``post`` for feeds.
 
-    ``site_files`` maps URL paths of files found in the site (``/assets/img/x.jpg``) to
-    their size in bytes, so that the image's enclosure can carry its real length.
+    ``site_files`` maps image paths as written in front matter (``/assets/img/x.jpg``) to
+    the size of the file the site holds there, so that the image's enclosure can carry
+    its real length; ``site_root`` is the site's URL with its baseurl, against which a
+    front-matter image path starting with ``/`` is resolved.
     """
-    body = post.source.body
+    # Dropped before Markdown, which would turn a NUL into U+FFFD (CommonMark 2.3).
+    body = strip_xml_illegal(post.source.body or "")
     raw_html = render_markdown(body) if post.source.markup == "markdown" else body
     content_html = clean_html(raw_html, post.url, sanitize=sanitize)
     if post.excerpt:
-        excerpt_html = render_markdown(post.excerpt)
+        excerpt_html = render_markdown(strip_xml_illegal(post.excerpt))
         summary_html = clean_html(excerpt_html, post.url, sanitize=True)
     else:
         summary_html = first_paragraph(content_html)
     summary_text = html_to_text(summary_html)
     image_url = enclosure = None
     if post.image:
-        image_url = absolute_url(strip_xml_illegal(post.image), post.url)
+        image = strip_xml_illegal(post.image)
+        # A front-matter image path is relative to the site (Jekyll's absolute_url filter,
+        # which jekyll-feed applies, puts baseurl in front), unlike links in the content.
+        if site_root and image.startswith("/") and not image.startswith("//"):
+            image_url = site_root + image.lstrip("/")
+        else:
+            image_url = absolute_url(image, post.url)
         if _is_safe_url(image_url) and urlsplit(image_url).scheme in ("http", "https"):
-            image_parts, post_parts = urlsplit(image_url), urlsplit(post.url)
-            is_local = image_parts.netloc == post_parts.netloc
-            length = (site_files or {}).get(image_parts.path, 0) if is_local else 0
+            length = (site_files or {}).get(post.image, 0)
             enclosure = Enclosure(image_url, length, _guess_media_type(image_url))
         else:
             image_url = None
