@@ -477,6 +477,83 @@ def _ping_line(summary: Any) -> str:
     )
 
 
+@main.command("links")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Config file (default: ./feedkit.toml, else ./_config.yml).",
+)
+@click.option("--site-url", help="Absolute URL of the site, e.g. https://example.com.")
+@click.option("--json", "as_json", is_flag=True, help="Print the feeds' URLs as JSON.")
+def links_command(config_path: Path | None, site_url: str | None, as_json: bool) -> None:
+    """Print the <link rel="alternate"> tags that let browsers and feed readers find the
+    site-wide feeds, to paste into the <head> of the site's pages. Needs no build.
+
+    \b
+    Example:
+      feedkit links >> _includes/head.html
+    """
+    from .browser import discovery_links, site_feed_link
+    from .settings import find_config, load_settings
+
+    settings = load_settings(config_path or find_config(Path.cwd()), {"site": {"url": site_url}})
+    _require_site_url(settings)
+    if as_json:
+        feed = site_feed_link(settings)
+        document = {"title": feed.title, "urls": dict(feed.urls)}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo(discovery_links(settings))
+
+
+@main.command("init")
+@click.option(
+    "--site-url", metavar="URL", help="Absolute URL of the site, e.g. https://example.com."
+)
+@click.option("--title", help="Feed title.")
+@click.option("--language", metavar="TAG", help="Language tag of the site, e.g. ko or en-US.")
+@click.option("--timezone", metavar="ZONE", help="IANA time zone, e.g. Asia/Seoul.")
+@click.option(
+    "--content",
+    "content_dir",
+    metavar="DIR",
+    help="Folder holding the posts, relative to the current folder (default: content).",
+)
+@click.option(
+    "--out", metavar="DIR", help="Output folder, relative to the current folder (default: public)."
+)
+@click.option("--force", is_flag=True, help="Replace an existing feedkit.toml.")
+def init_command(
+    site_url: str | None,
+    title: str | None,
+    language: str | None,
+    timezone: str | None,
+    content_dir: str | None,
+    out: str | None,
+    force: bool,
+) -> None:
+    """Write a commented feedkit.toml in the current folder, listing every key.
+
+    Values come from the options, else from a Jekyll _config.yml in the folder; the other
+    keys are written commented out with their defaults. An existing feedkit.toml is left
+    alone unless --force.
+
+    \b
+    Example:
+      feedkit init --site-url https://example.com --title "My blog" --language ko
+    """
+    from .init import init_config
+
+    values: dict[str, dict[str, Any]] = {
+        "site": {"url": site_url, "title": title, "language": language, "timezone": timezone},
+        "content": {"dir": content_dir},
+        "feeds": {"output": out},
+    }
+    path = init_config(Path.cwd(), values, force=force)
+    click.echo(f"feedkit: wrote {path}", err=True)
+
+
 def _require_site_url(settings: Any) -> None:
     from .errors import ConfigError
 

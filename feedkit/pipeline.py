@@ -10,6 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._git import GitDates, read_git_history
+from .browser import (
+    FEEDS_PAGE_MEDIA_TYPE,
+    FEEDS_PAGE_NAME,
+    XSLT_FILE_NAME,
+    XSLT_MEDIA_TYPE,
+    feed_links,
+    render_feeds_page,
+    with_stylesheet,
+    xslt_stylesheet,
+)
 from .collect import (
     Collected,
     collect_sources,
@@ -493,6 +503,13 @@ def _build_locked(
     artifacts: list[Artifact] = []
     for spec in specs:
         artifacts.extend(generate_feed(spec, items, settings))
+    if settings.feeds.xslt:
+        # Browsers that still apply XSLT show RSS and Atom as a page; readers ignore the PI.
+        artifacts = [with_stylesheet(artifact) for artifact in artifacts]
+        artifacts.append(Artifact(XSLT_FILE_NAME, xslt_stylesheet(), XSLT_MEDIA_TYPE))
+    latest = [items[post.id] for post in specs[0].posts]
+    page = render_feeds_page(settings, feed_links(specs, settings), latest)
+    artifacts.append(Artifact(FEEDS_PAGE_NAME, page, FEEDS_PAGE_MEDIA_TYPE))
     if settings.feeds.timeline:
         site_posts = specs[0].posts
         calendar = timeline_calendar(

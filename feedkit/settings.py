@@ -94,6 +94,7 @@ class FeedSettings:
     utc: bool = _key("Write every date in UTC instead of the post's own offset", False)
     sanitize: bool = _key("Remove scripts, frames and event handlers from content", True)
     archives: bool = _key("Write older entries to RFC 5005 archive pages under archive/", True)
+    xslt: bool = _key("Write feed.xsl and point RSS and Atom feeds at it, for browsers", False)
     timeline: bool = _key("Timeline tables as JSON Feed _timeline data and in timeline.ics", True)
 
 
