@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -42,6 +43,13 @@ POST_FOLDERS = frozenset({"_posts", "_drafts"})
 # Folders Jekyll leaves out by default (jekyll/lib/jekyll/configuration.rb "exclude").
 DEFAULT_EXCLUDES = frozenset({"node_modules", "vendor", "gemfiles", "Gemfile", "Gemfile.lock"})
 _BINARY_SNIFF = 8192
+_FEW_BYTES = 4
+_FRONT_MATTER_START = re.compile(rb"(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
+# Bodies longer than this (in characters) are cut: libxml2, which many feed readers use,
+# refuses a text node over 10 MB, so one huge post would make the whole feed unreadable.
+MAX_BODY_CHARS = 1 << 20
+# XML 1.0 section 2.2 Char, negated (as render.strip_xml_illegal drops them).
+_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -104,18 +112,21 @@ def discover_files(
             name = entry.name
             child_parts = (*parts, name)
             child = Path(entry.path)
-            if child.resolve() in excluded:
+            target = _resolve(child)
+            if target is None:
+                diagnostics.warn(
+                    "symlink-loop", "symbolic link loop; skipped", path=_rel(child_parts)
+                )
                 continue
-            is_link = entry.is_symlink()
-            if is_link:
-                target = child.resolve()
-                if not target.is_relative_to(root):
-                    diagnostics.warn(
-                        "symlink-outside",
-                        "symbolic link leads outside the content folder; not followed",
-                        path=_rel(child_parts),
-                    )
-                    continue
+            if target in excluded:
+                continue
+            if entry.is_symlink() and not target.is_relative_to(root):
+                diagnostics.warn(
+                    "symlink-outside",
+                    "symbolic link leads outside the content folder; not followed",
+                    path=_rel(child_parts),
+                )
+                continue
             try:
                 is_dir = entry.is_dir()
             except OSError:
@@ -155,6 +166,14 @@ def discover_files(
             )
         found = kept
     return sorted(found, key=lambda f: f.path)
+
+
+def _resolve(path: Path) -> Path | None:
+    """Return the real path, or None for a symbolic link loop (a link to itself, say)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError before Python 3.13
+        return None
 
 
 def _rel(parts: tuple[str, ...]) -> str:
@@ -198,6 +217,48 @@ def decode_source(data: bytes, *, encoding: str = "utf-8") -> str:
     return data.decode(encoding)
 
 
+def decode_or_guess(data: bytes, *, encoding: str = "utf-8") -> tuple[str, str | None]:
+    """Decode a source file as :func:`decode_source` does, else repair or guess.
+
+    Bytes that are mostly UTF-8 (more valid multi-byte characters than invalid bytes)
+    are decoded with each invalid byte replaced by U+FFFD: an editor slip, not another
+    encoding. Other bytes are decoded in the encoding charset-normalizer detects (legacy
+    Korean files are CP949/EUC-KR). Returns the text and, when it was repaired or
+    guessed, a note saying how, for a warning. Raises ``UnicodeDecodeError`` when no
+    encoding fits, ``LookupError`` when ``encoding`` is unknown.
+    """
+    try:
+        return decode_source(data, encoding=encoding), None
+    except UnicodeDecodeError as exc:
+        failure = exc
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    invalid = sum(1 for char in escaped if "\udc80" <= char <= "\udcff")
+    multibyte = sum(1 for char in escaped if char >= "\x80") - invalid
+    # A few stray bytes are too little for a detector to go on (it will name some
+    # code page that happens to fit); a legacy file has an invalid byte in most words.
+    if invalid < _FEW_BYTES or multibyte >= invalid:
+        line = escaped[: _first_surrogate(escaped)].count("\n") + 1
+        note = (
+            f"{invalid} byte(s) that are not {encoding} replaced with U+FFFD (first on "
+            f"line {line}); set content.encoding if the file is in another encoding"
+        )
+        return data.decode("utf-8", errors="replace"), note
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise failure
+    detected = best.encoding
+    return data.decode(detected), (
+        f"not valid {encoding}; decoded as {detected} (detected); "
+        "set content.encoding if that is wrong"
+    )
+
+
+def _first_surrogate(text: str) -> int:
+    return next(i for i, char in enumerate(text) if "\udc80" <= char <= "\udcff")
+
+
 def _read_bytes(source_file: SourceFile, diagnostics: Diagnostics) -> bytes | None:
     path = source_file.path
     try:
@@ -208,10 +269,18 @@ def _read_bytes(source_file: SourceFile, diagnostics: Diagnostics) -> bytes | No
     except OSError as exc:
         diagnostics.error("unreadable", f"cannot read: {exc.strerror}; skipped", path=path)
         return None
-    if b"\x00" in data[:_BINARY_SNIFF] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if _is_binary(data):
         diagnostics.warn("binary", "looks like a binary file, not text; skipped", path=path)
         return None
     return data
+
+
+def _is_binary(data: bytes) -> bool:
+    # A NUL in a file that opens with a front matter line is a stray control character
+    # (dropped from the output), not a sign of a binary file.
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _FRONT_MATTER_START.match(data):
+        return False
+    return b"\x00" in data[:_BINARY_SNIFF]
 
 
 def _content_hash(data: bytes) -> str:
@@ -222,12 +291,31 @@ def _decode(
     source_file: SourceFile, data: bytes, diagnostics: Diagnostics, encoding: str
 ) -> str | None:
     try:
-        return decode_source(data, encoding=encoding)
+        text, note = decode_or_guess(data, encoding=encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         diagnostics.error(
             "encoding", f"cannot decode as {encoding}: {exc}; skipped", path=source_file.path
         )
         return None
+    if note is not None:
+        diagnostics.warn("encoding", note, path=source_file.path)
+    return text
+
+
+def _limit_body(body: str, path: str, line: int, diagnostics: Diagnostics) -> str:
+    """Return ``body`` cut to :data:`MAX_BODY_CHARS`, at a line end where there is one."""
+    if len(body) <= MAX_BODY_CHARS:
+        return body
+    cut = body.rfind("\n", 0, MAX_BODY_CHARS)
+    kept = body[: cut if cut > 0 else MAX_BODY_CHARS]
+    diagnostics.warn(
+        "body-too-long",
+        f"body of {len(body):,} characters cut to its first {len(kept):,} "
+        f"(the limit is {MAX_BODY_CHARS:,})",
+        path=path,
+        line=line + kept.count("\n"),
+    )
+    return kept
 
 
 def _parse_source(
@@ -253,7 +341,7 @@ def _parse_source(
         path=path,
         abspath=source_file.abspath,
         metadata=front.metadata,
-        body=front.body,
+        body=_limit_body(front.body, path, front.body_line, diagnostics),
         body_line=front.body_line,
         markup="html" if suffix in HTML_EXTENSIONS else "markdown",
         size=source_file.size,
@@ -373,9 +461,11 @@ def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-
         return source
     data = _source_bytes(source)
     if data is not None and _content_hash(data) == source.content_hash:
-        text = decode_source(data, encoding=encoding)
+        text, note = decode_or_guess(data, encoding=encoding)
+        if note is not None:
+            diagnostics.warn("encoding", note, path=source.path)
         body = "\n".join(text.split("\n")[source.body_line - 1 :])
-        return replace(source, body=body)
+        return replace(source, body=_limit_body(body, source.path, source.body_line, diagnostics))
     diagnostics.warn(
         "changed-during-build",
         "file changed while the build ran; its content as read now is used",
@@ -422,6 +512,29 @@ def _as_names(value: Any) -> tuple[str, ...]:
     return ()
 
 
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def _report_ignored(metadata: Mapping[str, Any], source: Source, diagnostics: Diagnostics) -> None:
+    """Warn about fields present with a type that :func:`to_post` cannot use (and ignores)."""
+    checks: list[tuple[str, bool]] = []
+    for key in ("categories", "category", "tags", "tag"):
+        value = metadata.get(key)
+        is_names = isinstance(value, list) and all(_is_scalar(v) for v in value)
+        checks.append((key, value is None or _is_scalar(value) or is_names))
+    author = metadata.get("author")
+    checks.append(("author", author is None or _author(author) is not None))
+    for key in ("image", "feature_image"):
+        value = metadata.get(key)
+        is_path = isinstance(value, Mapping) and isinstance(value.get("path"), str)
+        checks.append((key, value is None or isinstance(value, str) or is_path))
+    for key, is_usable in checks:
+        if not is_usable:
+            kind = type(metadata[key]).__name__
+            diagnostics.warn("field-type", f"{key} is a {kind}; ignored", path=source.path)
+
+
 def _first_str(metadata: Mapping[str, Any], *keys: str) -> str | None:
     for key in keys:
         value = metadata.get(key)
@@ -456,6 +569,18 @@ def _image(metadata: Mapping[str, Any]) -> str | None:
 
 
 def _title(source: Source, diagnostics: Diagnostics) -> str | None:
+    title = _title_value(source, diagnostics)
+    if title is not None and not _XML_ILLEGAL.sub("", title).strip():
+        # Feeds drop these characters (XML 1.0 forbids them), which would leave an
+        # entry with no title: RSS and Atom require one.
+        diagnostics.error(
+            "title-missing", "the title has no printable characters; skipped", path=source.path
+        )
+        return None
+    return title
+
+
+def _title_value(source: Source, diagnostics: Diagnostics) -> str | None:
     value = source.metadata.get("title")
     if isinstance(value, str) and value.strip():
         return value.strip()
@@ -464,9 +589,9 @@ def _title(source: Source, diagnostics: Diagnostics) -> str | None:
             "field-type", f"title is a {type(value).__name__}; used as text", path=source.path
         )
         return str(value)
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+    if isinstance(value, list) and value and all(_is_scalar(v) for v in value):
         diagnostics.warn("field-type", "title is a list; its items were joined", path=source.path)
-        return " ".join(v.strip() for v in value)
+        return " ".join(str(v).strip() for v in value)
     if value is None:
         diagnostics.error(
             "title-missing", "no title in the front matter; skipped", path=source.path
@@ -498,6 +623,7 @@ def to_post(
     title = _title(source, diagnostics)
     if title is None:
         return None
+    _report_ignored(metadata, source, diagnostics)
     categories = _as_names(metadata.get("categories", metadata.get("category")))
     categories = tuple(dict.fromkeys(source.folder_categories + categories))
     tags = tuple(dict.fromkeys(_as_names(metadata.get("tags", metadata.get("tag")))))
@@ -520,6 +646,13 @@ def to_post(
         diagnostics.error("permalink", f"permalink {template!r}: {exc}; skipped", path=source.path)
         return None
     url = join_url(settings.site.root_url, permalink)
+    if ".." in template.split("/"):
+        # Resolved by expand_permalink, so the URL stays inside the site; say so.
+        diagnostics.warn(
+            "permalink",
+            f"permalink {template!r} has '..' segments; published at {url}",
+            path=source.path,
+        )
     post_id = _first_str(metadata, "id") or url
     return Post(
         source=source,

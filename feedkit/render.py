@@ -114,26 +114,36 @@ def strip_xml_illegal(text: str) -> str:
 
 
 def absolute_url(value: str, base_url: str) -> str:
-    """Return ``value`` resolved against ``base_url``; absolute URLs come back unchanged."""
+    """Return ``value`` resolved against ``base_url``; absolute URLs come back unchanged.
+
+    A value that is not a URL at all (``http://[::1``, an unclosed IPv6 host) gives ''.
+    """
     value = value.strip()
     if not value:
         return value
-    return urljoin(base_url, value)
+    try:
+        return urljoin(base_url, value)
+    except ValueError:
+        return ""
 
 
-def _absolute_srcset(value: str, base_url: str) -> str:
+def _absolute_srcset(value: str, base_url: str, *, sanitize: bool) -> str:
     candidates = []
     for candidate in value.split(","):
         parts = candidate.strip().split(None, 1)
         if not parts:
             continue
         parts[0] = absolute_url(parts[0], base_url)
-        candidates.append(" ".join(parts))
+        if parts[0] and not (sanitize and not _is_safe_url(parts[0])):
+            candidates.append(" ".join(parts))
     return ", ".join(candidates)
 
 
 def _is_safe_url(url: str) -> bool:
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return False
     return scheme in _SAFE_SCHEMES or scheme == ""
 
 
@@ -141,11 +151,11 @@ def _attribute_rewriter(base_url: str, *, sanitize: bool) -> Callable[[str, str,
     def rewrite(tag: str, attribute: str, value: str) -> str | None:
         if attribute in _URL_ATTRIBUTES:
             url = absolute_url(value, base_url)
-            if sanitize and not _is_safe_url(url):
+            if (sanitize and not _is_safe_url(url)) or (value.strip() and not url):
                 return None
             return url
         if attribute in _SRCSET_ATTRIBUTES:
-            return _absolute_srcset(value, base_url)
+            return _absolute_srcset(value, base_url, sanitize=sanitize)
         if sanitize and attribute.startswith("on"):
             return None
         return value

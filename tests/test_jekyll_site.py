@@ -27,7 +27,8 @@ NOW = datetime(2025, 1, 1, tzinfo=ZoneInfo("Asia/Seoul"))
 ROOT = "https://news.example/ko"
 EXPECTED_URLS = {
     "[속보] 푸틴 24년 만에 방북": f"{ROOT}/%EA%B5%AD%EC%A0%9C/2024/06/18/putin-visit/",
-    "서울 폭우 특보": f"{ROOT}/2024/07/01/%EC%84%9C%EC%9A%B8-%ED%8F%AD%EC%9A%B0-%ED%8A%B9%EB%B3%B4/",
+    "서울 폭우 특보": f"{ROOT}/2024/07/01/"
+    "%EC%84%9C%EC%9A%B8-%ED%8F%AD%EC%9A%B0-%ED%8A%B9%EB%B3%B4/",
     "광복절 기념식 열려": f"{ROOT}/news/2024/08/15/liberation-day/",
     "한글날 행사": f"{ROOT}/2024/10/09/hangul-day/",
     "주간 브리핑: 10월 둘째 주": f"{ROOT}/2024/10/11/weekly/",
