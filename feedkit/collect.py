@@ -19,7 +19,7 @@ from typing import Any
 
 from ._frontmatter import FrontMatterError, has_front_matter, parse_front_matter
 from .dates import filename_parts
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, Level
 from .models import Author, CachedSource, Post, PostDates, Source
 from .permalinks import expand_permalink, join_url
 from .settings import Settings
@@ -370,7 +370,9 @@ def read_source(
     return _parse_source(source_file, data, diagnostics, encoding)[0]
 
 
-def _from_cache(cached: CachedSource, source_file: SourceFile) -> Source:
+def _from_cache(cached: CachedSource, source_file: SourceFile, diagnostics: Diagnostics) -> Source:
+    for note in cached.notes:
+        diagnostics.add(note)
     return Source(
         path=cached.path,
         abspath=source_file.abspath,
@@ -383,6 +385,7 @@ def _from_cache(cached: CachedSource, source_file: SourceFile) -> Source:
         content_hash=cached.content_hash,
         is_draft_file=source_file.is_draft_file,
         folder_categories=source_file.folder_categories,
+        notes=cached.notes,
     )
 
 
@@ -398,6 +401,7 @@ def to_cache_record(source: Source) -> CachedSource:
         markup=source.markup,
         is_draft_file=source.is_draft_file,
         folder_categories=source.folder_categories,
+        notes=source.notes,
     )
 
 
@@ -432,19 +436,24 @@ def collect_sources(
     for source_file in files:
         cached = cache.get(source_file.path)
         if cached and (cached.size, cached.mtime_ns) == (source_file.size, source_file.mtime_ns):
-            sources.append(_from_cache(cached, source_file))
+            sources.append(_from_cache(cached, source_file, diagnostics))
             continue
         data = _read_bytes(source_file, diagnostics)
         if data is None:
             continue
         if cached and cached.content_hash == _content_hash(data):
-            source = _from_cache(cached, source_file)
+            source = _from_cache(cached, source_file, diagnostics)
         else:
-            parsed_source, did_parse = _parse_source(source_file, data, diagnostics, encoding)
+            found = Diagnostics()
+            parsed_source, did_parse = _parse_source(source_file, data, found, encoding)
+            diagnostics.extend(found)
             parsed += did_parse
             if parsed_source is None:
                 continue
-            source = parsed_source
+            # Kept with the cache record, so a later run that skips the parse (and
+            # --strict) still hears about a recovered title or a guessed encoding.
+            notes = tuple(found.at_least(Level.WARNING))
+            source = replace(parsed_source, notes=notes)
         sources.append(source)
         refreshed.append(source)
     present = {source.path for source in sources}

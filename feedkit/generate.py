@@ -61,7 +61,8 @@ def _category_slug(name: str) -> str:
         import hashlib
 
         slug = "c-" + hashlib.blake2b(name.encode("utf-8"), digest_size=4).hexdigest()
-    return slug[:120]
+    # A folder name may hold 255 bytes; Hangul takes 3 bytes a character in UTF-8.
+    return slug.encode("utf-8")[:200].decode("utf-8", "ignore").rstrip("-")
 
 
 def plan_archives(

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .diagnostics import Diagnostic
+
 __all__ = [
     "Artifact",
     "Author",
@@ -65,6 +67,7 @@ class CachedSource:
     markup: str
     is_draft_file: bool
     folder_categories: tuple[str, ...]
+    notes: tuple[Diagnostic, ...] = ()  # warnings of the parse, reported again on a hit
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class Source:
     content_hash: str
     is_draft_file: bool = False
     folder_categories: tuple[str, ...] = ()
+    notes: tuple[Diagnostic, ...] = ()  # warnings about the file itself, from its parse
 
 
 @dataclass(frozen=True)

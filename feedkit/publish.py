@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -103,6 +103,8 @@ def write_artifacts(
     before it are complete, and no file is ever left half-written.
     """
     known = known_digests or {}
+    artifacts = list(artifacts)
+    _remove_stale_temporaries(output_dir, artifacts)
     written: list[str] = []
     unchanged: list[str] = []
     digests: dict[str, str] = {}
@@ -119,6 +121,28 @@ def write_artifacts(
         write_atomic(target, artifact.data)
         written.append(artifact.path)
     return PublishResult(tuple(written), tuple(unchanged), digests)
+
+
+def _remove_stale_temporaries(output_dir: Path, artifacts: Sequence[Artifact]) -> None:
+    """Delete the temporary files (``.<name>.*.tmp``) a killed run left beside its outputs.
+
+    The caller holds the state lock, so no other run is writing them.
+    """
+    names_by_folder: dict[Path, set[str]] = {}
+    for artifact in artifacts:
+        target = safe_output_path(output_dir, artifact.path)
+        names_by_folder.setdefault(target.parent, set()).add(target.name)
+    for folder, names in names_by_folder.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") and name.endswith(".tmp"):
+                owner = name[1:].rsplit(".", 2)[0]
+                if owner in names:
+                    Path(entry.path).unlink(missing_ok=True)
 
 
 def _has_size(target: Path, size: int) -> bool:

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from .diagnostics import Diagnostic, Level
 from .errors import LockTimeout, StateError
 from .models import CachedSource, LedgerEntry, QueuedPing
 
@@ -280,6 +281,10 @@ class State:
                 markup=data["markup"],
                 is_draft_file=data["is_draft_file"],
                 folder_categories=tuple(data["folder_categories"]),
+                notes=tuple(
+                    Diagnostic(Level(level), code, message, path, line)
+                    for level, code, message, line in data.get("notes", [])
+                ),
             )
         return result
 
@@ -295,6 +300,7 @@ class State:
                     "markup": source.markup,
                     "is_draft_file": source.is_draft_file,
                     "folder_categories": list(source.folder_categories),
+                    "notes": [[n.level.value, n.code, n.message, n.line] for n in source.notes],
                 },
                 ensure_ascii=False,
             )

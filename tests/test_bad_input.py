@@ -482,11 +482,6 @@ def test_strict_on_a_fresh_output_folder_creates_nothing(tmp_path):
     assert not (root / "public").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="warnings of a file read from the parse cache are not reported again, so a "
-    "--strict run after a normal one passes (pipeline/state: keep recoveries in the cache)",
-)
 def test_strict_sees_warnings_of_cached_posts(tmp_path):
     root = _make_site(tmp_path, tuple(c for c in CASES if c.file in ("good.md",)))
     shutil.copyfile(CORPUS / "recovered-title.md", root / "content" / "recovered-title.md")

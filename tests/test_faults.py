@@ -219,11 +219,6 @@ def test_a_build_killed_at_any_write_leaves_whole_feeds(kill_setup):
         _assert_state_sound(root)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="publish.write_artifacts does not remove the '.<name>.*.tmp' files a killed "
-    "run leaves; proposed: delete stale '.*.tmp' files it owns in each folder it writes",
-)
 def test_the_next_run_removes_temporary_files_of_a_killed_run(kill_setup):
     base, before = kill_setup["base"], kill_setup["before"]
     root = base / "stale-temporary"
