@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .diagnostics import Diagnostics
 
-__all__ = ["GitDates", "parse_git_log", "read_git_history"]
+__all__ = ["GitDates", "head_commit", "parse_git_log", "read_git_history"]
 
 _RECORD = "\x1e"
 
@@ -70,6 +70,17 @@ def parse_git_log(output: str) -> dict[str, GitDates]:
         for path in created
         if not path.startswith("\x00")
     }
+
+
+def head_commit(folder: Path) -> str:
+    """Return the commit checked out in the work tree holding ``folder``, or ''."""
+    git = shutil.which("git")
+    if git is None:
+        return ""
+    completed = subprocess.run(
+        [git, "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return completed.stdout.strip() if completed.returncode == 0 else ""
 
 
 def read_git_history(folder: Path, diagnostics: Diagnostics) -> dict[str, GitDates]:

@@ -15,14 +15,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._frontmatter import FrontMatterError, has_front_matter, parse_front_matter
-from .dates import filename_parts
 from .diagnostics import Diagnostics, Level
 from .models import Author, CachedSource, Post, PostDates, Source
-from .permalinks import expand_permalink, join_url
-from .settings import Settings
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 __all__ = [
     "HTML_EXTENSIONS",
@@ -87,20 +86,21 @@ def discover_files(
     inside ``content_dir``. Paths in ``exclude`` (the output folder, say) are skipped.
     """
     root = content_dir.resolve()
-    excluded = {p.resolve() for p in exclude}
+    root_text = str(root)
+    excluded = {str(p.resolve()) for p in exclude}
     found: list[SourceFile] = []
-    seen_dirs: set[Path] = set()
+    seen_dirs: set[str] = set()
     in_jekyll_mode = False
 
-    def walk(directory: Path, parts: tuple[str, ...]) -> None:
+    def walk(directory: str, parts: tuple[str, ...]) -> None:
+        """Walk ``directory``, a real path (no symbolic link in it), named ``parts``."""
         nonlocal in_jekyll_mode
-        real = directory.resolve()
-        if real in seen_dirs:
+        if directory in seen_dirs:
             diagnostics.warn(
                 "symlink-loop", "folder visited twice (symlink loop?); skipped", path=_rel(parts)
             )
             return
-        seen_dirs.add(real)
+        seen_dirs.add(directory)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
@@ -111,21 +111,25 @@ def discover_files(
         for entry in entries:
             name = entry.name
             child_parts = (*parts, name)
-            child = Path(entry.path)
-            target = _resolve(child)
-            if target is None:
-                diagnostics.warn(
-                    "symlink-loop", "symbolic link loop; skipped", path=_rel(child_parts)
-                )
-                continue
-            if target in excluded:
-                continue
-            if entry.is_symlink() and not target.is_relative_to(root):
-                diagnostics.warn(
-                    "symlink-outside",
-                    "symbolic link leads outside the content folder; not followed",
-                    path=_rel(child_parts),
-                )
+            real = entry.path
+            # Only links need resolving (the walk's own paths are real): this keeps the
+            # walk of a large site to one scandir per folder and one stat per post.
+            if entry.is_symlink():
+                target = _resolve(Path(real))
+                if target is None:
+                    diagnostics.warn(
+                        "symlink-loop", "symbolic link loop; skipped", path=_rel(child_parts)
+                    )
+                    continue
+                real = str(target)
+                if not target.is_relative_to(root):
+                    diagnostics.warn(
+                        "symlink-outside",
+                        "symbolic link leads outside the content folder; not followed",
+                        path=_rel(child_parts),
+                    )
+                    continue
+            if real in excluded:
                 continue
             try:
                 is_dir = entry.is_dir()
@@ -141,11 +145,11 @@ def discover_files(
                         path=_rel(child_parts),
                     )
                     continue
-                walk(child, child_parts)
+                walk(real, child_parts)
                 continue
             if _is_ignored_name(name):
                 continue
-            suffix = PurePosixPath(name).suffix.lower()
+            suffix = os.path.splitext(name)[1].lower()
             if suffix not in MARKDOWN_EXTENSIONS and suffix not in HTML_EXTENSIONS:
                 continue
             try:
@@ -155,9 +159,11 @@ def discover_files(
                     "unreadable", f"cannot stat: {exc.strerror}", path=_rel(child_parts)
                 )
                 continue
-            found.append(_source_file(child, child_parts, stat.st_size, stat.st_mtime_ns))
+            found.append(
+                _source_file(Path(entry.path), child_parts, stat.st_size, stat.st_mtime_ns)
+            )
 
-    walk(root, ())
+    walk(root_text, ())
     if in_jekyll_mode:
         kept = [f for f in found if _post_folder(f.path) is not None]
         for dropped in sorted({f.path for f in found} - {f.path for f in kept}):
@@ -322,6 +328,9 @@ def _parse_source(
     source_file: SourceFile, data: bytes, diagnostics: Diagnostics, encoding: str
 ) -> tuple[Source | None, bool]:
     """Return the source (or None if it is not a post) and whether YAML was parsed."""
+    # YAML is imported here: a build that reuses its cache parses nothing.
+    from ._frontmatter import FrontMatterError, has_front_matter, parse_front_matter
+
     path = source_file.path
     text = _decode(source_file, data, diagnostics, encoding)
     if text is None:
@@ -420,22 +429,37 @@ def collect_sources(
     diagnostics: Diagnostics,
     *,
     cache: Mapping[str, CachedSource] | None = None,
+    files: Sequence[SourceFile] | None = None,
+    racy_after_ns: int | None = None,
 ) -> Collected:
     """Read every post under the configured content folder (see :func:`discover_files`).
 
-    A file whose size and mtime match its ``cache`` record is not read at all; one whose
-    bytes hash to the cached hash (a fresh checkout changes every mtime) is read but not
-    parsed. Sources taken from the cache have no body yet (see :func:`load_body`).
+    A file whose size and mtime match its ``cache`` record is not read at all, unless its
+    mtime is at or after ``racy_after_ns`` (too close to the build that cached it to
+    prove it unchanged); one whose bytes hash to the cached hash (a fresh checkout
+    changes every mtime) is read but not parsed. Sources taken from the cache have no
+    body yet (see :func:`load_body`). ``files`` saves the walk when the caller made it.
     """
     cache = cache or {}
-    files = discover_files(settings.content.dir, diagnostics, exclude=(settings.feeds.output,))
+    if files is None:
+        files = discover_files(
+            settings.content.dir,
+            diagnostics,
+            exclude=(settings.feeds.output, settings.state.path.parent),
+        )
+    trusted_before = racy_after_ns if racy_after_ns is not None else 1 << 62
     encoding = settings.content.encoding
     sources: list[Source] = []
     refreshed: list[Source] = []
     parsed = 0
     for source_file in files:
         cached = cache.get(source_file.path)
-        if cached and (cached.size, cached.mtime_ns) == (source_file.size, source_file.mtime_ns):
+        stat_matches = (
+            (cached.size, cached.mtime_ns) == (source_file.size, source_file.mtime_ns)
+            if cached
+            else False
+        )
+        if cached and stat_matches and source_file.mtime_ns < trusted_before:
             sources.append(_from_cache(cached, source_file, diagnostics))
             continue
         data = _read_bytes(source_file, diagnostics)
@@ -628,6 +652,9 @@ def to_post(
     The permalink is the front matter's ``permalink`` or the site's pattern (Jekyll
     tokens and named styles); the id is the front matter's ``id`` or the post's URL.
     """
+    from .dates import filename_parts
+    from .permalinks import expand_permalink, join_url
+
     metadata = source.metadata
     title = _title(source, diagnostics)
     if title is None:

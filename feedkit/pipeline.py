@@ -9,32 +9,19 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._git import GitDates, read_git_history
-from .browser import (
-    FEEDS_PAGE_MEDIA_TYPE,
-    FEEDS_PAGE_NAME,
-    XSLT_FILE_NAME,
-    XSLT_MEDIA_TYPE,
-    feed_links,
-    render_feeds_page,
-    with_stylesheet,
-    xslt_stylesheet,
-)
+from ._git import GitDates, head_commit, read_git_history
 from .collect import (
     Collected,
+    SourceFile,
     collect_sources,
+    discover_files,
     is_draft,
     load_body,
     to_cache_record,
     to_post,
 )
-from .dates import DateFacts, has_own_date, resolve_dates, timeline_date
-from .diagnostics import Diagnostics, Level
+from .diagnostics import Diagnostic, Diagnostics, Level
 from .errors import FeedkitError
-from .generate import FEED_FILES, generate_feed, plan_feeds
-from .ical import TIMELINE_EXTENSION, timeline_calendar, timeline_extension
-from .identity import match_sources, update_ledger
-from .jekyll import apply_defaults, split_excerpt
 from .models import (
     Artifact,
     CachedSource,
@@ -45,16 +32,17 @@ from .models import (
     ResolvedDate,
     Source,
 )
-from .permalinks import encode_url_path
 from .publish import write_artifacts
-from .render import render_item, render_item_html
 from .settings import Settings
 from .state import State, lock_state
-from .timeline import TimelineEvent, extract_timeline
-from .websub import Ping, PingOutcome, PingResult, RetryPolicy, send_pings
 
+# The stages that parse, render and generate are imported where they are used: a build
+# with nothing to do, or `feedkit --help`, should not pay for YAML, lxml or feedgen.
 if TYPE_CHECKING:
     import requests
+
+    from .timeline import TimelineEvent
+    from .websub import PingResult
 
 __all__ = [
     "BuildResult",
@@ -94,6 +82,7 @@ class BuildResult:
     seconds: float
     diagnostics: Diagnostics = field(repr=False, compare=False, default_factory=Diagnostics)
     pings: PingSummary | None = None
+    reused: bool = False  # nothing changed since the last build: nothing was read or written
 
     def as_dict(self) -> dict[str, object]:
         """Return the result as a JSON-ready mapping."""
@@ -116,6 +105,7 @@ class BuildResult:
             "files_written": list(self.files_written),
             "files_unchanged": list(self.files_unchanged),
             "seconds": round(self.seconds, 3),
+            "reused_last_build": self.reused,
             "pings": None if self.pings is None else self.pings.as_dict(),
             "diagnostics": [d.as_dict() for d in self.diagnostics],
         }
@@ -194,6 +184,10 @@ class _PostContext:
 
 def _make_post(source: Source, entry: LedgerEntry | None, context: _PostContext) -> Post | None:
     """Resolve ``source``'s dates (with its ledger history) and interpret it as a post."""
+    from .dates import DateFacts, has_own_date, resolve_dates, timeline_date
+    from .render import render_item_html
+    from .timeline import extract_timeline
+
     settings, now = context.settings, context.now
     tz = settings.site.zone
     git_dates = context.history.get(source.path)
@@ -277,7 +271,21 @@ def build(
     if not settings.content.dir.is_dir():
         raise FeedkitError("content folder not found", path=settings.content.dir)
     with lock_state(settings.state.path, wait=wait), State(settings.state.path) as state:
-        result = _build_locked(settings, state, now, strict, diagnostics, started)
+        files = discover_files(
+            settings.content.dir,
+            found := Diagnostics(),
+            exclude=(settings.feeds.output, settings.state.path.parent),
+        )
+        fingerprint = _input_fingerprint(settings, files)
+        result = _reuse_last_build(state, settings, fingerprint, files, now, diagnostics, started)
+        if result is None:
+            diagnostics.extend(found)
+            built_at_ns = _time.time_ns()
+            result = _build_locked(settings, state, now, strict, diagnostics, started, files)
+            _record_build(state, result, fingerprint, built_at_ns)
+        elif strict and diagnostics.at_least(Level.WARNING):
+            count = len(diagnostics.at_least(Level.WARNING))
+            raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
         if not settings.websub.hubs:
             return result
         changed = _changed_feed_urls(result.files_written, settings)
@@ -291,9 +299,113 @@ def build(
         return replace(result, pings=summary, seconds=_time.perf_counter() - started)
 
 
+def _input_fingerprint(settings: Settings, files: Sequence[SourceFile]) -> str:
+    """A digest of everything a build's output depends on, but the clock: feedkit's
+    version, the settings, each candidate file's path, size and mtime, and git's HEAD."""
+    import hashlib
+
+    from . import __version__
+
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{__version__}\n{settings!r}\n".encode())
+    if "git" in settings.dates.sources:
+        digest.update(head_commit(settings.content.dir).encode())
+    for source_file in files:
+        digest.update(f"{source_file.path}\0{source_file.size}\0{source_file.mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+# A file modified within this long of a build's start may share its mtime with the
+# version that build read ("racily clean", as git calls it): its bytes must be checked.
+_RACY_NS = 2_000_000_000
+
+
+def _reuse_last_build(
+    state: State,
+    settings: Settings,
+    fingerprint: str,
+    files: Sequence[SourceFile],
+    now: datetime,
+    diagnostics: Diagnostics,
+    started: float,
+) -> BuildResult | None:
+    """Return the last build's result when nothing it depends on changed, else None.
+
+    Nothing changed when the input fingerprint is the same, no file's mtime is too close
+    to the last build to be trusted, no scheduled post became due, and every output file
+    is still there with the size it was written with. Then there is nothing to read,
+    parse or write; the last build's diagnostics are reported again.
+    """
+    meta = state.meta()
+    if meta.get("fingerprint") != fingerprint:
+        return None
+    racy_after = int(meta.get("built_at_ns", "0")) - _RACY_NS
+    if any(source_file.mtime_ns >= racy_after for source_file in files):
+        return None
+    due = meta.get("next_due")
+    if due and datetime.fromisoformat(due) <= now:
+        return None
+    outputs = state.output_sizes()
+    for path, size in outputs.items():
+        try:
+            if (settings.feeds.output / path).stat().st_size != size:
+                return None
+        except OSError:
+            return None
+    import json
+
+    summary = json.loads(meta["summary"])
+    for level, code, message, path, line in summary.pop("diagnostics"):
+        diagnostics.add(Diagnostic(Level(level), code, message, path, line))
+    upcoming = summary.pop("next_scheduled")
+    return BuildResult(
+        **summary,
+        posts_parsed=0,
+        next_scheduled=None
+        if upcoming is None
+        else ScheduledPost(upcoming[0], upcoming[1], datetime.fromisoformat(upcoming[2])),
+        files_written=(),
+        files_unchanged=tuple(sorted(outputs)),
+        seconds=_time.perf_counter() - started,
+        diagnostics=diagnostics,
+        reused=True,
+    )
+
+
+def _record_build(state: State, result: BuildResult, fingerprint: str, built_at_ns: int) -> None:
+    import json
+
+    upcoming = result.next_scheduled
+    summary = {
+        "posts_read": result.posts_read,
+        "posts_skipped": result.posts_skipped,
+        "posts_published": result.posts_published,
+        "drafts": result.drafts,
+        "scheduled": result.scheduled,
+        "feeds": result.feeds,
+        "next_scheduled": None
+        if upcoming is None
+        else [upcoming.path, upcoming.title, upcoming.due_at.isoformat()],
+        "diagnostics": [
+            [d.level.value, d.code, d.message, d.path, d.line] for d in result.diagnostics
+        ],
+    }
+    state.save_meta(
+        {
+            "fingerprint": fingerprint,
+            "built_at_ns": str(built_at_ns),
+            "next_due": "" if upcoming is None else upcoming.due_at.isoformat(),
+            "summary": json.dumps(summary, ensure_ascii=False),
+        }
+    )
+
+
 def _changed_feed_urls(written: Iterable[str], settings: Settings) -> list[str]:
     """URLs of the subscription feeds among written files (archives and calendars are not
     subscription feeds: WebSub section 7 asks for the topics that changed)."""
+    from .generate import FEED_FILES
+    from .permalinks import encode_url_path
+
     names = tuple(FEED_FILES[fmt][0] for fmt in settings.feeds.formats)
     return [
         settings.site.root_url + encode_url_path(path)
@@ -310,6 +422,8 @@ def _deliver(
     session_factory: Callable[[], requests.Session] | None,
     dry_run: bool = False,
 ) -> PingSummary:
+    from .websub import Ping, PingOutcome, PingResult, RetryPolicy, send_pings
+
     queued = state.pings(status="queued")
     pings = [Ping(q.feed_url, q.hub, q.attempts) for q in queued]
     if dry_run:
@@ -375,6 +489,8 @@ def _jekyll_type(source: Source) -> str:
 def _with_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post:
     """``post`` with its body loaded and, where an ``excerpt_separator`` is set (in the
     post or in ``_config.yml``) and there is no explicit excerpt, its excerpt cut there."""
+    from .jekyll import split_excerpt
+
     source = load_body(post.source, diagnostics, encoding=settings.content.encoding)
     post = replace(post, source=source)
     separator = source.metadata.get("excerpt_separator", settings.jekyll.get("excerpt_separator"))
@@ -392,9 +508,16 @@ def _read_posts(
     cache: Mapping[str, CachedSource],
     now: datetime,
     diagnostics: Diagnostics,
+    files: Sequence[SourceFile] | None = None,
+    racy_after_ns: int | None = None,
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates."""
-    collected = collect_sources(settings, diagnostics, cache=cache)
+    from .identity import match_sources
+    from .jekyll import apply_defaults
+
+    collected = collect_sources(
+        settings, diagnostics, cache=cache, files=files, racy_after_ns=racy_after_ns
+    )
     defaults = settings.jekyll.get("defaults")
     sources = collected.sources
     if defaults:
@@ -440,10 +563,33 @@ def _build_locked(
     strict: bool,
     diagnostics: Diagnostics,
     started: float,
+    files: Sequence[SourceFile],
 ) -> BuildResult:
+    from .browser import (
+        FEEDS_PAGE_MEDIA_TYPE,
+        FEEDS_PAGE_NAME,
+        XSLT_FILE_NAME,
+        XSLT_MEDIA_TYPE,
+        feed_links,
+        render_feeds_page,
+        with_stylesheet,
+        xslt_stylesheet,
+    )
+    from .generate import generate_feed, plan_feeds
+    from .ical import TIMELINE_EXTENSION, timeline_calendar, timeline_extension
+    from .identity import update_ledger
+    from .render import render_item
+    from .timeline import extract_timeline
+
     ledger = state.ledger()
     collected, posts = _read_posts(
-        settings, ledger=ledger, cache=state.cached_sources(), now=now, diagnostics=diagnostics
+        settings,
+        ledger=ledger,
+        cache=state.cached_sources(),
+        now=now,
+        diagnostics=diagnostics,
+        files=files,
+        racy_after_ns=int(state.meta().get("built_at_ns", "0")) - _RACY_NS,
     )
     sources = collected.sources
 
@@ -518,7 +664,7 @@ def _build_locked(
         )
         artifacts.append(Artifact("timeline.ics", calendar, "text/calendar"))
     result = write_artifacts(settings.feeds.output, artifacts, known_digests=state.output_digests())
-    state.save_output_digests(result.digests)
+    state.save_outputs(result.digests, result.sizes)
 
     skipped = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path is not None}
     return BuildResult(
@@ -553,6 +699,8 @@ class PostReport:
 
     def as_dict(self) -> dict[str, object]:
         """Return the report as a JSON-ready mapping."""
+        from .ical import timeline_extension
+
         return {
             "path": self.path,
             "title": self.title,
@@ -576,6 +724,9 @@ def explain_dates(
 
     ``paths`` (files or folders) limits the report to the posts under them.
     """
+    from .render import render_item
+    from .timeline import extract_timeline
+
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     if not settings.content.dir.is_dir():
         raise FeedkitError("content folder not found", path=settings.content.dir)

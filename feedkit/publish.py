@@ -28,6 +28,7 @@ class PublishResult:
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
     digests: Mapping[str, str] = field(default_factory=dict)
+    sizes: Mapping[str, int] = field(default_factory=dict)
 
 
 def safe_output_path(output_dir: Path, relative: str) -> Path:
@@ -108,10 +109,12 @@ def write_artifacts(
     written: list[str] = []
     unchanged: list[str] = []
     digests: dict[str, str] = {}
+    sizes: dict[str, int] = {}
     for artifact in artifacts:
         target = safe_output_path(output_dir, artifact.path)
         new_digest = digest(artifact.data)
         digests[artifact.path] = new_digest
+        sizes[artifact.path] = len(artifact.data)
         if known.get(artifact.path) == new_digest and _has_size(target, len(artifact.data)):
             unchanged.append(artifact.path)
             continue
@@ -120,7 +123,7 @@ def write_artifacts(
             continue
         write_atomic(target, artifact.data)
         written.append(artifact.path)
-    return PublishResult(tuple(written), tuple(unchanged), digests)
+    return PublishResult(tuple(written), tuple(unchanged), digests, sizes)
 
 
 def _remove_stale_temporaries(output_dir: Path, artifacts: Sequence[Artifact]) -> None:

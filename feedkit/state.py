@@ -34,7 +34,7 @@ __all__ = [
     "lock_state",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each entry migrates the schema from version N-1 to N; never edit one that has shipped.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -82,6 +82,11 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: (
         "ALTER TABLE pings ADD COLUMN status TEXT NOT NULL DEFAULT 'queued'",
         "ALTER TABLE pings ADD COLUMN last_attempt_at TEXT",
+    ),
+    # The record of the last build, so a run with nothing to do can stop early.
+    4: (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "ALTER TABLE outputs ADD COLUMN size INTEGER NOT NULL DEFAULT -1",
     ),
 }
 
@@ -371,9 +376,28 @@ class State:
         """Return the digest of every file written, keyed by its path in the output."""
         return dict(self._db.execute("SELECT path, digest FROM outputs"))
 
-    def save_output_digests(self, digests: Mapping[str, str]) -> None:
-        """Record the digests of files just written or confirmed unchanged."""
+    def output_sizes(self) -> dict[str, int]:
+        """Return the size of every file the last build wrote or kept, by output path."""
+        return dict(self._db.execute("SELECT path, size FROM outputs"))
+
+    def save_outputs(self, digests: Mapping[str, str], sizes: Mapping[str, int]) -> None:
+        """Record the files of this build (and only those) with their digests and sizes."""
+        with self.transaction():
+            self._db.execute("DELETE FROM outputs")
+            self._db.executemany(
+                "INSERT INTO outputs (path, digest, size) VALUES (?, ?, ?)",
+                [(path, value, sizes[path]) for path, value in digests.items()],
+            )
+
+    # --- the record of the last build --------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        """Return the stored facts about the last build (see :meth:`save_meta`)."""
+        return dict(self._db.execute("SELECT key, value FROM meta"))
+
+    def save_meta(self, values: Mapping[str, str]) -> None:
+        """Store facts about this build (its input fingerprint, its summary, ...)."""
         with self.transaction():
             self._db.executemany(
-                "INSERT OR REPLACE INTO outputs VALUES (?, ?)", list(digests.items())
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(values.items())
             )

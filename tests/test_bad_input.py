@@ -400,7 +400,7 @@ def test_file_deleted_while_the_build_runs(tmp_path, monkeypatch):
         doomed.unlink()  # between the walk and the read
         return found
 
-    monkeypatch.setattr(feedkit.collect, "discover_files", discover_then_delete)
+    monkeypatch.setattr(feedkit.pipeline, "discover_files", discover_then_delete)
     result, diagnostics = _build(root)
     assert _located(diagnostics, "doomed.md") == {("warning", "vanished", None)}
     assert result.posts_published == 1 and _titles(root) == ["A good post"]

@@ -232,3 +232,49 @@ def test_aggregator_polls_get_304_until_a_rebuild_brings_the_new_entry(site, bui
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _age(folder: Path, seconds: float) -> None:
+    """Move every file's mtime into the past, beyond the window where it is not trusted."""
+    stamp = time.time() - seconds
+    for path in folder.rglob("*"):
+        os.utime(path, (stamp, stamp))
+
+
+def test_a_run_with_nothing_to_do_reuses_the_last_build(site, build_site):
+    _age(site / "content", 3600)
+    first = build_site(site)
+    again = build_site(site)
+    assert again.reused and not first.reused
+    assert again.files_written == () and again.posts_parsed == 0
+    assert again.posts_published == first.posts_published
+    assert again.next_scheduled == first.next_scheduled
+    assert sorted(again.files_unchanged) == sorted(first.files_written)
+
+
+@pytest.mark.parametrize("change", ["edit", "touch-recent", "output-deleted", "config", "due"])
+def test_the_last_build_is_not_reused_when_something_changed(site, build_site, change):
+    _age(site / "content", 3600)
+    first = build_site(site)
+    now = None
+    if change == "edit":
+        post = site / "content" / "typhoon-report.md"
+        post.write_text(post.read_text("utf-8") + "\n더 많은 소식.\n", "utf-8")
+        _age(site / "content", 3600)  # even with an old mtime, the size differs
+    elif change == "touch-recent":
+        post = site / "content" / "typhoon-report.md"
+        data = post.read_bytes()
+        post.write_bytes(data.replace("초속 25m".encode(), "초속 26m".encode()))  # same size
+    elif change == "output-deleted":
+        (site / "public" / "categories" / "국제" / "rss.xml").unlink()
+    elif change == "config":
+        config = site / "feedkit.toml"
+        config.write_text(config.read_text("utf-8").replace("limit = 20", "limit = 5"), "utf-8")
+    elif change == "due":
+        now = first.next_scheduled.due_at
+    again = build_site(site) if now is None else build_site(site, now=now)
+    assert not again.reused
+    if change == "touch-recent":
+        assert "초속 26m" in (site / "public" / "rss.xml").read_text("utf-8")
+    if change == "output-deleted":
+        assert (site / "public" / "categories" / "국제" / "rss.xml").is_file()
