@@ -56,7 +56,7 @@ class SourceFile:
     """A candidate post found by the walk, before it is read."""
 
     path: str  # relative to the content folder, "/"-separated
-    abspath: Path
+    abspath: str  # a string, not a Path: the walk of a large site makes thousands
     size: int
     mtime_ns: int
     is_draft_file: bool
@@ -159,9 +159,7 @@ def discover_files(
                     "unreadable", f"cannot stat: {exc.strerror}", path=_rel(child_parts)
                 )
                 continue
-            found.append(
-                _source_file(Path(entry.path), child_parts, stat.st_size, stat.st_mtime_ns)
-            )
+            found.append(_source_file(entry.path, child_parts, stat.st_size, stat.st_mtime_ns))
 
     walk(root_text, ())
     if in_jekyll_mode:
@@ -193,7 +191,7 @@ def _post_folder(path: str) -> str | None:
     return None
 
 
-def _source_file(abspath: Path, parts: tuple[str, ...], size: int, mtime_ns: int) -> SourceFile:
+def _source_file(abspath: str, parts: tuple[str, ...], size: int, mtime_ns: int) -> SourceFile:
     folder = None
     folder_index = -1
     for index, part in enumerate(parts[:-1]):
@@ -268,7 +266,7 @@ def _first_surrogate(text: str) -> int:
 def _read_bytes(source_file: SourceFile, diagnostics: Diagnostics) -> bytes | None:
     path = source_file.path
     try:
-        data = source_file.abspath.read_bytes()
+        data = Path(source_file.abspath).read_bytes()
     except FileNotFoundError:
         diagnostics.warn("vanished", "file disappeared while the build ran; skipped", path=path)
         return None
@@ -348,7 +346,7 @@ def _parse_source(
     suffix = PurePosixPath(path).suffix.lower()
     source = Source(
         path=path,
-        abspath=source_file.abspath,
+        abspath=Path(source_file.abspath),
         metadata=front.metadata,
         body=_limit_body(front.body, path, front.body_line, diagnostics),
         body_line=front.body_line,
@@ -384,7 +382,7 @@ def _from_cache(cached: CachedSource, source_file: SourceFile, diagnostics: Diag
         diagnostics.add(note)
     return Source(
         path=cached.path,
-        abspath=source_file.abspath,
+        abspath=Path(source_file.abspath),
         metadata=cached.metadata,
         body=None,
         body_line=cached.body_line,
@@ -506,7 +504,7 @@ def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-
     )
     source_file = SourceFile(
         source.path,
-        source.abspath,
+        str(source.abspath),
         source.size,
         source.mtime_ns,
         source.is_draft_file,
