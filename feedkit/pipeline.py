@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time as _time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from .errors import FeedkitError
 from .models import (
     Artifact,
     CachedSource,
+    FeedSpec,
     Item,
     LedgerEntry,
     Post,
@@ -71,6 +73,7 @@ class BuildResult:
 
     posts_read: int
     posts_parsed: int
+    posts_rendered: int
     posts_skipped: int
     posts_published: int
     drafts: int
@@ -90,6 +93,7 @@ class BuildResult:
         return {
             "posts_read": self.posts_read,
             "posts_parsed": self.posts_parsed,
+            "posts_rendered": self.posts_rendered,
             "posts_skipped": self.posts_skipped,
             "posts_published": self.posts_published,
             "drafts": self.drafts,
@@ -352,7 +356,6 @@ def _reuse_last_build(
                 return None
         except OSError:
             return None
-    import json
 
     summary = json.loads(meta["summary"])
     for level, code, message, path, line in summary.pop("diagnostics"):
@@ -361,6 +364,7 @@ def _reuse_last_build(
     return BuildResult(
         **summary,
         posts_parsed=0,
+        posts_rendered=0,
         next_scheduled=None
         if upcoming is None
         else ScheduledPost(upcoming[0], upcoming[1], datetime.fromisoformat(upcoming[2])),
@@ -373,7 +377,6 @@ def _reuse_last_build(
 
 
 def _record_build(state: State, result: BuildResult, fingerprint: str, built_at_ns: int) -> None:
-    import json
 
     upcoming = result.next_scheduled
     summary = {
@@ -556,6 +559,71 @@ def _read_posts(
     return collected, _drop_duplicate_urls(posts, diagnostics)
 
 
+_SITE_EXTRAS = "site-extras"  # feeds.html, timeline.ics and feed.xsl, which follow the site feed
+TIMELINE_FILE_NAME = "timeline.ics"
+
+
+def _digest_text(*parts: str) -> str:
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _settings_digest(settings: Settings) -> str:
+    from . import __version__
+
+    return _digest_text(__version__, repr(settings))
+
+
+def _feed_signature(spec: FeedSpec, settings_key: str) -> str:
+    """A digest of everything one feed's files are made of: the settings, the feed's place
+    and links, and for each post its identity, dates, fields and content hash."""
+    parts = [
+        settings_key,
+        repr(
+            (
+                spec.key,
+                spec.title,
+                spec.directory,
+                spec.archive_page,
+                spec.prev_archive,
+                spec.next_archive,
+            )
+        ),
+    ]
+    for post in spec.posts:
+        parts.append(
+            repr(
+                (
+                    post.id,
+                    post.url,
+                    post.title,
+                    post.dates,
+                    post.excerpt,
+                    post.categories,
+                    post.tags,
+                    post.author,
+                    post.image,
+                    post.lang,
+                    post.source.content_hash,
+                    post.source.markup,
+                )
+            )
+        )
+    return _digest_text(*parts)
+
+
+def _has_size(path: Path, size: int | None) -> bool:
+    try:
+        return size is not None and path.stat().st_size == size
+    except OSError:
+        return False
+
+
 def _build_locked(
     settings: Settings,
     state: State,
@@ -575,7 +643,7 @@ def _build_locked(
         with_stylesheet,
         xslt_stylesheet,
     )
-    from .generate import generate_feed, plan_feeds
+    from .generate import feed_path, generate_feed, plan_feeds
     from .ical import TIMELINE_EXTENSION, timeline_calendar, timeline_extension
     from .identity import update_ledger
     from .render import render_item
@@ -623,7 +691,38 @@ def _build_locked(
     seq = {entry.id: entry.seq for entry in ledger}
     seq.update({entry.id: entry.seq for entry in ledger_update.changed})
     specs = plan_feeds(published, settings, seq=seq, next_seq=max(seq.values(), default=-1) + 1)
-    needed = {post.id: post for spec in specs for post in spec.posts}
+
+    # Decide which documents need writing: a feed whose entries and settings are what
+    # they were at the last build, and whose files are still there, is left alone
+    # without rendering any of its posts.
+    meta = state.meta()
+    stored_signatures: dict[str, str] = json.loads(meta.get("feed_signatures", "{}"))
+    stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
+    settings_key = _settings_digest(settings)
+    signatures = {spec.key: _feed_signature(spec, settings_key) for spec in specs}
+    signatures[_SITE_EXTRAS] = _digest_text(
+        signatures["site"], *(f"{spec.key}\0{spec.title}" for spec in specs)
+    )
+    paths = {spec.key: [feed_path(spec, fmt) for fmt in settings.feeds.formats] for spec in specs}
+    paths[_SITE_EXTRAS] = [FEEDS_PAGE_NAME]
+    if settings.feeds.timeline:
+        paths[_SITE_EXTRAS].append(TIMELINE_FILE_NAME)
+    if settings.feeds.xslt:
+        paths[_SITE_EXTRAS].append(XSLT_FILE_NAME)
+
+    def is_current(key: str) -> bool:
+        if stored_signatures.get(key) != signatures[key]:
+            return False
+        return all(
+            _has_size(settings.feeds.output / path, stored_sizes.get(path)) for path in paths[key]
+        )
+
+    current = {key for key in signatures if is_current(key)}
+    fresh_specs = [spec for spec in specs if spec.key not in current]
+    extras_needed = _SITE_EXTRAS not in current
+    needed = {post.id: post for spec in fresh_specs for post in spec.posts}
+    if extras_needed:
+        needed.update({post.id: post for post in specs[0].posts})
     image_paths = [
         post.image for post in needed.values() if post.image and post.image.startswith("/")
     ]
@@ -647,29 +746,37 @@ def _build_locked(
                 item = replace(item, extensions={TIMELINE_EXTENSION: extension})
         items[post_id] = item
     artifacts: list[Artifact] = []
-    for spec in specs:
+    for spec in fresh_specs:
         artifacts.extend(generate_feed(spec, items, settings))
     if settings.feeds.xslt:
         # Browsers that still apply XSLT show RSS and Atom as a page; readers ignore the PI.
         artifacts = [with_stylesheet(artifact) for artifact in artifacts]
-        artifacts.append(Artifact(XSLT_FILE_NAME, xslt_stylesheet(), XSLT_MEDIA_TYPE))
-    latest = [items[post.id] for post in specs[0].posts]
-    page = render_feeds_page(settings, feed_links(specs, settings), latest)
-    artifacts.append(Artifact(FEEDS_PAGE_NAME, page, FEEDS_PAGE_MEDIA_TYPE))
-    if settings.feeds.timeline:
-        site_posts = specs[0].posts
-        calendar = timeline_calendar(
-            ((post, timelines[post.id]) for post in site_posts),
-            name=settings.site.title or settings.site.url,
-        )
-        artifacts.append(Artifact("timeline.ics", calendar, "text/calendar"))
-    result = write_artifacts(settings.feeds.output, artifacts, known_digests=state.output_digests())
-    state.save_outputs(result.digests, result.sizes)
+    if extras_needed:
+        if settings.feeds.xslt:
+            artifacts.append(Artifact(XSLT_FILE_NAME, xslt_stylesheet(), XSLT_MEDIA_TYPE))
+        latest = [items[post.id] for post in specs[0].posts]
+        page = render_feeds_page(settings, feed_links(specs, settings), latest)
+        artifacts.append(Artifact(FEEDS_PAGE_NAME, page, FEEDS_PAGE_MEDIA_TYPE))
+        if settings.feeds.timeline:
+            calendar = timeline_calendar(
+                ((post, timelines[post.id]) for post in specs[0].posts),
+                name=settings.site.title or settings.site.url,
+            )
+            artifacts.append(Artifact(TIMELINE_FILE_NAME, calendar, "text/calendar"))
+    result = write_artifacts(settings.feeds.output, artifacts, known_digests=stored_digests)
+    kept = [path for key in current for path in paths[key]]
+    state.save_outputs(
+        {**{path: stored_digests[path] for path in kept}, **result.digests},
+        {**{path: stored_sizes[path] for path in kept}, **result.sizes},
+    )
+    state.save_meta({"feed_signatures": json.dumps(signatures, sort_keys=True)})
+    result = replace(result, unchanged=(*result.unchanged, *sorted(kept)))
 
     skipped = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path is not None}
     return BuildResult(
         posts_read=len(sources),
         posts_parsed=collected.parsed,
+        posts_rendered=len(needed),
         posts_skipped=len(skipped),
         posts_published=len(published),
         drafts=drafts,

@@ -278,3 +278,31 @@ def test_the_last_build_is_not_reused_when_something_changed(site, build_site, c
         assert "초속 26m" in (site / "public" / "rss.xml").read_text("utf-8")
     if change == "output-deleted":
         assert (site / "public" / "categories" / "국제" / "rss.xml").is_file()
+
+
+def test_an_edit_renders_only_the_posts_of_the_feeds_that_hold_it(tmp_path):
+    site = Site(tmp_path)
+    (tmp_path / "feedkit.toml").write_text(
+        '[site]\nurl = "https://example.com"\ntitle = "Many"\ntimezone = "Asia/Seoul"\n'
+        "[feeds]\nlimit = 3\ntags = false\n",
+        encoding="utf-8",
+    )
+    for n in range(12):
+        write_post(
+            site.content,
+            f"p{n:02}.md",
+            f"title: Post {n}\ndate: 2024-01-{n + 1:02}\ncategories: [c{n % 3}]",
+        )
+    first = site.build(T0)
+    assert first.posts_rendered == 12
+    write_post(
+        site.content,
+        "p00.md",
+        "title: Post 0\ndate: 2024-01-01\ncategories: [c0]",
+        "Edited body.\n",
+    )
+    edited = site.build(T0 + timedelta(hours=1))
+    # p00 is in no subscription feed (each holds the newest 3), only in archive page 1.
+    assert set(edited.files_written) == {"archive/1.xml", "archive/rss/1.xml", "archive/1.json"}
+    assert edited.posts_rendered == 3
+    assert "Edited body." in (site.out / "archive" / "1.xml").read_text("utf-8")
