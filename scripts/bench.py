@@ -1,0 +1,606 @@
+"""Benchmark ``feedkit build`` on synthetic sites, against I/O floors and (when found) Hugo.
+
+Usage::
+
+    python scripts/bench.py [--sizes 1000,10000] [--with-100k] [--runs 5] [--json OUT.json]
+                            [--smoke] [--no-hugo] [--seed S] [--cache DIR]
+
+For each size N, a site of N posts is written by ``scripts/gen_corpus.py`` (and kept in a
+cache folder keyed by N and seed), then the ``feedkit build`` command is timed in four
+scenarios, each as the median of ``--runs`` runs:
+
+``cold``
+    ``public/`` and ``.feedkit/`` are deleted before each run.
+``no-change``
+    the site is built once untimed, then rebuilt without changes.
+``edit-one``
+    a line is appended to one post (a different one each run) before each run.
+``new-post``
+    one new post is added before each run.
+
+The edits are undone afterwards, so the cached site stays as generated.
+
+Peak memory: each measured build runs under a fresh helper Python process whose only
+child is the build; after the build the helper reads ``getrusage(RUSAGE_CHILDREN)``,
+whose ``ru_maxrss`` is then the build's own peak resident set size (the maximum over
+waited-for descendants, which for feedkit are the build and a short ``git`` probe). The
+wall time is measured in the helper around the child alone, so it includes the build's
+interpreter start-up but not the helper's.
+
+Floors, measured in this process with a warm page cache: ``stat`` of every file under the
+content folder, reading every file, and reading plus parsing every front matter with
+PyYAML's ``CSafeLoader`` (libyaml; the pure-Python loader where libyaml is missing, as
+reported), and ``feedkit --version`` as the command's start-up time.
+
+Where ``hugo`` is on PATH, the same posts are copied into a Hugo site whose only output
+is the home RSS feed (20 items), and ``hugo`` is timed cold and with no change. Note
+that feedkit writes more than that (RSS, Atom and JSON Feed, for the site and for every
+category and tag), so the ratio compares a larger job with a smaller one.
+
+``--smoke`` (for CI) builds 200 posts once per scenario without Hugo, in a temporary
+folder, and exits non-zero if any build fails. Every build must exit 0: a generated
+post that feedkit skips is a bug in the generator (or in feedkit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+__all__ = ["main"]
+
+SCRIPTS = Path(__file__).resolve().parent
+NOW = "2026-01-01T00:00:00+09:00"
+SCENARIOS = ("cold", "no-change", "edit-one", "new-post")
+HUGO_SCENARIOS = ("cold", "no-change")
+SMOKE_POSTS = 200
+# Bumped when gen_corpus.py changes its output, so that cached sites are rewritten.
+CORPUS_VERSION = 1
+_COMPLETE = ".bench-complete"
+_DIRTY = ".bench-dirty"
+
+# Runs one command and reports its wall time and its peak RSS; see the module docstring.
+_HELPER = r"""
+import json, resource, subprocess, sys, time
+command, cwd = json.loads(sys.argv[1]), sys.argv[2]
+started = time.perf_counter()
+done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+if sys.platform == "darwin":
+    peak //= 1024  # bytes on macOS, KiB on Linux
+stderr = done.stderr.decode("utf-8", "replace")[-4000:]
+print(json.dumps({"seconds": seconds, "peak_kib": peak, "returncode": done.returncode,
+                  "stderr": stderr}))
+"""
+
+
+class BenchError(Exception):
+    """A build failed or a tool gave output the benchmark cannot read."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measured command run."""
+
+    seconds: float
+    peak_mib: float
+    returncode: int
+    stderr: str
+
+
+def _load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_corpus", SCRIPTS / "gen_corpus.py")
+    if spec is None or spec.loader is None:
+        raise BenchError(f"cannot load {SCRIPTS / 'gen_corpus.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gen_corpus", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def feedkit_command() -> list[str]:
+    """Return the command that runs feedkit with this interpreter's installation."""
+    script = Path(sys.executable).with_name("feedkit")
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "feedkit.cli"]
+
+
+def measure(command: Sequence[str], cwd: Path) -> Measurement:
+    """Run ``command`` in ``cwd`` under a fresh helper process; return time and peak RSS."""
+    helper = subprocess.run(
+        [sys.executable, "-c", _HELPER, json.dumps(list(command)), str(cwd)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if helper.returncode != 0:
+        raise BenchError(f"measuring helper failed: {helper.stderr.strip()}")
+    data = json.loads(helper.stdout)
+    return Measurement(
+        seconds=data["seconds"],
+        peak_mib=data["peak_kib"] / 1024,
+        returncode=data["returncode"],
+        stderr=data["stderr"],
+    )
+
+
+# --- the corpus -------------------------------------------------------------------------
+
+
+def _corpus(cache: Path, posts: int, seed: int, *, fresh: bool) -> tuple[Path, float | None]:
+    """Return the site folder for ``posts`` posts and the seconds spent generating it
+    (None when it came from the cache)."""
+    site = cache / f"feedkit-v{CORPUS_VERSION}-n{posts}-s{seed}"
+    if not fresh and (site / _COMPLETE).is_file() and not (site / _DIRTY).exists():
+        return site, None
+    if site.exists():
+        shutil.rmtree(site)
+    generator = _load_generator()
+    started = time.perf_counter()
+    generator.generate_site(site, posts, seed=seed)
+    seconds = time.perf_counter() - started
+    (site / _COMPLETE).touch()
+    return site, seconds
+
+
+def _post_files(content: Path) -> list[Path]:
+    """The post files under ``content`` (not the images), sorted."""
+    return sorted(
+        p for p in content.rglob("*") if p.suffix in (".md", ".txt", ".html") and p.is_file()
+    )
+
+
+def _reset_outputs(site: Path) -> None:
+    for name in ("public", ".feedkit"):
+        target = site / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+# --- floors -----------------------------------------------------------------------------
+
+
+def _split_front_matter(text: str) -> str | None:
+    if not text.startswith("---"):
+        return None
+    end = text.find("\n---", 3)
+    return text[4:end] if end != -1 else None
+
+
+def measure_floors(site: Path, runs: int) -> dict[str, Any]:
+    """Time stat, read and read + YAML parse of every file of the site, in this process."""
+    import yaml
+
+    has_libyaml = hasattr(yaml, "CSafeLoader")
+    loader: Any = yaml.CSafeLoader if has_libyaml else yaml.SafeLoader
+    content = site / "content"
+    files = [p for p in content.rglob("*") if p.is_file()]
+    posts = _post_files(content)
+
+    def stat_all() -> None:
+        for path in files:
+            os.stat(path)
+
+    def read_all() -> None:
+        for path in files:
+            path.read_bytes()
+
+    yaml_errors = 0
+
+    def parse_all() -> None:
+        nonlocal yaml_errors
+        yaml_errors = 0
+        for path in posts:
+            block = _split_front_matter(path.read_bytes().decode("utf-8"))
+            if block is None:
+                continue
+            try:
+                yaml.load(block, Loader=loader)
+            except yaml.YAMLError:
+                yaml_errors += 1
+
+    def timed(function: Callable[[], None]) -> float:
+        times = []
+        for _ in range(max(1, runs)):
+            started = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    startup = [measure([*feedkit_command(), "--version"], site) for _ in range(max(1, runs))]
+    return {
+        "files": len(files),
+        "posts": len(posts),
+        "bytes": sum(p.stat().st_size for p in files),
+        "stat_s": timed(stat_all),
+        "read_s": timed(read_all),
+        "read_yaml_s": timed(parse_all),
+        "yaml_errors": yaml_errors,
+        "libyaml": has_libyaml,
+        "cli_startup_s": statistics.median(m.seconds for m in startup),
+        "cli_startup_peak_mib": max(m.peak_mib for m in startup),
+    }
+
+
+# --- feedkit ----------------------------------------------------------------------------
+
+
+def _new_post_text(number: int) -> str:
+    minute = f"{number % 60:02d}"
+    return (
+        "---\n"
+        f"title: 벤치마크 새 글 {number}\n"
+        f"date: 2025-12-31 12:{minute}:00 +0900\n"
+        "categories: [News, 속보]\n"
+        "tags: [벤치마크]\n"
+        "---\n\n"
+        f"<p>새로 추가된 글 {number}입니다.</p>\n"
+    )
+
+
+def _summarise(runs: list[Measurement]) -> dict[str, Any]:
+    return {
+        "ok": all(m.returncode == 0 for m in runs),
+        "median_s": statistics.median(m.seconds for m in runs),
+        "runs_s": [round(m.seconds, 4) for m in runs],
+        "peak_mib": max(m.peak_mib for m in runs),
+        "returncodes": [m.returncode for m in runs],
+    }
+
+
+def _check(label: str, run: Measurement, failures: list[str]) -> None:
+    if run.returncode != 0:
+        failures.append(f"{label}: exit {run.returncode}\n{run.stderr.strip()}")
+
+
+def _progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def bench_feedkit(site: Path, runs: int, failures: list[str]) -> dict[str, Any]:
+    """Time the four scenarios (see the module docstring) on ``site``; undo every edit."""
+    build = [*feedkit_command(), "build", "--now", NOW, "-q"]
+    results: dict[str, Any] = {}
+    timings: list[Measurement] = []
+    for _ in range(runs):
+        _reset_outputs(site)
+        timings.append(measure(build, site))
+        _check("feedkit cold", timings[-1], failures)
+    results["cold"] = _summarise(timings)
+    _progress(f"  cold: {results['cold']['runs_s']}")
+
+    report = subprocess.run(
+        [*feedkit_command(), "build", "--now", NOW, "--json"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    results["report"] = _build_report(report, failures)
+
+    timings = []
+    for _ in range(runs):
+        timings.append(measure(build, site))
+        _check("feedkit no-change", timings[-1], failures)
+    results["no-change"] = _summarise(timings)
+    _progress(f"  no-change: {results['no-change']['runs_s']}")
+
+    (site / _DIRTY).touch()
+    posts = _post_files(site / "content")
+    originals: dict[Path, tuple[bytes, int]] = {}
+    added: list[Path] = []
+    try:
+        timings = []
+        for number in range(runs):
+            target = posts[(number * 7919) % len(posts)]
+            if target not in originals:
+                originals[target] = (target.read_bytes(), target.stat().st_mtime_ns)
+            with target.open("a", encoding="utf-8") as handle:
+                handle.write(f"\n<p>벤치마크 수정 {number}</p>\n")
+            timings.append(measure(build, site))
+            _check("feedkit edit-one", timings[-1], failures)
+        results["edit-one"] = _summarise(timings)
+        _progress(f"  edit-one: {results['edit-one']['runs_s']}")
+
+        timings = []
+        for number in range(runs):
+            new = site / "content" / f"2025-12-31-bench-new-{number}.md"
+            new.write_text(_new_post_text(number), encoding="utf-8")
+            added.append(new)
+            timings.append(measure(build, site))
+            _check("feedkit new-post", timings[-1], failures)
+        results["new-post"] = _summarise(timings)
+        _progress(f"  new-post: {results['new-post']['runs_s']}")
+    finally:
+        for path, (data, mtime_ns) in originals.items():
+            path.write_bytes(data)
+            os.utime(path, ns=(mtime_ns, mtime_ns))
+        for path in added:
+            path.unlink(missing_ok=True)
+        _reset_outputs(site)
+        (site / _DIRTY).unlink()
+    return results
+
+
+def _build_report(done: subprocess.CompletedProcess[str], failures: list[str]) -> dict[str, Any]:
+    """Counts from one ``feedkit build --json`` run: posts, files and diagnostics by code."""
+    if done.returncode != 0:
+        failures.append(f"feedkit build --json: exit {done.returncode}\n{done.stderr[-4000:]}")
+    try:
+        data = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return {"error": "no JSON on stdout", "stderr": done.stderr[-2000:]}
+    codes: dict[str, int] = {}
+    for diagnostic in data.get("diagnostics", []):
+        key = f"{diagnostic.get('level')}:{diagnostic.get('code')}"
+        codes[key] = codes.get(key, 0) + int(diagnostic.get("count", 1) or 1)
+    return {
+        key: data.get(key)
+        for key in ("posts_read", "posts_skipped", "posts_published", "feeds", "seconds")
+    } | {
+        "files_written": len(data.get("files_written", [])),
+        "diagnostics": dict(sorted(codes.items())),
+    }
+
+
+# --- Hugo -------------------------------------------------------------------------------
+
+
+def hugo_version(hugo: str) -> tuple[str, tuple[int, int, int]]:
+    """Return ``hugo version``'s text and its version number."""
+    text = subprocess.run(
+        [hugo, "version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    match = re.search(r"v(\d+)\.(\d+)\.(\d+)", text)
+    if match is None:
+        raise BenchError(f"cannot read the Hugo version from {text!r}")
+    major, minor, patch = (int(part) for part in match.groups())
+    return text, (major, minor, patch)
+
+
+def _hugo_config(version: tuple[int, int, int]) -> str:
+    # services.rss.limit replaced rssLimit in Hugo 0.114.
+    limit = "[services.rss]\nlimit = 20\n" if version >= (0, 114, 0) else ""
+    top_limit = "" if limit else "rssLimit = 20\n"
+    return (
+        'baseURL = "https://example.com/"\n'
+        'languageCode = "ko"\n'
+        'title = "합성 뉴스"\n'
+        'timeZone = "Asia/Seoul"\n'
+        f"{top_limit}"
+        'disableKinds = ["taxonomy", "term", "sitemap", "robotsTXT", "404", "section"]\n'
+        "\n[outputs]\n"
+        'home = ["RSS"]\n'
+        "\n[frontmatter]\n"
+        'date = ["date", "publishDate", ":filename", ":fileModTime"]\n'
+        f"\n{limit}"
+        "\n[markup.goldmark.renderer]\n"
+        "unsafe = true\n"
+        # Posts are only listed (in the feed), never rendered as pages. In content/_index.md
+        # this cascade also stopped the home page (and its feed) in Hugo 0.111.
+        "\n[[cascade]]\n"
+        "[cascade._build]\n"
+        'render = "link"\n'
+        'list = "always"\n'
+        "[cascade._target]\n"
+        'kind = "page"\n'
+    )
+
+
+def make_hugo_site(site: Path, hugo_dir: Path, version: tuple[int, int, int]) -> None:
+    """Copy the posts of ``site`` into a Hugo site at ``hugo_dir`` (replacing it).
+
+    ``.txt`` posts become ``.md`` (Hugo has no text content format); file times are kept.
+    """
+    if hugo_dir.exists():
+        shutil.rmtree(hugo_dir)
+    posts_dir = hugo_dir / "content" / "posts"
+    posts_dir.mkdir(parents=True)
+    (hugo_dir / "hugo.toml").write_text(_hugo_config(version), encoding="utf-8")
+    content = site / "content"
+    for source in _post_files(content):
+        relative = source.relative_to(content)
+        target = posts_dir / relative
+        if target.suffix == ".txt":
+            target = target.with_suffix(".md")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def bench_hugo(
+    hugo: str, site: Path, cache: Path, runs: int, failures: list[str]
+) -> dict[str, Any]:
+    """Time Hugo cold and with no change on the posts of ``site``."""
+    _, version = hugo_version(hugo)
+    hugo_dir = cache / f"{site.name}-hugo"
+    make_hugo_site(site, hugo_dir, version)
+    command = [hugo, "--quiet", "--cleanDestinationDir"]
+
+    def clean() -> None:
+        for name in ("public", "resources"):
+            shutil.rmtree(hugo_dir / name, ignore_errors=True)
+
+    results: dict[str, Any] = {}
+    timings = []
+    for _ in range(runs):
+        clean()
+        timings.append(measure(command, hugo_dir))
+        _check("hugo cold", timings[-1], failures)
+    results["cold"] = _summarise(timings)
+    timings = []
+    for _ in range(runs):
+        timings.append(measure(command, hugo_dir))
+        _check("hugo no-change", timings[-1], failures)
+    results["no-change"] = _summarise(timings)
+    rss = hugo_dir / "public" / "index.xml"
+    results["rss_items"] = rss.read_text(encoding="utf-8").count("<item>") if rss.is_file() else 0
+    clean()
+    return results
+
+
+# --- machine and report -----------------------------------------------------------------
+
+
+def machine_info(hugo: str | None) -> dict[str, Any]:
+    """Return what the figures depend on: CPU, cores, Python, feedkit and Hugo versions."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    version = subprocess.run(
+        [*feedkit_command(), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    import yaml
+
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "feedkit": version,
+        "pyyaml": yaml.__version__,
+        "libyaml": hasattr(yaml, "CSafeLoader"),
+        "hugo": hugo_version(hugo)[0] if hugo else None,
+    }
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def render_tables(results: list[dict[str, Any]]) -> str:
+    """Return the Markdown tables of timings and floors."""
+    lines = [
+        "| N | scenario | feedkit median s | peak MiB | Hugo s | Hugo peak MiB | feedkit/Hugo |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in results:
+        hugo = row.get("hugo") or {}
+        for scenario in SCENARIOS:
+            ours = row["feedkit"][scenario]
+            theirs = hugo.get(scenario)
+            if theirs and not theirs["ok"]:
+                theirs = None
+            ratio = ours["median_s"] / theirs["median_s"] if theirs else None
+            # A failed build's time means nothing: show that it failed instead.
+            ours_s = _fmt(ours["median_s"]) if ours["ok"] else "FAILED"
+            lines.append(
+                f"| {row['posts']} | {scenario} | {ours_s} "
+                f"| {_fmt(ours['peak_mib'], 1)} "
+                f"| {_fmt(theirs['median_s'] if theirs else None)} "
+                f"| {_fmt(theirs['peak_mib'] if theirs else None, 1)} "
+                f"| {_fmt(ratio if ours['ok'] else None, 2)} |"
+            )
+    lines += [
+        "",
+        "| N | files | MiB | generate s | stat s | read s | read+YAML s | libyaml "
+        "| feedkit --version s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for row in results:
+        floors = row["floors"]
+        lines.append(
+            f"| {row['posts']} | {floors['files']} | {floors['bytes'] / 2**20:.1f} "
+            f"| {_fmt(row['generate_s'], 2)} | {_fmt(floors['stat_s'])} "
+            f"| {_fmt(floors['read_s'])} | {_fmt(floors['read_yaml_s'])} "
+            f"| {'yes' if floors['libyaml'] else 'NO'} | {_fmt(floors['cli_startup_s'])} |"
+        )
+    return "\n".join(lines)
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected sizes like 1000,10000, got {text}") from exc
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive sizes, got {text}")
+    return sizes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; return 0, or 1 if any build failed."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=_sizes, default=[1000, 10000], metavar="N,N")
+    parser.add_argument("--with-100k", action="store_true", help="also N=100000")
+    parser.add_argument("--runs", type=int, default=5, help="runs per scenario (median)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, metavar="OUT.json", help="write every figure")
+    parser.add_argument("--smoke", action="store_true", help="N=200, one run, no Hugo")
+    parser.add_argument("--no-hugo", action="store_true", help="skip Hugo even if installed")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "feedkit-bench-cache",
+        help="folder for generated sites (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    sizes: list[int] = [SMOKE_POSTS] if args.smoke else list(args.sizes)
+    if args.with_100k and not args.smoke and 100_000 not in sizes:
+        sizes.append(100_000)
+    runs = 1 if args.smoke else args.runs
+    hugo = None if args.smoke or args.no_hugo else shutil.which("hugo")
+
+    with tempfile.TemporaryDirectory(prefix="feedkit-bench-") as scratch:
+        cache = Path(scratch) if args.smoke else args.cache
+        cache.mkdir(parents=True, exist_ok=True)
+        failures: list[str] = []
+        results = []
+        for posts in sizes:
+            _progress(f"N={posts}: generating")
+            site, generate_s = _corpus(cache, posts, args.seed, fresh=args.smoke)
+            _progress(f"N={posts}: floors")
+            floors = measure_floors(site, runs)
+            _progress(f"N={posts}: feedkit")
+            row: dict[str, Any] = {
+                "posts": posts,
+                "seed": args.seed,
+                "generate_s": generate_s,
+                "floors": floors,
+                "feedkit": bench_feedkit(site, runs, failures),
+                "hugo": None,
+            }
+            if hugo:
+                _progress(f"N={posts}: hugo")
+                row["hugo"] = bench_hugo(hugo, site, cache, runs, failures)
+            results.append(row)
+        document = {
+            "machine": machine_info(hugo),
+            "settings": {"runs": runs, "seed": args.seed, "now": NOW, "smoke": args.smoke},
+            "results": results,
+            "failures": failures,
+        }
+    print(render_tables(results))
+    if args.json:
+        args.json.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    for failure in failures:
+        print(f"bench: FAILED: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
