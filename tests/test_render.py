@@ -108,3 +108,48 @@ def test_clean_html_output_is_always_xml_safe(text):
     assert strip_xml_illegal(cleaned) == cleaned
     # Wrapped and with HTML's named entities made numeric, the output is well-formed XML.
     lxml.etree.fromstring(f"<div>{cleaned}</div>".replace("&nbsp;", "&#160;").encode())
+
+
+# --- the shortcuts of render_markdown give what markdown-it gives --------------------
+
+_BLOCK_TAGS = [
+    "p",
+    "div",
+    "h2",
+    "table",
+    "tr",
+    "td",
+    "ul",
+    "li",
+    "section",
+    "P",
+    "img",
+    "span",
+    "pre",
+    "!--",
+    "script",
+]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_BLOCK_TAGS),
+            st.text(alphabet="ab 가나*_<>&\n|#-=1.", max_size=30),
+            st.sampled_from(["\n", "\n\n", "\n  \n", "", "\r\n\r\n"]),
+        ),
+        max_size=6,
+    )
+)
+def test_html_block_shortcut_matches_the_parser(blocks):
+    from feedkit.render import _markdown
+
+    text = "".join(f"<{tag}>{inner}</{tag}>{gap}" for tag, inner, gap in blocks)
+    assert render_markdown(text) == _markdown().render(text)
+
+
+@given(st.text(alphabet="가나다 ab.,12-+*=_#>!\n\t&'\"()[]|~`\\:", max_size=80))
+def test_plain_paragraph_shortcut_matches_the_parser(text):
+    from feedkit.render import _markdown
+
+    assert render_markdown(text) == _markdown().render(text)
