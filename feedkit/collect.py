@@ -475,7 +475,9 @@ def collect_sources(
             # Kept with the cache record, so a later run that skips the parse (and
             # --strict) still hears about a recovered title or a guessed encoding.
             notes = tuple(found.at_least(Level.WARNING))
-            source = replace(parsed_source, notes=notes)
+            # The body is let go: only the posts that end up in a feed need it, and
+            # :func:`load_body` reads it again then (a large site's bodies are big).
+            source = replace(parsed_source, notes=notes, body=None)
         sources.append(source)
         refreshed.append(source)
     present = {source.path for source in sources}

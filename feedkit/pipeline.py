@@ -34,7 +34,7 @@ from .models import (
     ResolvedDate,
     Source,
 )
-from .publish import write_artifacts
+from .publish import PublishResult, write_artifacts
 from .settings import Settings
 from .state import State, lock_state
 
@@ -559,6 +559,28 @@ def _read_posts(
     return collected, _drop_duplicate_urls(posts, diagnostics)
 
 
+class _PublishedFiles:
+    """Writes artifacts batch by batch and adds up what was written and kept."""
+
+    def __init__(self, output_dir: Path, known_digests: Mapping[str, str]) -> None:
+        self._output_dir = output_dir
+        self._known = known_digests
+        self._results: list[PublishResult] = []
+
+    def write(self, artifacts: list[Artifact]) -> None:
+        self._results.append(
+            write_artifacts(self._output_dir, artifacts, known_digests=self._known)
+        )
+
+    def result(self) -> PublishResult:
+        return PublishResult(
+            written=tuple(path for r in self._results for path in r.written),
+            unchanged=tuple(path for r in self._results for path in r.unchanged),
+            digests={k: v for r in self._results for k, v in r.digests.items()},
+            sizes={k: v for r in self._results for k, v in r.sizes.items()},
+        )
+
+
 _SITE_EXTRAS = "site-extras"  # feeds.html, timeline.ics and feed.xsl, which follow the site feed
 TIMELINE_FILE_NAME = "timeline.ics"
 
@@ -726,10 +748,13 @@ def _build_locked(
     image_paths = [
         post.image for post in needed.values() if post.image and post.image.startswith("/")
     ]
+    del needed
     site_files = _site_files(settings.content.dir, image_paths)
-    items: dict[str, Item] = {}
+    site_ids = {post.id for post in specs[0].posts}
     timelines: dict[str, tuple[TimelineEvent, ...]] = {}
-    for post_id, post in needed.items():
+    rendered: set[str] = set()
+
+    def render(post: Post) -> Item:
         loaded = _with_body(post, settings, diagnostics)
         item = render_item(
             loaded,
@@ -737,33 +762,59 @@ def _build_locked(
             site_files=site_files,
             site_root=settings.site.root_url,
         )
+        rendered.add(post.id)
         if settings.feeds.timeline:
             events = extract_timeline(item.content_html, post.published_at, _zone_of(post))
             _report_undated(post, events, diagnostics)
-            timelines[post_id] = events
+            if post.id in site_ids:
+                timelines[post.id] = events
             extension = timeline_extension(events)
             if extension is not None:
                 item = replace(item, extensions={TIMELINE_EXTENSION: extension})
-        items[post_id] = item
-    artifacts: list[Artifact] = []
-    for spec in fresh_specs:
-        artifacts.extend(generate_feed(spec, items, settings))
-    if settings.feeds.xslt:
-        # Browsers that still apply XSLT show RSS and Atom as a page; readers ignore the PI.
-        artifacts = [with_stylesheet(artifact) for artifact in artifacts]
-    if extras_needed:
+        return item
+
+    published_files = _PublishedFiles(settings.feeds.output, stored_digests)
+
+    def write(batch: list[Artifact]) -> None:
         if settings.feeds.xslt:
-            artifacts.append(Artifact(XSLT_FILE_NAME, xslt_stylesheet(), XSLT_MEDIA_TYPE))
+            # Browsers that still apply XSLT show RSS and Atom as a page; readers ignore it.
+            batch = [with_stylesheet(artifact) for artifact in batch]
+        published_files.write(batch)
+
+    # Subscription feeds share their newest posts, so their items are kept for each
+    # other; an archive page's posts are in no other page, so they are rendered, written
+    # and let go one page at a time, which bounds memory on a large first build.
+    items: dict[str, Item] = {}
+    for spec in fresh_specs:
+        if spec.archive_page is not None:
+            continue
+        for post in spec.posts:
+            if post.id not in items:
+                items[post.id] = render(post)
+        write(list(generate_feed(spec, items, settings)))
+    if extras_needed:
+        for post in specs[0].posts:
+            if post.id not in items:
+                items[post.id] = render(post)
+        extras = []
+        if settings.feeds.xslt:
+            extras.append(Artifact(XSLT_FILE_NAME, xslt_stylesheet(), XSLT_MEDIA_TYPE))
         latest = [items[post.id] for post in specs[0].posts]
         page = render_feeds_page(settings, feed_links(specs, settings), latest)
-        artifacts.append(Artifact(FEEDS_PAGE_NAME, page, FEEDS_PAGE_MEDIA_TYPE))
+        extras.append(Artifact(FEEDS_PAGE_NAME, page, FEEDS_PAGE_MEDIA_TYPE))
         if settings.feeds.timeline:
             calendar = timeline_calendar(
                 ((post, timelines[post.id]) for post in specs[0].posts),
                 name=settings.site.title or settings.site.url,
             )
-            artifacts.append(Artifact(TIMELINE_FILE_NAME, calendar, "text/calendar"))
-    result = write_artifacts(settings.feeds.output, artifacts, known_digests=stored_digests)
+            extras.append(Artifact(TIMELINE_FILE_NAME, calendar, "text/calendar"))
+        published_files.write(extras)
+    for spec in fresh_specs:
+        if spec.archive_page is None:
+            continue
+        page_items = {post.id: items.get(post.id) or render(post) for post in spec.posts}
+        write(list(generate_feed(spec, page_items, settings)))
+    result = published_files.result()
     kept = [path for key in current for path in paths[key]]
     state.save_outputs(
         {**{path: stored_digests[path] for path in kept}, **result.digests},
@@ -776,7 +827,7 @@ def _build_locked(
     return BuildResult(
         posts_read=len(sources),
         posts_parsed=collected.parsed,
-        posts_rendered=len(needed),
+        posts_rendered=len(rendered),
         posts_skipped=len(skipped),
         posts_published=len(published),
         drafts=drafts,
