@@ -1,6 +1,6 @@
 """Render stage: turn a post's body into HTML that is safe to put in a feed.
 
-Markdown goes through markdown-it-py (CommonMark, raw HTML kept, pipe tables); HTML
+Markdown goes through cmark-gfm (CommonMark, raw HTML kept, pipe tables); HTML
 bodies are kept as written. Either way the HTML is then parsed with a real HTML5 parser
 (html5ever, through nh3), which repairs broken markup the way browsers do, removes what
 feed readers must not run (unless the site trusts its HTML), and gets every relative URL
@@ -15,16 +15,11 @@ import html
 import mimetypes
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 
 from .models import Enclosure, Item, Post, Source
-
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
 
 __all__ = [
     "absolute_url",
@@ -95,78 +90,16 @@ _SAFE_STYLE_PROPERTIES = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-
-
 def render_markdown(text: str) -> str:
-    """Return the HTML of Markdown ``text`` (CommonMark with raw HTML and pipe tables).
+    """Return the HTML of Markdown ``text``: CommonMark with GitHub's pipe tables and
+    strikethrough, raw HTML kept (cmark-gfm, the C library GitHub renders with)."""
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
 
-    Two common shapes are rendered without the parser, to the same bytes it would give
-    (the property tests check it): a body made only of HTML blocks, as auto-generated
-    news posts are, and plain paragraphs of text, as most excerpts are.
-    """
-    normalized = text.replace("\r\n", "\n").replace("\r", "\n")
-    fast = _only_html_blocks(normalized)
-    if fast is None:
-        fast = _only_plain_paragraphs(normalized)
-    return fast if fast is not None else _markdown().render(text)
-
-
-@lru_cache(maxsize=1)
-def _html_block_start() -> re.Pattern[str]:
-    # CommonMark 4.6, start condition 6: a block-level tag name at the start of a line.
-    from markdown_it.common.html_blocks import block_names
-
-    names = "|".join(sorted(block_names, key=len, reverse=True))
-    return re.compile(rf"</?(?:{names})(?=[ \t>]|/>|$)", re.IGNORECASE)
-
-
-def _only_html_blocks(text: str) -> str | None:
-    """The rendering of ``text`` if every block in it is an HTML block of CommonMark's
-    kind 6 (which ends at a blank line and is passed through verbatim), else None."""
-    lines = text.split("\n")
-    start = _html_block_start()
-    kept: list[str] = []
-    at_block_start = True
-    for line in lines:
-        if not line.strip():
-            at_block_start = True
-            continue
-        if at_block_start and not start.match(line):
-            return None
-        at_block_start = False
-        kept.append(line)
-    if not kept:
-        return None
-    rendered = "\n".join(kept)
-    # The last line keeps its line end when the source has one after it.
-    return rendered + "\n" if text.rstrip(" \t").endswith("\n") else rendered
-
-
-# Characters that can start Markdown syntax anywhere in a line (or need escaping in HTML).
-_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>#!|~&\"'=+]|^\d+[.)]|^-|^\s|\s$|\t")
-
-
-def _only_plain_paragraphs(text: str) -> str | None:
-    """The rendering of ``text`` if it is paragraphs of plain text (no character that
-    could be Markdown syntax, no indentation), else None."""
-    paragraphs: list[list[str]] = [[]]
-    for line in text.split("\n"):
-        if not line:
-            if paragraphs[-1]:
-                paragraphs.append([])
-            continue
-        if _MARKDOWN_SYNTAX.search(line):
-            return None
-        paragraphs[-1].append(line)
-    kept = [paragraph for paragraph in paragraphs if paragraph]
-    if not kept:
-        return None
-    return "".join("<p>" + "\n".join(paragraph) + "</p>\n" for paragraph in kept)
+    html_text: str = cmarkgfm.markdown_to_html_with_extensions(
+        text, options=Options.CMARK_OPT_UNSAFE, extensions=["table", "strikethrough"]
+    )
+    return html_text
 
 
 def strip_xml_illegal(text: str) -> str:
