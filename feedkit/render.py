@@ -1,6 +1,6 @@
 """Render stage: turn a post's body into HTML that is safe to put in a feed.
 
-Markdown goes through cmark-gfm (CommonMark, raw HTML kept, pipe tables); HTML
+Markdown goes through markdown-it.rs (CommonMark, raw HTML kept, pipe tables); HTML
 bodies are kept as written. Either way the HTML is then parsed with a real HTML5 parser
 (html5ever, through nh3), which repairs broken markup the way browsers do, removes what
 feed readers must not run (unless the site trusts its HTML), and gets every relative URL
@@ -15,6 +15,8 @@ import html
 import mimetypes
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -90,15 +92,18 @@ _SAFE_STYLE_PROPERTIES = frozenset(
 )
 
 
-def render_markdown(text: str) -> str:
-    """Return the HTML of Markdown ``text``: CommonMark with GitHub's pipe tables and
-    strikethrough, raw HTML kept (cmark-gfm, the C library GitHub renders with)."""
-    import cmarkgfm
-    from cmarkgfm.cmark import Options
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    from markdown_it_pyrs import MarkdownIt
 
-    html_text: str = cmarkgfm.markdown_to_html_with_extensions(
-        text, options=Options.CMARK_OPT_UNSAFE, extensions=["table", "strikethrough"]
-    )
+    return MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+def render_markdown(text: str) -> str:
+    """Return the HTML of Markdown ``text``: CommonMark with pipe tables and strikethrough,
+    raw HTML kept (markdown-it.rs, the Rust port of markdown-it, through
+    markdown-it-pyrs: the same rules as markdown-it-py at a fiftieth of its cost)."""
+    html_text: str = _markdown().render(text)
     return html_text
 
 
