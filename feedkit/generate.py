@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +56,7 @@ def order_posts(posts: Iterable[Post]) -> list[Post]:
     return sorted(by_id, key=lambda post: post.published_at, reverse=True)
 
 
+@lru_cache(maxsize=65536)
 def _category_slug(name: str) -> str:
     slug = slugify(name, "default")
     if not slug:

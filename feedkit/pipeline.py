@@ -513,8 +513,15 @@ def _read_posts(
     diagnostics: Diagnostics,
     files: Sequence[SourceFile] | None = None,
     racy_after_ns: int | None = None,
+    resolved: Mapping[str, tuple[str, str]] | None = None,
+    fresh_records: list[tuple[str, str, str]] | None = None,
 ) -> tuple[Collected, list[Post]]:
-    """Collect the sources and turn them into posts with their ledger ids and dates."""
+    """Collect the sources and turn them into posts with their ledger ids and dates.
+
+    A post whose inputs (content, settings, ledger entry, git dates) are those of a
+    ``resolved`` record is taken from it rather than resolved again; the records of
+    posts resolved now are appended to ``fresh_records`` for the caller to store.
+    """
     from .identity import match_sources
     from .jekyll import apply_defaults
 
@@ -545,9 +552,23 @@ def _read_posts(
     current_paths = {source.path for source in sources}
     claimed = {entry.id for entry in matches.values()}
     context = _PostContext(settings, now, history, diagnostics)
+    resolved = resolved or {}
+    settings_key = _settings_digest(settings)
     posts: list[Post] = []
     for source in sources:
-        post = _make_post(source, matches.get(source.path), context)
+        entry = matches.get(source.path)
+        key = _post_key(source, entry, history.get(source.path), settings_key, settings, now)
+        cached = resolved.get(source.path)
+        if cached is not None and cached[0] == key:
+            reused = _post_from_record(source, cached[1], diagnostics)
+            if reused is not None:
+                posts.append(reused)
+                continue
+        found = Diagnostics()
+        post = _make_post(source, entry, replace(context, diagnostics=found))
+        diagnostics.extend(found)
+        if post is not None and fresh_records is not None:
+            fresh_records.append((source.path, key, _post_record(post, found)))
         if post is not None and source.path not in matches:
             # A new file whose id (its URL, say) names a post that is gone: the same post.
             former = by_id.get(post.id)
@@ -557,6 +578,108 @@ def _read_posts(
         if post is not None:
             posts.append(post)
     return collected, _drop_duplicate_urls(posts, diagnostics)
+
+
+_RECORD_FORMAT = "resolved-post/2"  # change it whenever _post_record changes
+
+
+def _post_key(
+    source: Source,
+    entry: LedgerEntry | None,
+    git_dates: GitDates | None,
+    settings_key: str,
+    settings: Settings,
+    now: datetime,
+) -> str:
+    """What a resolved post depends on (its dates may depend on the clock only through
+    the timeline source and relative words, so the day is part of the key then)."""
+    ledger = (
+        None
+        if entry is None
+        else (entry.id, entry.first_seen_at, entry.changed_at, entry.content_hash)
+    )
+    clock = now.date().isoformat() if "timeline" in settings.dates.sources else ""
+    mtime = source.mtime_ns if "mtime" in settings.dates.sources else 0
+    return _digest_text(
+        settings_key,
+        source.content_hash,
+        source.path,
+        repr(ledger),
+        repr(git_dates),
+        clock,
+        str(mtime),
+    )
+
+
+def _post_record(post: Post, found: Diagnostics) -> str:
+    author = post.author
+    return json.dumps(
+        {
+            "id": post.id,
+            "title": post.title,
+            "permalink": post.permalink,
+            "url": post.url,
+            "published": _instant_record(post.dates.published),
+            "updated": _instant_record(post.dates.updated),
+            "excerpt": post.excerpt,
+            "categories": list(post.categories),
+            "tags": list(post.tags),
+            "author": None if author is None else [author.name, author.email, author.uri],
+            "image": post.image,
+            "lang": post.lang,
+            "is_draft": post.is_draft,
+            "diagnostics": [[d.level.value, d.code, d.message, d.line] for d in found],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _instant_record(resolved: ResolvedDate) -> list[str | None]:
+    # The zone's name is kept: a time zone, unlike a fixed offset, resolves later dates.
+    zone = getattr(resolved.at.tzinfo, "key", None)
+    return [resolved.at.isoformat(), resolved.source, zone]
+
+
+def _instant_from(record: list[str | None]) -> ResolvedDate:
+    from zoneinfo import ZoneInfo
+
+    text, source, zone = record
+    assert text is not None and source is not None
+    at = datetime.fromisoformat(text)
+    return ResolvedDate(at.astimezone(ZoneInfo(zone)) if zone else at, source)
+
+
+def _post_from_record(source: Source, text: str, diagnostics: Diagnostics) -> Post | None:
+    """The post a record describes, or None when the record cannot be read (then the post
+    is resolved again)."""
+    try:
+        return _decode_post(source, text, diagnostics)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _decode_post(source: Source, text: str, diagnostics: Diagnostics) -> Post:
+    from .models import Author, PostDates
+
+    data = json.loads(text)
+    for level, code, message, line in data["diagnostics"]:
+        diagnostics.add(Diagnostic(Level(level), code, message, source.path, line))
+    author = data["author"]
+    return Post(
+        source=source,
+        id=data["id"],
+        title=data["title"],
+        permalink=data["permalink"],
+        url=data["url"],
+        dates=PostDates(_instant_from(data["published"]), _instant_from(data["updated"])),
+        excerpt=data["excerpt"],
+        categories=tuple(data["categories"]),
+        tags=tuple(data["tags"]),
+        author=None if author is None else Author(*author),
+        image=data["image"],
+        lang=data["lang"],
+        is_draft=data["is_draft"],
+    )
 
 
 class _PublishedFiles:
@@ -672,6 +795,7 @@ def _build_locked(
     from .timeline import extract_timeline
 
     ledger = state.ledger()
+    fresh_records: list[tuple[str, str, str]] = []
     collected, posts = _read_posts(
         settings,
         ledger=ledger,
@@ -680,6 +804,8 @@ def _build_locked(
         diagnostics=diagnostics,
         files=files,
         racy_after_ns=int(state.meta().get("built_at_ns", "0")) - _RACY_NS,
+        resolved=state.resolved_posts(),
+        fresh_records=fresh_records,
     )
     sources = collected.sources
 
@@ -709,6 +835,7 @@ def _build_locked(
             [to_cache_record(source) for source in collected.refreshed],
             removed=collected.removed,
         )
+        state.save_resolved_posts(fresh_records, keep=[source.path for source in collected.sources])
 
     seq = {entry.id: entry.seq for entry in ledger}
     seq.update({entry.id: entry.seq for entry in ledger_update.changed})

@@ -34,7 +34,7 @@ __all__ = [
     "lock_state",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each entry migrates the schema from version N-1 to N; never edit one that has shipped.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -88,6 +88,8 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "ALTER TABLE outputs ADD COLUMN size INTEGER NOT NULL DEFAULT -1",
     ),
+    # Each post as the last build resolved it, valid while its inputs are the same.
+    5: ("CREATE TABLE resolved (path TEXT PRIMARY KEY, key TEXT NOT NULL, record TEXT NOT NULL)",),
 }
 
 
@@ -388,6 +390,26 @@ class State:
                 "INSERT INTO outputs (path, digest, size) VALUES (?, ?, ?)",
                 [(path, value, sizes[path]) for path, value in digests.items()],
             )
+
+    # --- resolved posts ------------------------------------------------------------
+
+    def resolved_posts(self) -> dict[str, tuple[str, str]]:
+        """Return, by source path, the key and the JSON record of each resolved post."""
+        return {
+            path: (key, record)
+            for path, key, record in self._db.execute("SELECT path, key, record FROM resolved")
+        }
+
+    def save_resolved_posts(
+        self, records: Iterable[tuple[str, str, str]], *, keep: Iterable[str]
+    ) -> None:
+        """Store ``(path, key, record)`` rows and forget the paths not in ``keep``
+        (call inside :meth:`transaction`)."""
+        self._db.executemany("INSERT OR REPLACE INTO resolved VALUES (?, ?, ?)", list(records))
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (path TEXT PRIMARY KEY)")
+        self._db.execute("DELETE FROM keep")
+        self._db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(p,) for p in keep])
+        self._db.execute("DELETE FROM resolved WHERE path NOT IN (SELECT path FROM keep)")
 
     # --- the record of the last build --------------------------------------------
 

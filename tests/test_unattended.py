@@ -23,7 +23,7 @@ from feedkit.diagnostics import Diagnostics
 from feedkit.pipeline import BuildResult, build
 from feedkit.settings import load_settings
 
-from .conftest import REPO_ROOT, write_post
+from .conftest import BUNDLED_NOW, REPO_ROOT, write_post
 
 SEOUL = ZoneInfo("Asia/Seoul")
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=SEOUL)
@@ -306,3 +306,24 @@ def test_an_edit_renders_only_the_posts_of_the_feeds_that_hold_it(tmp_path):
     assert set(edited.files_written) == {"archive/1.xml", "archive/rss/1.xml", "archive/1.json"}
     assert edited.posts_rendered == 3
     assert "Edited body." in (site.out / "archive" / "1.xml").read_text("utf-8")
+
+
+def test_resolved_posts_from_the_cache_equal_freshly_resolved_ones(site, build_site):
+    import sqlite3 as sqlite
+
+    first = build_site(site)
+    post = site / "content" / "typhoon-report.md"
+    post.write_text(post.read_text("utf-8") + "\n", "utf-8")
+    second = build_site(site, now=BUNDLED_NOW + timedelta(hours=1))
+    # Only the edited post's feeds change: the other posts, taken from the cache of
+    # resolved posts, sign their feeds exactly as when they were resolved.
+    assert {Path(p).parent.as_posix() for p in second.files_written} <= {
+        ".",
+        "categories/날씨",
+        "tags/태풍",
+        "tags/예보",
+        "archive",
+    }
+    assert "categories/국제/rss.xml" in second.files_unchanged
+    with sqlite.connect(site / ".feedkit" / "state.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM resolved").fetchone()[0] == 8
