@@ -137,9 +137,16 @@ def build_command(
     try:
         settings = _with_hubs(load_settings(path, overrides), hubs)
         _require_site_url(settings)
-        result = build(
-            settings, now=now, strict=strict, wait=wait, ping=ping, diagnostics=diagnostics
-        )
+        with _ProgressLine(enabled=not quiet and not as_json) as progress:
+            result = build(
+                settings,
+                now=now,
+                strict=strict,
+                wait=wait,
+                ping=ping,
+                diagnostics=diagnostics,
+                progress=progress,
+            )
     except click.ClickException:
         _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
         raise
@@ -371,6 +378,46 @@ def _feed_links(settings: Any) -> Callable[[str], list[tuple[str, str]]]:
         return [*((hub, "hub") for hub in settings.websub.hubs), (self_url, "self")]
 
     return links
+
+
+_STAGE_LABELS = {"read": "reading posts", "write": "writing feeds"}
+
+
+class _ProgressLine:
+    """A progress line on stderr for builds that take more than about a second, and only
+    on a terminal: under cron (no terminal) a build prints nothing but its summary."""
+
+    def __init__(self, *, enabled: bool, stream: Any = None, delay: float = 1.0) -> None:
+        import time
+
+        import sys
+
+        self._stream = stream if stream is not None else sys.stderr
+        self._enabled = enabled and self._stream.isatty()
+        self._started = time.monotonic()
+        self._delay = delay
+        self._shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        import time
+
+        if not self._enabled or time.monotonic() - self._started < self._delay:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        label = _STAGE_LABELS.get(stage, stage)
+        self._stream.write(f"\rfeedkit: {label:<14} [{bar}] {done}/{total}\x1b[K")
+        self._stream.flush()
+        self._shown = True
+
+    def __enter__(self) -> _ProgressLine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._shown:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
 
 
 def _with_hubs(settings: Any, hubs: tuple[str, ...]) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -429,6 +429,7 @@ def collect_sources(
     cache: Mapping[str, CachedSource] | None = None,
     files: Sequence[SourceFile] | None = None,
     racy_after_ns: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Collected:
     """Read every post under the configured content folder (see :func:`discover_files`).
 
@@ -436,7 +437,8 @@ def collect_sources(
     mtime is at or after ``racy_after_ns`` (too close to the build that cached it to
     prove it unchanged); one whose bytes hash to the cached hash (a fresh checkout
     changes every mtime) is read but not parsed. Sources taken from the cache have no
-    body yet (see :func:`load_body`). ``files`` saves the walk when the caller made it.
+    body yet (see :func:`load_body`). ``files`` saves the walk when the caller made it;
+    ``progress`` is called as ``progress("read", done, total)`` while files are read.
     """
     cache = cache or {}
     if files is None:
@@ -450,7 +452,9 @@ def collect_sources(
     sources: list[Source] = []
     refreshed: list[Source] = []
     parsed = 0
-    for source_file in files:
+    for index, source_file in enumerate(files, 1):
+        if progress is not None and index % 256 == 0:
+            progress("read", index, len(files))
         cached = cache.get(source_file.path)
         stat_matches = (
             (cached.size, cached.mtime_ns) == (source_file.size, source_file.mtime_ns)

@@ -46,10 +46,13 @@ if TYPE_CHECKING:
     from .timeline import TimelineEvent
     from .websub import PingResult
 
+Progress = Callable[[str, int, int], None]
+
 __all__ = [
     "BuildResult",
     "PingSummary",
     "PostReport",
+    "Progress",
     "ScheduledPost",
     "build",
     "explain_dates",
@@ -256,6 +259,7 @@ def build(
     ping: bool = False,
     session_factory: Callable[[], requests.Session] | None = None,
     diagnostics: Diagnostics | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Publish the feeds of the site described by ``settings`` into its output folder.
 
@@ -264,7 +268,9 @@ def build(
     stops the build before anything is written. The state database is locked for the
     whole build; another build waits up to ``wait`` seconds for it. When hubs are
     configured, each subscription feed whose bytes changed is queued for a WebSub ping;
-    with ``ping`` the queue is sent right after the files are written.
+    with ``ping`` the queue is sent right after the files are written. ``progress``, if
+    given, is called as ``progress(stage, done, total)`` ("read" posts, "write" feeds);
+    drawing anything is the caller's business.
 
     Raises :class:`FeedkitError` when the content folder is missing, when ``strict``
     finds a warning, or when an output file cannot be written; :class:`LockTimeout`
@@ -285,7 +291,9 @@ def build(
         if result is None:
             diagnostics.extend(found)
             built_at_ns = _time.time_ns()
-            result = _build_locked(settings, state, now, strict, diagnostics, started, files)
+            result = _build_locked(
+                settings, state, now, strict, diagnostics, started, files, progress
+            )
             _record_build(state, result, fingerprint, built_at_ns)
         elif strict and diagnostics.at_least(Level.WARNING):
             count = len(diagnostics.at_least(Level.WARNING))
@@ -515,6 +523,7 @@ def _read_posts(
     racy_after_ns: int | None = None,
     resolved: Mapping[str, tuple[str, str]] | None = None,
     fresh_records: list[tuple[str, str, str]] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates.
 
@@ -526,7 +535,12 @@ def _read_posts(
     from .jekyll import apply_defaults
 
     collected = collect_sources(
-        settings, diagnostics, cache=cache, files=files, racy_after_ns=racy_after_ns
+        settings,
+        diagnostics,
+        cache=cache,
+        files=files,
+        racy_after_ns=racy_after_ns,
+        progress=progress,
     )
     defaults = settings.jekyll.get("defaults")
     sources = collected.sources
@@ -777,6 +791,7 @@ def _build_locked(
     diagnostics: Diagnostics,
     started: float,
     files: Sequence[SourceFile],
+    progress: Progress | None = None,
 ) -> BuildResult:
     from .browser import (
         FEEDS_PAGE_MEDIA_TYPE,
@@ -806,6 +821,7 @@ def _build_locked(
         racy_after_ns=int(state.meta().get("built_at_ns", "0")) - _RACY_NS,
         resolved=state.resolved_posts(),
         fresh_records=fresh_records,
+        progress=progress,
     )
     sources = collected.sources
 
@@ -902,7 +918,13 @@ def _build_locked(
 
     published_files = _PublishedFiles(settings.feeds.output, stored_digests)
 
+    written_feeds = 0
+
     def write(batch: list[Artifact]) -> None:
+        nonlocal written_feeds
+        written_feeds += 1
+        if progress is not None:
+            progress("write", written_feeds, len(fresh_specs))
         if settings.feeds.xslt:
             # Browsers that still apply XSLT show RSS and Atom as a page; readers ignore it.
             batch = [with_stylesheet(artifact) for artifact in batch]

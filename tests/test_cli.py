@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,60 @@ def test_missing_content_folder_exits_1(runner, in_site):
 def test_bad_now_is_a_usage_error(runner, in_site):
     result = runner.invoke(main, ["build", "--now", "yesterday-ish"])
     assert result.exit_code == 2
+
+
+class FakeTerminal:
+    """A stream that says it is a terminal, recording what is written to it."""
+
+    def __init__(self, is_terminal: bool) -> None:
+        self.text = ""
+        self.is_terminal = is_terminal
+
+    def isatty(self) -> bool:
+        return self.is_terminal
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_is_drawn_on_a_terminal_only_after_the_delay():
+    from feedkit.cli import _ProgressLine
+
+    terminal = FakeTerminal(True)
+    with _ProgressLine(enabled=True, stream=terminal, delay=0) as progress:
+        progress("read", 512, 1024)
+        assert "reading posts" in terminal.text and "512/1024" in terminal.text
+    assert terminal.text.endswith("\r\x1b[K")  # the line is cleared for the summary
+    slow = FakeTerminal(True)
+    with _ProgressLine(enabled=True, stream=slow, delay=60) as progress:
+        progress("write", 1, 2)
+    assert slow.text == ""
+
+
+def test_no_progress_under_cron_or_with_q():
+    from feedkit.cli import _ProgressLine
+
+    for terminal, enabled in ((FakeTerminal(False), True), (FakeTerminal(True), False)):
+        with _ProgressLine(enabled=enabled, stream=terminal, delay=0) as progress:
+            progress("read", 1, 2)
+        assert terminal.text == ""
+
+
+def test_build_reports_progress_through_the_api(site):
+    from feedkit.diagnostics import Diagnostics
+    from feedkit.pipeline import build
+    from feedkit.settings import load_settings
+
+    calls = []
+    build(
+        load_settings(site / "feedkit.toml"),
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+        diagnostics=Diagnostics(),
+        progress=lambda *call: calls.append(call),
+    )
+    stages = {stage for stage, _, _ in calls}
+    assert stages == {"write"}  # 8 posts: fewer than one "read" report (every 256 files)
+    assert calls[-1][1] == calls[-1][2]
