@@ -388,9 +388,8 @@ class _ProgressLine:
     on a terminal: under cron (no terminal) a build prints nothing but its summary."""
 
     def __init__(self, *, enabled: bool, stream: Any = None, delay: float = 1.0) -> None:
-        import time
-
         import sys
+        import time
 
         self._stream = stream if stream is not None else sys.stderr
         self._enabled = enabled and self._stream.isatty()

@@ -311,7 +311,7 @@ def test_an_edit_renders_only_the_posts_of_the_feeds_that_hold_it(tmp_path):
 def test_resolved_posts_from_the_cache_equal_freshly_resolved_ones(site, build_site):
     import sqlite3 as sqlite
 
-    first = build_site(site)
+    build_site(site)
     post = site / "content" / "typhoon-report.md"
     post.write_text(post.read_text("utf-8") + "\n", "utf-8")
     second = build_site(site, now=BUNDLED_NOW + timedelta(hours=1))
