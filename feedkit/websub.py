@@ -188,9 +188,18 @@ def send_pings(
 
     def run_hub(hub_pings: Sequence[Ping], hub_seed: int | None) -> None:
         rng = random.Random(hub_seed)
+        unavailable: PingResult | None = None
         with factory() as session:
             for ping in hub_pings:
-                result = _send_one(ping, session, policy, deadline, rng, sleep, clock)
+                if unavailable is not None:
+                    # The hub did not take the last ping however long we tried: the
+                    # others wait in the queue rather than spend the run's time again.
+                    error = f"not tried: the hub was unavailable ({unavailable.error})"
+                    result = PingResult(ping, PingOutcome.QUEUED, 0, error, unavailable.status)
+                else:
+                    result = _send_one(ping, session, policy, deadline, rng, sleep, clock)
+                    if result.outcome is PingOutcome.QUEUED:
+                        unavailable = result
                 with lock:
                     results[ping] = result
 

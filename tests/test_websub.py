@@ -226,6 +226,8 @@ def test_a_dead_hub_queues_and_the_next_run_drains_the_queue(tmp_path, hub_facto
     make_site(tmp_path, [url], budget=1.0)
     result = run(tmp_path)
     assert result.pings.still_queued == 3 and result.pings.delivered == 0
+    # Once the hub has failed one ping, the others wait in the queue without trying.
+    assert [r.attempts > 0 for r in result.pings.results].count(True) == 1
     settings = load_settings(tmp_path / "feedkit.toml")
     queue = ping_queue(settings)
     assert len(queue) == 3 and all("cannot connect" in q.last_error for q in queue)
