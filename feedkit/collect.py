@@ -9,11 +9,12 @@ naming the file (and line); a bad post is skipped and the run goes on.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,53 @@ _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 
 
 @dataclass(frozen=True)
+class SiteLayout:
+    """Which files of a site are posts: Jekyll's ``markdown_ext``, ``exclude``, ``include``
+    and its collections with ``output: true`` (folder ``_<label>`` to label)."""
+
+    markdown_extensions: frozenset[str] = MARKDOWN_EXTENSIONS
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    collections: Mapping[str, str] = field(default_factory=dict)
+
+
+def site_layout(jekyll_config: Mapping[str, Any]) -> SiteLayout:
+    """Return the layout a Jekyll ``_config.yml`` describes (the defaults without one)."""
+    from .jekyll import collections_to_publish
+
+    if not jekyll_config:
+        return SiteLayout()
+    extensions = MARKDOWN_EXTENSIONS
+    markdown_ext = jekyll_config.get("markdown_ext")
+    if isinstance(markdown_ext, str) and markdown_ext.strip():
+        extensions = frozenset(
+            "." + ext.strip().lower().lstrip(".") for ext in markdown_ext.split(",") if ext.strip()
+        )
+
+    def names(key: str) -> tuple[str, ...]:
+        value = jekyll_config.get(key)
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list):
+            return tuple(str(item) for item in value if isinstance(item, (str, int)))
+        return ()
+
+    collections = {f"_{c.label}": c.label for c in collections_to_publish(jekyll_config)}
+    return SiteLayout(extensions, names("exclude"), names("include"), collections)
+
+
+def _matches_any(path: str, patterns: Sequence[str]) -> bool:
+    """Jekyll's EntryFilter: a pattern names a path, a folder above it, or a glob."""
+    for pattern in patterns:
+        pattern = pattern.strip().strip("/")
+        if not pattern:
+            continue
+        if path == pattern or path.startswith(pattern + "/") or fnmatch.fnmatch(path, pattern):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
 class SourceFile:
     """A candidate post found by the walk, before it is read."""
 
@@ -61,6 +109,7 @@ class SourceFile:
     mtime_ns: int
     is_draft_file: bool
     folder_categories: tuple[str, ...]
+    collection: str = "posts"
 
 
 def _is_ignored_name(name: str) -> bool:
@@ -76,6 +125,7 @@ def discover_files(
     diagnostics: Diagnostics,
     *,
     exclude: Sequence[Path] = (),
+    layout: SiteLayout | None = None,
 ) -> list[SourceFile]:
     """Return the candidate post files under ``content_dir``, sorted by path.
 
@@ -84,7 +134,11 @@ def discover_files(
     under ``_posts``/``_drafts`` are posts, and the folders above ``_posts`` are the
     post's categories, as in Jekyll. Symbolic links are followed only when they point
     inside ``content_dir``. Paths in ``exclude`` (the output folder, say) are skipped.
+    ``layout`` adds what a Jekyll ``_config.yml`` says: its ``exclude`` and ``include``
+    lists, its ``markdown_ext`` and its output collections (``_<label>/`` folders).
     """
+    layout = layout or SiteLayout()
+    post_folders = POST_FOLDERS | set(layout.collections)
     root = content_dir.resolve()
     root_text = str(root)
     excluded = {str(p.resolve()) for p in exclude}
@@ -135,10 +189,16 @@ def discover_files(
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
+            relative = _rel(child_parts)
+            excluded_here = layout.exclude and _matches_any(relative, layout.exclude)
+            if excluded_here and not _matches_any(relative, layout.include):
+                diagnostics.info("skipped", "excluded by _config.yml", path=relative)
+                continue
             if is_dir:
-                if name in POST_FOLDERS:
+                included = bool(layout.include) and _matches_any(relative, layout.include)
+                if name in post_folders:
                     in_jekyll_mode = in_jekyll_mode or name == "_posts"
-                elif name.startswith((".", "_")) or name in DEFAULT_EXCLUDES:
+                elif (name.startswith((".", "_")) or name in DEFAULT_EXCLUDES) and not included:
                     diagnostics.info(
                         "skipped",
                         "folder skipped (name starts with '.' or '_')",
@@ -150,7 +210,7 @@ def discover_files(
             if _is_ignored_name(name):
                 continue
             suffix = os.path.splitext(name)[1].lower()
-            if suffix not in MARKDOWN_EXTENSIONS and suffix not in HTML_EXTENSIONS:
+            if suffix not in layout.markdown_extensions and suffix not in HTML_EXTENSIONS:
                 continue
             try:
                 stat = entry.stat()
@@ -159,11 +219,15 @@ def discover_files(
                     "unreadable", f"cannot stat: {exc.strerror}", path=_rel(child_parts)
                 )
                 continue
-            found.append(_source_file(entry.path, child_parts, stat.st_size, stat.st_mtime_ns))
+            found.append(
+                _source_file(
+                    entry.path, child_parts, stat.st_size, stat.st_mtime_ns, layout.collections
+                )
+            )
 
     walk(root_text, ())
     if in_jekyll_mode:
-        kept = [f for f in found if _post_folder(f.path) is not None]
+        kept = [f for f in found if _post_folder(f.path, post_folders) is not None]
         for dropped in sorted({f.path for f in found} - {f.path for f in kept}):
             diagnostics.info(
                 "skipped", "not under _posts/ or _drafts/ (a page, not a post)", path=dropped
@@ -184,21 +248,30 @@ def _rel(parts: tuple[str, ...]) -> str:
     return "/".join(parts)
 
 
-def _post_folder(path: str) -> str | None:
+def _post_folder(path: str, folders: Set[str] = POST_FOLDERS) -> str | None:
     for part in PurePosixPath(path).parts[:-1]:
-        if part in POST_FOLDERS:
+        if part in folders:
             return part
     return None
 
 
-def _source_file(abspath: str, parts: tuple[str, ...], size: int, mtime_ns: int) -> SourceFile:
+def _source_file(
+    abspath: str,
+    parts: tuple[str, ...],
+    size: int,
+    mtime_ns: int,
+    collections: Mapping[str, str] | None = None,
+) -> SourceFile:
+    collections = collections or {}
     folder = None
     folder_index = -1
     for index, part in enumerate(parts[:-1]):
-        if part in POST_FOLDERS:
+        if part in POST_FOLDERS or part in collections:
             folder, folder_index = part, index
             break
-    categories = tuple(parts[:folder_index]) if folder is not None else ()
+    is_collection = folder in collections
+    # Jekyll takes categories from the folders above _posts, not above a collection.
+    categories = tuple(parts[:folder_index]) if folder is not None and not is_collection else ()
     return SourceFile(
         path=_rel(parts),
         abspath=abspath,
@@ -206,6 +279,7 @@ def _source_file(abspath: str, parts: tuple[str, ...], size: int, mtime_ns: int)
         mtime_ns=mtime_ns,
         is_draft_file=folder == "_drafts",
         folder_categories=categories,
+        collection=collections[folder] if is_collection and folder else "posts",
     )
 
 
@@ -356,6 +430,7 @@ def _parse_source(
         content_hash=_content_hash(data),
         is_draft_file=source_file.is_draft_file,
         folder_categories=source_file.folder_categories,
+        collection=source_file.collection,
     )
     return source, True
 
@@ -393,6 +468,7 @@ def _from_cache(cached: CachedSource, source_file: SourceFile, diagnostics: Diag
         is_draft_file=source_file.is_draft_file,
         folder_categories=source_file.folder_categories,
         notes=cached.notes,
+        collection=source_file.collection,
     )
 
 
@@ -446,6 +522,7 @@ def collect_sources(
             settings.content.dir,
             diagnostics,
             exclude=(settings.feeds.output, settings.state.path.parent),
+            layout=site_layout(settings.jekyll),
         )
     trusted_before = racy_after_ns if racy_after_ns is not None else 1 << 62
     encoding = settings.content.encoding
@@ -640,6 +717,15 @@ def _title_value(source: Source, diagnostics: Diagnostics) -> str | None:
     return None
 
 
+def _collection_permalink(settings: Settings, label: str) -> str | None:
+    from .jekyll import collections_to_publish
+
+    for collection in collections_to_publish(settings.jekyll):
+        if collection.label == label:
+            return collection.permalink
+    return None
+
+
 def is_draft(source: Source) -> bool:
     """Return True for drafts: ``draft: true``, ``published: false`` or under ``_drafts/``."""
     metadata = source.metadata
@@ -671,6 +757,16 @@ def to_post(
     slug_value = metadata.get("slug")
     slug = slug_value.strip() if isinstance(slug_value, str) else ""
     template = _first_str(metadata, "permalink") or settings.site.permalink
+    collection_path = None
+    if source.collection != "posts":
+        # A Jekyll collection's documents: its own permalink, else Jekyll's default.
+        template = (
+            _first_str(metadata, "permalink")
+            or _collection_permalink(settings, source.collection)
+            or "/:collection/:path:output_ext"
+        )
+        inside = source.path.split(f"_{source.collection}/", 1)[-1]
+        collection_path = "/" + os.path.splitext(inside)[0]
     output_ext = ".html"
     published_local = dates.published.at.astimezone(settings.site.zone)
     try:
@@ -681,6 +777,9 @@ def to_post(
             title=name_title,
             slug=slug,
             output_ext=output_ext,
+            collection=source.collection,
+            name=PurePosixPath(source.path).stem,
+            path=collection_path,
         )
     except ValueError as exc:
         diagnostics.error("permalink", f"permalink {template!r}: {exc}; skipped", path=source.path)

@@ -92,6 +92,7 @@ class Source:
     is_draft_file: bool = False
     folder_categories: tuple[str, ...] = ()
     notes: tuple[Diagnostic, ...] = ()  # warnings about the file itself, from its parse
+    collection: str = "posts"  # a Jekyll collection's label for documents outside _posts
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from .collect import (
     discover_files,
     is_draft,
     load_body,
+    site_layout,
     to_cache_record,
     to_post,
 )
@@ -285,6 +286,7 @@ def build(
             settings.content.dir,
             found := Diagnostics(),
             exclude=(settings.feeds.output, settings.state.path.parent),
+            layout=site_layout(settings.jekyll),
         )
         fingerprint = _input_fingerprint(settings, files)
         result = _reuse_last_build(state, settings, fingerprint, files, now, diagnostics, started)
@@ -494,7 +496,7 @@ def ping_queue(settings: Settings) -> list[QueuedPing]:
 
 def _jekyll_type(source: Source) -> str:
     """The document type Jekyll's ``defaults`` scopes name."""
-    return "drafts" if source.is_draft_file else "posts"
+    return "drafts" if source.is_draft_file else source.collection
 
 
 def _with_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post:

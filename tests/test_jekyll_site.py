@@ -32,6 +32,8 @@ EXPECTED_URLS = {
     "광복절 기념식 열려": f"{ROOT}/news/2024/08/15/liberation-day/",
     "한글날 행사": f"{ROOT}/2024/10/09/hangul-day/",
     "주간 브리핑: 10월 둘째 주": f"{ROOT}/2024/10/11/weekly/",
+    "텍스트 확장자 글": f"{ROOT}/2024/11/01/plain-text-note/",  # markdown_ext has "text"
+    "김치찌개 만드는 법": f"{ROOT}/recipes/kimchi-stew/",  # a collection with output: true
 }
 
 
@@ -99,6 +101,13 @@ def test_folder_categories_get_their_feed(built):
     parsed = feedparser.parse((out / "categories" / "news" / "atom.xml").read_bytes())
     assert [entry.title for entry in parsed.entries] == ["광복절 기념식 열려"]
     assert (out / "categories" / "국제" / "rss.xml").is_file()
+
+
+def test_excluded_folders_and_collections_without_output_are_not_published(built):
+    out, _, diagnostics = built
+    titles = set(entries(out))
+    assert "오래된 글" not in titles and "김 기자" not in titles
+    assert ("info", "old") in {(d.level, d.path) for d in diagnostics}
 
 
 def test_non_posts_are_ignored_without_noise(built):
