@@ -467,7 +467,7 @@ def ping_command(
     Example:
       feedkit build && rsync -a public/ host:/srv/www/ && feedkit ping
     """
-    from .pipeline import ping_queue, send_queued_pings
+    from .pings import ping_queue, send_queued_pings
     from .settings import find_config, load_settings
 
     settings = load_settings(config_path or find_config(Path.cwd()), {"site": {"url": site_url}})

@@ -10,7 +10,18 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._git import GitDates, head_commit, read_git_history
+from ._git import GitDates, read_git_history
+from ._incremental import (
+    RACY_NS,
+    digest_text,
+    feed_signature,
+    has_size,
+    input_fingerprint,
+    post_from_record,
+    post_key,
+    post_record,
+    settings_digest,
+)
 from .collect import (
     Collected,
     SourceFile,
@@ -27,14 +38,13 @@ from .errors import FeedkitError
 from .models import (
     Artifact,
     CachedSource,
-    FeedSpec,
     Item,
     LedgerEntry,
     Post,
-    QueuedPing,
     ResolvedDate,
     Source,
 )
+from .pings import PingSummary, changed_feed_urls, deliver_pings
 from .publish import PublishResult, write_artifacts
 from .settings import Settings
 from .state import State, lock_state
@@ -45,20 +55,16 @@ if TYPE_CHECKING:
     import requests
 
     from .timeline import TimelineEvent
-    from .websub import PingResult
 
 Progress = Callable[[str, int, int], None]
 
 __all__ = [
     "BuildResult",
-    "PingSummary",
     "PostReport",
     "Progress",
     "ScheduledPost",
     "build",
     "explain_dates",
-    "ping_queue",
-    "send_queued_pings",
 ]
 
 
@@ -116,39 +122,6 @@ class BuildResult:
             "reused_last_build": self.reused,
             "pings": None if self.pings is None else self.pings.as_dict(),
             "diagnostics": [d.as_dict() for d in self.diagnostics],
-        }
-
-
-@dataclass(frozen=True)
-class PingSummary:
-    """What became of the WebSub pings of a run."""
-
-    queued_now: int  # pings added to the queue by this run (feeds that changed)
-    delivered: int
-    failed: int  # refused by a hub; not retried
-    still_queued: int  # left in the queue for a later run
-    results: tuple[PingResult, ...] = ()
-    waited_seconds: float = 0.0
-
-    def as_dict(self) -> dict[str, object]:
-        """Return the summary as a JSON-ready mapping."""
-        return {
-            "queued_now": self.queued_now,
-            "delivered": self.delivered,
-            "failed": self.failed,
-            "still_queued": self.still_queued,
-            "waited_seconds": round(self.waited_seconds, 3),
-            "results": [
-                {
-                    "feed_url": r.ping.feed_url,
-                    "hub": r.ping.hub,
-                    "outcome": r.outcome.value,
-                    "attempts": r.attempts,
-                    "status": r.status,
-                    "error": r.error,
-                }
-                for r in self.results
-            ],
         }
 
 
@@ -288,7 +261,7 @@ def build(
             exclude=(settings.feeds.output, settings.state.path.parent),
             layout=site_layout(settings.jekyll),
         )
-        fingerprint = _input_fingerprint(settings, files)
+        fingerprint = input_fingerprint(settings, files)
         result = _reuse_last_build(state, settings, fingerprint, files, now, diagnostics, started)
         if result is None:
             diagnostics.extend(found)
@@ -302,36 +275,15 @@ def build(
             raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
         if not settings.websub.hubs:
             return result
-        changed = _changed_feed_urls(result.files_written, settings)
+        changed = changed_feed_urls(result.files_written, settings)
         state.queue_pings(changed, settings.websub.hubs, now=now)
         if ping:
-            summary = _deliver(state, settings, now=now, session_factory=session_factory)
+            summary = deliver_pings(state, settings, now=now, session_factory=session_factory)
         else:
             waiting = len(state.pings(status="queued"))
             summary = PingSummary(len(changed) * len(settings.websub.hubs), 0, 0, waiting)
         summary = replace(summary, queued_now=len(changed) * len(settings.websub.hubs))
         return replace(result, pings=summary, seconds=_time.perf_counter() - started)
-
-
-def _input_fingerprint(settings: Settings, files: Sequence[SourceFile]) -> str:
-    """A digest of everything a build's output depends on, but the clock: feedkit's
-    version, the settings, each candidate file's path, size and mtime, and git's HEAD."""
-    import hashlib
-
-    from . import __version__
-
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{__version__}\n{settings!r}\n".encode())
-    if "git" in settings.dates.sources:
-        digest.update(head_commit(settings.content.dir).encode())
-    for source_file in files:
-        digest.update(f"{source_file.path}\0{source_file.size}\0{source_file.mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
-# A file modified within this long of a build's start may share its mtime with the
-# version that build read ("racily clean", as git calls it): its bytes must be checked.
-_RACY_NS = 2_000_000_000
 
 
 def _reuse_last_build(
@@ -353,7 +305,7 @@ def _reuse_last_build(
     meta = state.meta()
     if meta.get("fingerprint") != fingerprint:
         return None
-    racy_after = int(meta.get("built_at_ns", "0")) - _RACY_NS
+    racy_after = int(meta.get("built_at_ns", "0")) - RACY_NS
     if any(source_file.mtime_ns >= racy_after for source_file in files):
         return None
     due = meta.get("next_due")
@@ -411,87 +363,6 @@ def _record_build(state: State, result: BuildResult, fingerprint: str, built_at_
             "summary": json.dumps(summary, ensure_ascii=False),
         }
     )
-
-
-def _changed_feed_urls(written: Iterable[str], settings: Settings) -> list[str]:
-    """URLs of the subscription feeds among written files (archives and calendars are not
-    subscription feeds: WebSub section 7 asks for the topics that changed)."""
-    from .generate import FEED_FILES
-    from .permalinks import encode_url_path
-
-    names = tuple(FEED_FILES[fmt][0] for fmt in settings.feeds.formats)
-    return [
-        settings.site.root_url + encode_url_path(path)
-        for path in written
-        if path.endswith(names) and not path.startswith("archive/")
-    ]
-
-
-def _deliver(
-    state: State,
-    settings: Settings,
-    *,
-    now: datetime,
-    session_factory: Callable[[], requests.Session] | None,
-    dry_run: bool = False,
-) -> PingSummary:
-    from .websub import Ping, PingOutcome, PingResult, RetryPolicy, send_pings
-
-    queued = state.pings(status="queued")
-    pings = [Ping(q.feed_url, q.hub, q.attempts) for q in queued]
-    if dry_run:
-        return PingSummary(
-            0,
-            0,
-            0,
-            len(pings),
-            tuple(PingResult(p, PingOutcome.QUEUED, 0, "dry run: not sent") for p in pings),
-        )
-    policy = RetryPolicy(budget=settings.websub.budget, timeout=settings.websub.timeout)
-    started = _time.perf_counter()
-    results = send_pings(pings, session_factory=session_factory, policy=policy)
-    waited = _time.perf_counter() - started
-    state.record_pings(
-        ((r.ping.feed_url, r.ping.hub, r.outcome.value, r.attempts, r.error) for r in results),
-        now=now,
-    )
-    counts = {outcome: 0 for outcome in PingOutcome}
-    for result in results:
-        counts[result.outcome] += 1
-    return PingSummary(
-        0,
-        counts[PingOutcome.DELIVERED],
-        counts[PingOutcome.FAILED],
-        counts[PingOutcome.QUEUED],
-        tuple(results),
-        waited,
-    )
-
-
-def send_queued_pings(
-    settings: Settings,
-    *,
-    now: datetime,
-    wait: float = 0.0,
-    dry_run: bool = False,
-    session_factory: Callable[[], requests.Session] | None = None,
-) -> PingSummary:
-    """Send the WebSub pings waiting in the state database (``feedkit ping``).
-
-    For a deploy step between build and ping: the build queues the pings of the feeds it
-    changed, and this sends them once the files are live. With ``dry_run`` nothing is
-    sent and the queue is left as it is.
-    """
-    with lock_state(settings.state.path, wait=wait), State(settings.state.path) as state:
-        return _deliver(state, settings, now=now, session_factory=session_factory, dry_run=dry_run)
-
-
-def ping_queue(settings: Settings) -> list[QueuedPing]:
-    """Return the pings waiting (or refused) in the state database, oldest first."""
-    if not settings.state.path.is_file():
-        return []
-    with State(settings.state.path) as state:
-        return state.pings()
 
 
 def _jekyll_type(source: Source) -> str:
@@ -569,14 +440,14 @@ def _read_posts(
     claimed = {entry.id for entry in matches.values()}
     context = _PostContext(settings, now, history, diagnostics)
     resolved = resolved or {}
-    settings_key = _settings_digest(settings)
+    settings_key = settings_digest(settings)
     posts: list[Post] = []
     for source in sources:
         entry = matches.get(source.path)
-        key = _post_key(source, entry, history.get(source.path), settings_key, settings, now)
+        key = post_key(source, entry, history.get(source.path), settings_key, settings, now)
         cached = resolved.get(source.path)
         if cached is not None and cached[0] == key:
-            reused = _post_from_record(source, cached[1], diagnostics)
+            reused = post_from_record(source, cached[1], diagnostics)
             if reused is not None:
                 posts.append(reused)
                 continue
@@ -584,7 +455,7 @@ def _read_posts(
         post = _make_post(source, entry, replace(context, diagnostics=found))
         diagnostics.extend(found)
         if post is not None and fresh_records is not None:
-            fresh_records.append((source.path, key, _post_record(post, found)))
+            fresh_records.append((source.path, key, post_record(post, found)))
         if post is not None and source.path not in matches:
             # A new file whose id (its URL, say) names a post that is gone: the same post.
             former = by_id.get(post.id)
@@ -594,108 +465,6 @@ def _read_posts(
         if post is not None:
             posts.append(post)
     return collected, _drop_duplicate_urls(posts, diagnostics)
-
-
-_RECORD_FORMAT = "resolved-post/2"  # change it whenever _post_record changes
-
-
-def _post_key(
-    source: Source,
-    entry: LedgerEntry | None,
-    git_dates: GitDates | None,
-    settings_key: str,
-    settings: Settings,
-    now: datetime,
-) -> str:
-    """What a resolved post depends on (its dates may depend on the clock only through
-    the timeline source and relative words, so the day is part of the key then)."""
-    ledger = (
-        None
-        if entry is None
-        else (entry.id, entry.first_seen_at, entry.changed_at, entry.content_hash)
-    )
-    clock = now.date().isoformat() if "timeline" in settings.dates.sources else ""
-    mtime = source.mtime_ns if "mtime" in settings.dates.sources else 0
-    return _digest_text(
-        settings_key,
-        source.content_hash,
-        source.path,
-        repr(ledger),
-        repr(git_dates),
-        clock,
-        str(mtime),
-    )
-
-
-def _post_record(post: Post, found: Diagnostics) -> str:
-    author = post.author
-    return json.dumps(
-        {
-            "id": post.id,
-            "title": post.title,
-            "permalink": post.permalink,
-            "url": post.url,
-            "published": _instant_record(post.dates.published),
-            "updated": _instant_record(post.dates.updated),
-            "excerpt": post.excerpt,
-            "categories": list(post.categories),
-            "tags": list(post.tags),
-            "author": None if author is None else [author.name, author.email, author.uri],
-            "image": post.image,
-            "lang": post.lang,
-            "is_draft": post.is_draft,
-            "diagnostics": [[d.level.value, d.code, d.message, d.line] for d in found],
-        },
-        ensure_ascii=False,
-    )
-
-
-def _instant_record(resolved: ResolvedDate) -> list[str | None]:
-    # The zone's name is kept: a time zone, unlike a fixed offset, resolves later dates.
-    zone = getattr(resolved.at.tzinfo, "key", None)
-    return [resolved.at.isoformat(), resolved.source, zone]
-
-
-def _instant_from(record: list[str | None]) -> ResolvedDate:
-    from zoneinfo import ZoneInfo
-
-    text, source, zone = record
-    assert text is not None and source is not None
-    at = datetime.fromisoformat(text)
-    return ResolvedDate(at.astimezone(ZoneInfo(zone)) if zone else at, source)
-
-
-def _post_from_record(source: Source, text: str, diagnostics: Diagnostics) -> Post | None:
-    """The post a record describes, or None when the record cannot be read (then the post
-    is resolved again)."""
-    try:
-        return _decode_post(source, text, diagnostics)
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _decode_post(source: Source, text: str, diagnostics: Diagnostics) -> Post:
-    from .models import Author, PostDates
-
-    data = json.loads(text)
-    for level, code, message, line in data["diagnostics"]:
-        diagnostics.add(Diagnostic(Level(level), code, message, source.path, line))
-    author = data["author"]
-    return Post(
-        source=source,
-        id=data["id"],
-        title=data["title"],
-        permalink=data["permalink"],
-        url=data["url"],
-        dates=PostDates(_instant_from(data["published"]), _instant_from(data["updated"])),
-        excerpt=data["excerpt"],
-        categories=tuple(data["categories"]),
-        tags=tuple(data["tags"]),
-        author=None if author is None else Author(*author),
-        image=data["image"],
-        lang=data["lang"],
-        is_draft=data["is_draft"],
-    )
 
 
 class _PublishedFiles:
@@ -722,67 +491,6 @@ class _PublishedFiles:
 
 _SITE_EXTRAS = "site-extras"  # feeds.html, timeline.ics and feed.xsl, which follow the site feed
 TIMELINE_FILE_NAME = "timeline.ics"
-
-
-def _digest_text(*parts: str) -> str:
-    import hashlib
-
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
-
-
-def _settings_digest(settings: Settings) -> str:
-    from . import __version__
-
-    return _digest_text(__version__, repr(settings))
-
-
-def _feed_signature(spec: FeedSpec, settings_key: str) -> str:
-    """A digest of everything one feed's files are made of: the settings, the feed's place
-    and links, and for each post its identity, dates, fields and content hash."""
-    parts = [
-        settings_key,
-        repr(
-            (
-                spec.key,
-                spec.title,
-                spec.directory,
-                spec.archive_page,
-                spec.prev_archive,
-                spec.next_archive,
-            )
-        ),
-    ]
-    for post in spec.posts:
-        parts.append(
-            repr(
-                (
-                    post.id,
-                    post.url,
-                    post.title,
-                    post.dates,
-                    post.excerpt,
-                    post.categories,
-                    post.tags,
-                    post.author,
-                    post.image,
-                    post.lang,
-                    post.source.content_hash,
-                    post.source.markup,
-                )
-            )
-        )
-    return _digest_text(*parts)
-
-
-def _has_size(path: Path, size: int | None) -> bool:
-    try:
-        return size is not None and path.stat().st_size == size
-    except OSError:
-        return False
 
 
 def _build_locked(
@@ -820,7 +528,7 @@ def _build_locked(
         now=now,
         diagnostics=diagnostics,
         files=files,
-        racy_after_ns=int(state.meta().get("built_at_ns", "0")) - _RACY_NS,
+        racy_after_ns=int(state.meta().get("built_at_ns", "0")) - RACY_NS,
         resolved=state.resolved_posts(),
         fresh_records=fresh_records,
         progress=progress,
@@ -865,9 +573,9 @@ def _build_locked(
     meta = state.meta()
     stored_signatures: dict[str, str] = json.loads(meta.get("feed_signatures", "{}"))
     stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
-    settings_key = _settings_digest(settings)
-    signatures = {spec.key: _feed_signature(spec, settings_key) for spec in specs}
-    signatures[_SITE_EXTRAS] = _digest_text(
+    settings_key = settings_digest(settings)
+    signatures = {spec.key: feed_signature(spec, settings_key) for spec in specs}
+    signatures[_SITE_EXTRAS] = digest_text(
         signatures["site"], *(f"{spec.key}\0{spec.title}" for spec in specs)
     )
     paths = {spec.key: [feed_path(spec, fmt) for fmt in settings.feeds.formats] for spec in specs}
@@ -881,7 +589,7 @@ def _build_locked(
         if stored_signatures.get(key) != signatures[key]:
             return False
         return all(
-            _has_size(settings.feeds.output / path, stored_sizes.get(path)) for path in paths[key]
+            has_size(settings.feeds.output / path, stored_sizes.get(path)) for path in paths[key]
         )
 
     current = {key for key in signatures if is_current(key)}

@@ -97,7 +97,7 @@ def main() -> None:
         if options.down == "silent":
             dead.close()
         revived = start_hub(dead_port)
-        from feedkit.pipeline import send_queued_pings
+        from feedkit.pings import send_queued_pings
 
         drained = send_queued_pings(settings, now=datetime(2025, 6, 1, 0, 5, tzinfo=UTC))
         print(

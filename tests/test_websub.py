@@ -25,7 +25,8 @@ import pytest
 
 from feedkit import __version__
 from feedkit.diagnostics import Diagnostics
-from feedkit.pipeline import BuildResult, build, ping_queue, send_queued_pings
+from feedkit.pings import ping_queue, send_queued_pings
+from feedkit.pipeline import BuildResult, build
 from feedkit.settings import load_settings
 from feedkit.websub import Ping, PingOutcome, RetryPolicy, send_pings
 
