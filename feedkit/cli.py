@@ -34,6 +34,15 @@ def _config_options(function: F) -> F:
     return function
 
 
+_wait_option = click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another run on the same site to finish (then exit 75).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="feedkit")
 def main() -> None:
@@ -69,13 +78,7 @@ def _parse_now(value: str | None) -> datetime:
 @click.option("--drafts", is_flag=True, default=None, help="Publish drafts too.")
 @click.option("--future", is_flag=True, default=None, help="Publish posts dated in the future now.")
 @click.option("--strict", is_flag=True, help="Fail on any warning, and then write nothing.")
-@click.option(
-    "--wait",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Seconds to wait for another build of the same site to finish.",
-)
+@_wait_option
 @click.option(
     "--now",
     "now_text",
@@ -440,13 +443,7 @@ def _with_hubs(settings: Any, hubs: tuple[str, ...]) -> Any:
     help="List what is queued (or was refused) and why; send nothing.",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
-@click.option(
-    "--wait",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Seconds to wait for a build of the same site to finish.",
-)
+@_wait_option
 @_config_options
 def ping_command(
     show_status: bool,
