@@ -561,6 +561,15 @@ def collect_sources(
             source = replace(parsed_source, notes=notes, body=None)
         sources.append(source)
         refreshed.append(source)
+    if parsed:
+        from ._frontmatter import HAS_LIBYAML
+
+        if not HAS_LIBYAML:
+            diagnostics.warn(
+                "libyaml-missing",
+                "PyYAML was built without libyaml: front matter parses about six times "
+                "slower (reinstall PyYAML where libyaml is available)",
+            )
     present = {source.path for source in sources}
     removed = tuple(path for path in cache if path not in present)
     return Collected(tuple(sources), parsed, tuple(refreshed), removed)

@@ -169,3 +169,17 @@ def test_title_of_wrong_type_is_repaired_or_skipped(tmp_path):
 def test_categories_that_are_a_number(tmp_path):
     post, _ = make_post(tmp_path, "n.md", "title: N\ncategories: 2024\ndate: 2024-01-01")
     assert post.categories == ("2024",)
+
+
+def test_a_missing_libyaml_is_reported(tmp_path, monkeypatch):
+    import feedkit._frontmatter
+
+    monkeypatch.setattr(feedkit._frontmatter, "HAS_LIBYAML", False)
+    write_post(tmp_path / "content", "a.md", "title: A\ndate: 2024-01-01")
+    overrides = {"site": {"url": "https://example.com"}}
+    settings = load_settings(None, overrides, base_dir=tmp_path)
+    diagnostics = Diagnostics()
+    from feedkit.collect import collect_sources
+
+    collected = collect_sources(settings, diagnostics)
+    assert collected.parsed == 1 and "libyaml-missing" in diagnostics.codes()
