@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time as _time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,6 +39,7 @@ from .errors import FeedkitError
 from .models import (
     Artifact,
     CachedSource,
+    FeedSpec,
     Item,
     LedgerEntry,
     Post,
@@ -467,6 +469,63 @@ def _read_posts(
     return collected, _drop_duplicate_urls(posts, diagnostics)
 
 
+# Fewer archive pages, or posts to render, than these are not worth starting processes for.
+_PARALLEL_PAGES = 16
+_PARALLEL_POSTS = 200
+
+
+def _rendered_post(
+    job: tuple[Post, Settings, Mapping[str, int]],
+) -> tuple[Item, tuple[TimelineEvent, ...], list[Diagnostic]]:
+    """Render one post in a worker process; with the diagnostics it gave."""
+    post, settings, site_files = job
+    found = Diagnostics()
+    item, events = _render_post(post, settings, site_files, found)
+    return item, events, list(found)
+
+
+def _render_post(
+    post: Post, settings: Settings, site_files: Mapping[str, int], diagnostics: Diagnostics
+) -> tuple[Item, tuple[TimelineEvent, ...]]:
+    """Render one post for its feeds, with its timeline events (as the JSON extension)."""
+    from .ical import TIMELINE_EXTENSION, timeline_extension
+    from .render import render_item
+    from .timeline import extract_timeline
+
+    loaded = _with_body(post, settings, diagnostics)
+    item = render_item(
+        loaded,
+        sanitize=settings.feeds.sanitize,
+        site_files=site_files,
+        site_root=settings.site.root_url,
+    )
+    events: tuple[TimelineEvent, ...] = ()
+    if settings.feeds.timeline:
+        events = extract_timeline(item.content_html, post.published_at, _zone_of(post))
+        _report_undated(post, events, diagnostics)
+        extension = timeline_extension(events)
+        if extension is not None:
+            item = replace(item, extensions={TIMELINE_EXTENSION: extension})
+    return item, events
+
+
+def _archive_page(
+    job: tuple[FeedSpec, Settings, Mapping[str, int]],
+) -> tuple[list[Artifact], list[Diagnostic], list[str]]:
+    """Render and serialize one archive page (run in a worker process): its files, the
+    diagnostics its posts gave, and the ids of the posts it rendered."""
+    from .browser import with_stylesheet
+    from .generate import generate_feed
+
+    spec, settings, site_files = job
+    found = Diagnostics()
+    items = {post.id: _render_post(post, settings, site_files, found)[0] for post in spec.posts}
+    artifacts = list(generate_feed(spec, items, settings))
+    if settings.feeds.xslt:
+        artifacts = [with_stylesheet(artifact) for artifact in artifacts]
+    return artifacts, list(found), [post.id for post in spec.posts]
+
+
 class _PublishedFiles:
     """Writes artifacts batch by batch and adds up what was written and kept."""
 
@@ -514,10 +573,8 @@ def _build_locked(
         xslt_stylesheet,
     )
     from .generate import feed_path, generate_feed, plan_feeds
-    from .ical import TIMELINE_EXTENSION, timeline_calendar, timeline_extension
+    from .ical import timeline_calendar
     from .identity import update_ledger
-    from .render import render_item
-    from .timeline import extract_timeline
 
     ledger = state.ledger()
     fresh_records: list[tuple[str, str, str]] = []
@@ -608,22 +665,10 @@ def _build_locked(
     rendered: set[str] = set()
 
     def render(post: Post) -> Item:
-        loaded = _with_body(post, settings, diagnostics)
-        item = render_item(
-            loaded,
-            sanitize=settings.feeds.sanitize,
-            site_files=site_files,
-            site_root=settings.site.root_url,
-        )
+        item, events = _render_post(post, settings, site_files, diagnostics)
         rendered.add(post.id)
-        if settings.feeds.timeline:
-            events = extract_timeline(item.content_html, post.published_at, _zone_of(post))
-            _report_undated(post, events, diagnostics)
-            if post.id in site_ids:
-                timelines[post.id] = events
-            extension = timeline_extension(events)
-            if extension is not None:
-                item = replace(item, extensions={TIMELINE_EXTENSION: extension})
+        if post.id in site_ids:
+            timelines[post.id] = events
         return item
 
     published_files = _PublishedFiles(settings.feeds.output, stored_digests)
@@ -644,6 +689,27 @@ def _build_locked(
     # other; an archive page's posts are in no other page, so they are rendered, written
     # and let go one page at a time, which bounds memory on a large first build.
     items: dict[str, Item] = {}
+    workers = min(os.cpu_count() or 1, 4)
+    subscription_posts = {
+        post.id: post for spec in fresh_specs if spec.archive_page is None for post in spec.posts
+    }
+    if extras_needed:
+        subscription_posts.update({post.id: post for post in specs[0].posts})
+    if len(subscription_posts) >= _PARALLEL_POSTS and workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        posts_list = list(subscription_posts.values())
+        jobs = ((post, settings, site_files) for post in posts_list)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for post, (item, events, found) in zip(
+                posts_list, pool.map(_rendered_post, jobs, chunksize=32), strict=True
+            ):
+                for diagnostic in found:
+                    diagnostics.add(diagnostic)
+                items[post.id] = item
+                rendered.add(post.id)
+                if post.id in site_ids:
+                    timelines[post.id] = events
     for spec in fresh_specs:
         if spec.archive_page is not None:
             continue
@@ -668,11 +734,23 @@ def _build_locked(
             )
             extras.append(Artifact(TIMELINE_FILE_NAME, calendar, "text/calendar"))
         published_files.write(extras)
-    for spec in fresh_specs:
-        if spec.archive_page is None:
-            continue
-        page_items = {post.id: items.get(post.id) or render(post) for post in spec.posts}
-        write(list(generate_feed(spec, page_items, settings)))
+    archive_specs = [spec for spec in fresh_specs if spec.archive_page is not None]
+    if len(archive_specs) >= _PARALLEL_PAGES and workers > 1:
+        # A first build renders every post for its archive pages: spread them over the
+        # cores. Each page is rendered and serialized in a worker; files are written here.
+        from concurrent.futures import ProcessPoolExecutor
+
+        jobs = ((spec, settings, site_files) for spec in archive_specs)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for artifacts, found, page_ids in pool.map(_archive_page, jobs, chunksize=4):
+                for diagnostic in found:
+                    diagnostics.add(diagnostic)
+                rendered.update(page_ids)
+                published_files.write(artifacts)
+    else:
+        for spec in archive_specs:
+            page_items = {post.id: items.get(post.id) or render(post) for post in spec.posts}
+            write(list(generate_feed(spec, page_items, settings)))
     result = published_files.result()
     kept = [path for key in current for path in paths[key]]
     state.save_outputs(

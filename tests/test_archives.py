@@ -102,3 +102,61 @@ def test_full_archive_pages_do_not_change_when_posts_are_added(tmp_path):
     result = run(tmp_path, NOW + timedelta(hours=1))
     assert "archive/1.xml" in result.files_unchanged
     assert (tmp_path / "public/archive/1.xml").read_bytes() == page
+
+
+def test_archive_pages_rendered_in_worker_processes_equal_those_rendered_here(
+    tmp_path, monkeypatch
+):
+    import feedkit.pipeline
+
+    outputs = {}
+    for mode in ("parallel", "sequential"):
+        root = tmp_path / mode
+        root.mkdir()
+        make_site(root, 0)
+        (root / "feedkit.toml").write_text(
+            (root / "feedkit.toml").read_text().replace("limit = 3", "limit = 2"), "utf-8"
+        )
+        for n in range(40):
+            day = 1 + n % 28
+            write_post(
+                root / "content",
+                f"p{n:02}.md",
+                f"title: Post {n}\ndate: 2024-{1 + n // 28:02}-{day:02}",
+                "| 날짜 | 내용 |\n| --- | --- |\n| 미정 | 추후 공지 |\n",
+            )
+        if mode == "sequential":
+            monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_PAGES", 10**9)
+        result = run(root)
+        assert result.posts_rendered == 40
+        # A row whose date does not parse is reported from whichever process rendered it.
+        assert sum(d.code == "timeline-undated" for d in result.diagnostics) == 40
+        outputs[mode] = {
+            p.relative_to(root / "public"): p.read_bytes()
+            for p in (root / "public").rglob("*")
+            if p.is_file()
+        }
+    assert len([p for p in outputs["parallel"] if p.parts[0] == "archive"]) == 3 * 20
+    assert outputs["parallel"] == outputs["sequential"]
+
+
+def test_subscription_posts_rendered_in_worker_processes_equal_those_rendered_here(
+    site, build_site, monkeypatch, tmp_path
+):
+    import shutil
+
+    import feedkit.pipeline
+
+    other = tmp_path / "other"
+    shutil.copytree(site, other)
+    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_POSTS", 1)  # every build in workers
+    parallel = build_site(site)
+    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_POSTS", 10**9)
+    sequential = build_site(other)
+    assert parallel.posts_rendered == sequential.posts_rendered == 6
+
+    def files(root):
+        return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    assert files(site / "public") == files(other / "public")
+    assert sorted(map(str, parallel.diagnostics)) == sorted(map(str, sequential.diagnostics))
