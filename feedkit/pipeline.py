@@ -746,7 +746,10 @@ def _build_locked(
                 for diagnostic in found:
                     diagnostics.add(diagnostic)
                 rendered.update(page_ids)
-                published_files.write(artifacts)
+                written_feeds += 1
+                if progress is not None:
+                    progress("write", written_feeds, len(fresh_specs))
+                published_files.write(artifacts)  # the worker added the stylesheet
     else:
         for spec in archive_specs:
             page_items = {post.id: items.get(post.id) or render(post) for post in spec.posts}

@@ -160,3 +160,21 @@ def test_subscription_posts_rendered_in_worker_processes_equal_those_rendered_he
 
     assert files(site / "public") == files(other / "public")
     assert sorted(map(str, parallel.diagnostics)) == sorted(map(str, sequential.diagnostics))
+
+
+def test_progress_counts_every_feed_written_in_workers_too(tmp_path, monkeypatch):
+    import feedkit.pipeline
+
+    make_site(tmp_path, 28)  # limit 3: 9 full archive pages
+    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_PAGES", 1)
+    calls = []
+    result = build(
+        load_settings(tmp_path / "feedkit.toml"),
+        now=NOW,
+        diagnostics=Diagnostics(),
+        progress=lambda *call: calls.append(call),
+    )
+    writes = [call for call in calls if call[0] == "write"]
+    assert result.feeds == 1 + 9  # the site feed and every archive page
+    assert [done for _, done, _ in writes] == list(range(1, 11))
+    assert {total for _, _, total in writes} == {10}
