@@ -28,7 +28,6 @@ from .collect import (
     SourceFile,
     collect_sources,
     discover_files,
-    is_draft,
     load_body,
     site_layout,
     to_cache_record,
@@ -533,10 +532,13 @@ class _PublishedFiles:
         self._output_dir = output_dir
         self._known = known_digests
         self._results: list[PublishResult] = []
+        self._swept: set[Path] = set()
 
     def write(self, artifacts: list[Artifact]) -> None:
         self._results.append(
-            write_artifacts(self._output_dir, artifacts, known_digests=self._known)
+            write_artifacts(
+                self._output_dir, artifacts, known_digests=self._known, swept_folders=self._swept
+            )
         )
 
     def result(self) -> PublishResult:
@@ -596,7 +598,7 @@ def _build_locked(
     drafts = 0
     scheduled: list[Post] = []
     for post in posts:
-        if is_draft(post.source) and not settings.content.drafts:
+        if post.is_draft and not settings.content.drafts:
             drafts += 1
             diagnostics.info("draft", "draft; left out (use --drafts)", path=post.source.path)
         elif post.published_at > now and not settings.content.future:
@@ -845,7 +847,7 @@ def explain_dates(
             loaded, sanitize=settings.feeds.sanitize, site_root=settings.site.root_url
         )
         events = extract_timeline(item.content_html, post.published_at, _zone_of(post))
-        if is_draft(post.source):
+        if post.is_draft:
             status = "draft"
         elif post.published_at > now:
             status = "scheduled"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from pathlib import Path, PurePosixPath
 
 from .errors import PublishError
 from .models import Artifact
+
+# The names write_atomic gives its temporary files: "." + name + "." + 8 random chars + ".tmp".
+_STALE_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 __all__ = ["PublishResult", "digest", "safe_output_path", "write_artifacts", "write_atomic"]
 
@@ -94,18 +98,23 @@ def write_artifacts(
     artifacts: Iterable[Artifact],
     *,
     known_digests: Mapping[str, str] | None = None,
+    swept_folders: set[Path] | None = None,
 ) -> PublishResult:
     """Write every artifact under ``output_dir``, skipping those whose bytes are unchanged.
 
     ``known_digests`` (from the state database) lets an unchanged file be recognised
-    without reading it back, as long as it is still there with the same size.
+    without reading it back, as long as it is still there with the same size. Each
+    folder written to is first swept of the temporary files a killed run left; a caller
+    writing in batches passes the same ``swept_folders`` set so each is swept once.
 
     Raises :class:`PublishError` on the first file that cannot be written; files written
     before it are complete, and no file is ever left half-written.
     """
     known = known_digests or {}
     artifacts = list(artifacts)
-    _remove_stale_temporaries(output_dir, artifacts)
+    _remove_stale_temporaries(
+        output_dir, artifacts, swept_folders if swept_folders is not None else set()
+    )
     written: list[str] = []
     unchanged: list[str] = []
     digests: dict[str, str] = {}
@@ -126,26 +135,26 @@ def write_artifacts(
     return PublishResult(tuple(written), tuple(unchanged), digests, sizes)
 
 
-def _remove_stale_temporaries(output_dir: Path, artifacts: Sequence[Artifact]) -> None:
-    """Delete the temporary files (``.<name>.*.tmp``) a killed run left beside its outputs.
+def _remove_stale_temporaries(
+    output_dir: Path, artifacts: Sequence[Artifact], swept: set[Path]
+) -> None:
+    """Delete the temporary files (``.<name>.<random>.tmp``, see :func:`write_atomic`) a
+    killed run left in the folders of ``artifacts`` not yet in ``swept``, and add them.
 
     The caller holds the state lock, so no other run is writing them.
     """
-    names_by_folder: dict[Path, set[str]] = {}
     for artifact in artifacts:
-        target = safe_output_path(output_dir, artifact.path)
-        names_by_folder.setdefault(target.parent, set()).add(target.name)
-    for folder, names in names_by_folder.items():
+        folder = safe_output_path(output_dir, artifact.path).parent
+        if folder in swept:
+            continue
+        swept.add(folder)
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue
         for entry in entries:
-            name = entry.name
-            if name.startswith(".") and name.endswith(".tmp"):
-                owner = name[1:].rsplit(".", 2)[0]
-                if owner in names:
-                    Path(entry.path).unlink(missing_ok=True)
+            if _STALE_TEMPORARY.match(entry.name):
+                Path(entry.path).unlink(missing_ok=True)
 
 
 def _has_size(target: Path, size: int) -> bool:

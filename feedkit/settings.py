@@ -312,17 +312,9 @@ def _coerce(section: str, key: str, default: Any, value: Any, root: Path) -> Any
             raise ValueError("expected a number of seconds above 0")
         return float(value)
     if name == "feeds.formats":
-        formats = _expect_str_list(value)
-        unknown = [f for f in formats if f not in FORMATS]
-        if unknown or not formats:
-            raise ValueError(f"expected a non-empty list of {', '.join(FORMATS)}")
-        return tuple(dict.fromkeys(formats))
+        return _choices(value, FORMATS)
     if name == "dates.sources":
-        sources = _expect_str_list(value)
-        unknown = [s for s in sources if s not in DATE_SOURCES]
-        if unknown or not sources:
-            raise ValueError(f"expected a non-empty list of {', '.join(DATE_SOURCES)}")
-        return tuple(dict.fromkeys(sources))
+        return _choices(value, DATE_SOURCES)
     if name == "feeds.limit":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError("expected a whole number of at least 1")
@@ -336,6 +328,14 @@ def _coerce(section: str, key: str, default: Any, value: Any, root: Path) -> Any
     if isinstance(default, str):
         return _expect_str(value)
     raise ValueError("unsupported value")  # pragma: no cover - every key is handled above
+
+
+def _choices(value: Any, allowed: Sequence[str]) -> tuple[str, ...]:
+    """A non-empty list of names from ``allowed``, in order, each once."""
+    names = _expect_str_list(value)
+    if not names or any(name not in allowed for name in names):
+        raise ValueError(f"expected a non-empty list of {', '.join(allowed)}")
+    return tuple(dict.fromkeys(names))
 
 
 def _expect_str(value: Any) -> str:
