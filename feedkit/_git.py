@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -72,8 +73,19 @@ def parse_git_log(output: str) -> dict[str, GitDates]:
     }
 
 
+def _may_be_in_work_tree(folder: Path) -> bool:
+    """False when no folder from ``folder`` up holds a ``.git`` and ``GIT_DIR`` is unset:
+    then git has nothing to say, and a build need not start it to hear that."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    start = folder.absolute()
+    return any(os.path.lexists(os.path.join(parent, ".git")) for parent in (start, *start.parents))
+
+
 def head_commit(folder: Path) -> str:
     """Return the commit checked out in the work tree holding ``folder``, or ''."""
+    if not _may_be_in_work_tree(folder):
+        return ""
     git = shutil.which("git")
     if git is None:
         return ""

@@ -11,50 +11,33 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._git import GitDates, read_git_history
-from ._incremental import (
-    RACY_NS,
-    digest_text,
-    feed_signature,
-    has_size,
-    input_fingerprint,
-    post_from_record,
-    post_key,
-    post_record,
-    settings_digest,
-)
-from .collect import (
-    Collected,
-    SourceFile,
-    collect_sources,
-    discover_files,
-    load_body,
-    site_layout,
-    to_cache_record,
-    to_post,
-)
+from ._incremental import RACY_NS, input_fingerprint
+from ._walk import SourceFile, discover_files, site_layout
 from .diagnostics import Diagnostic, Diagnostics, Level
 from .errors import FeedkitError
-from .models import (
-    Artifact,
-    CachedSource,
-    FeedSpec,
-    Item,
-    LedgerEntry,
-    Post,
-    ResolvedDate,
-    Source,
-)
-from .pings import PingSummary, changed_feed_urls, deliver_pings
-from .publish import PublishResult, write_artifacts
 from .settings import Settings
 from .state import State, lock_state
 
-# The stages that parse, render and generate are imported where they are used: a build
-# with nothing to do, or `feedkit --help`, should not pay for YAML, lxml or feedgen.
+# The stages that read, parse, render and generate are imported where they are used: a
+# build with nothing to do, or `feedkit --help`, should not pay for YAML, lxml, feedgen,
+# nor even for the models of posts and feeds.
 if TYPE_CHECKING:
     import requests
 
+    from ._git import GitDates
+    from .collect import Collected
+    from .models import (
+        Artifact,
+        CachedSource,
+        FeedSpec,
+        Item,
+        LedgerEntry,
+        Post,
+        ResolvedDate,
+        Source,
+    )
+    from .pings import PingSummary
+    from .publish import PublishResult
     from .timeline import TimelineEvent
 
 Progress = Callable[[str, int, int], None]
@@ -166,6 +149,7 @@ class _PostContext:
 
 def _make_post(source: Source, entry: LedgerEntry | None, context: _PostContext) -> Post | None:
     """Resolve ``source``'s dates (with its ledger history) and interpret it as a post."""
+    from .collect import load_body, to_post
     from .dates import DateFacts, has_own_date, resolve_dates, timeline_date
     from .render import render_item_html
     from .timeline import extract_timeline
@@ -276,6 +260,8 @@ def build(
             raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
         if not settings.websub.hubs:
             return result
+        from .pings import PingSummary, changed_feed_urls, deliver_pings
+
         changed = changed_feed_urls(result.files_written, settings)
         state.queue_pings(changed, settings.websub.hubs, now=now)
         if ping:
@@ -313,9 +299,10 @@ def _reuse_last_build(
     if due and datetime.fromisoformat(due) <= now:
         return None
     outputs = state.output_sizes()
+    output_dir = os.fspath(settings.feeds.output)
     for path, size in outputs.items():
         try:
-            if (settings.feeds.output / path).stat().st_size != size:
+            if os.stat(os.path.join(output_dir, path)).st_size != size:
                 return None
         except OSError:
             return None
@@ -374,6 +361,7 @@ def _jekyll_type(source: Source) -> str:
 def _with_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post:
     """``post`` with its body loaded and, where an ``excerpt_separator`` is set (in the
     post or in ``_config.yml``) and there is no explicit excerpt, its excerpt cut there."""
+    from .collect import load_body
     from .jekyll import split_excerpt
 
     source = load_body(post.source, diagnostics, encoding=settings.content.encoding)
@@ -405,6 +393,9 @@ def _read_posts(
     ``resolved`` record is taken from it rather than resolved again; the records of
     posts resolved now are appended to ``fresh_records`` for the caller to store.
     """
+    from ._git import read_git_history
+    from ._incremental import post_from_record, post_key, post_record, settings_digest
+    from .collect import collect_sources
     from .identity import match_sources
     from .jekyll import apply_defaults
 
@@ -535,6 +526,8 @@ class _PublishedFiles:
         self._swept: set[Path] = set()
 
     def write(self, artifacts: list[Artifact]) -> None:
+        from .publish import write_artifacts
+
         self._results.append(
             write_artifacts(
                 self._output_dir, artifacts, known_digests=self._known, swept_folders=self._swept
@@ -542,6 +535,8 @@ class _PublishedFiles:
         )
 
     def result(self) -> PublishResult:
+        from .publish import PublishResult
+
         return PublishResult(
             written=tuple(path for r in self._results for path in r.written),
             unchanged=tuple(path for r in self._results for path in r.unchanged),
@@ -564,6 +559,7 @@ def _build_locked(
     files: Sequence[SourceFile],
     progress: Progress | None = None,
 ) -> BuildResult:
+    from ._incremental import digest_text, feed_signature, has_size, settings_digest
     from .browser import (
         FEEDS_PAGE_MEDIA_TYPE,
         FEEDS_PAGE_NAME,
@@ -574,9 +570,11 @@ def _build_locked(
         with_stylesheet,
         xslt_stylesheet,
     )
+    from .collect import to_cache_record
     from .generate import feed_path, generate_feed, plan_feeds
     from .ical import timeline_calendar
     from .identity import update_ledger
+    from .models import Artifact
 
     ledger = state.ledger()
     fresh_records: list[tuple[str, str, str]] = []

@@ -36,7 +36,8 @@ __all__ = [
 
 # XML 1.0 section 2.2:
 # Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
-_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Spelled as the characters it excludes: the negated class takes ~10 ms to compile.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # Attributes whose value is one URL, and srcset whose value is a list of "URL descriptor".
 _URL_ATTRIBUTES = frozenset(

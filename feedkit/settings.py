@@ -13,12 +13,14 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
-from .models import Author
+
+if TYPE_CHECKING:
+    from .models import Author
 
 __all__ = [
     "ContentSettings",
@@ -361,6 +363,8 @@ def _coerce_http_url(value: Any) -> str:
 
 
 def _coerce_author(value: Any) -> Author | None:
+    from .models import Author
+
     if value is None or value == "":
         return None
     if isinstance(value, str):

@@ -22,11 +22,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, Level
 from .errors import LockTimeout, StateError
-from .models import CachedSource, LedgerEntry, QueuedPing
+
+# The models are imported by the methods that return them: a build with nothing to do
+# opens the database but never reads a post.
+if TYPE_CHECKING:
+    from .models import CachedSource, LedgerEntry, QueuedPing
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -228,6 +232,8 @@ class State:
 
     def ledger(self) -> list[LedgerEntry]:
         """Return every post the database knows, live or deleted."""
+        from .models import LedgerEntry
+
         rows = self._db.execute(
             "SELECT id, path, content_hash, first_seen_at, changed_at, deleted_at, seq FROM posts"
         )
@@ -273,6 +279,8 @@ class State:
 
     def cached_sources(self) -> dict[str, CachedSource]:
         """Return the parse cache, keyed by source path."""
+        from .models import CachedSource
+
         result = {}
         for path, size, mtime_ns, content_hash, record in self._db.execute(
             "SELECT path, size, mtime_ns, content_hash, record FROM sources"
@@ -331,6 +339,8 @@ class State:
 
     def pings(self, *, status: str | None = None) -> list[QueuedPing]:
         """Return the ping queue (oldest first), or only the pings with ``status``."""
+        from .models import QueuedPing
+
         query = (
             "SELECT feed_url, hub, queued_at, attempts, last_error, status, last_attempt_at "
             "FROM pings"

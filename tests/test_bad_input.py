@@ -420,7 +420,7 @@ def test_file_deleted_before_its_body_is_read(tmp_path, monkeypatch):
         source.abspath.unlink(missing_ok=True)
         return real_load_body(source, *args, **kwargs)
 
-    monkeypatch.setattr(feedkit.pipeline, "load_body", load_body)
+    monkeypatch.setattr(feedkit.collect, "load_body", load_body)
     _, diagnostics = _build(root)
     assert "crlf.md" in calls
     assert ("warning", "changed-during-build", None) in _located(diagnostics, "crlf.md")
