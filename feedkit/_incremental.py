@@ -8,11 +8,11 @@ inputs are unchanged is taken from its resolved record. Pure functions: no I/O b
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 from array import array
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,7 +62,7 @@ def input_fingerprint(settings: Settings, files: Sequence[SourceFile]) -> str:
 RACY_NS = 2_000_000_000
 
 
-RECORD_FORMAT = "resolved-post/2"  # change it whenever post_record changes
+RECORD_FORMAT = "resolved-post/3"  # change it whenever post_record changes
 
 
 def post_key(
@@ -93,78 +93,108 @@ def post_key(
     )
 
 
-def post_record(post: Post, found: Diagnostics) -> str:
+def post_record(post: Post, found: Diagnostics) -> bytes:
     """Serialize a resolved post (everything but its source) with its diagnostics."""
+    from .state import dump_record
+
     author = post.author
-    return json.dumps(
-        {
-            "id": post.id,
-            "title": post.title,
-            "permalink": post.permalink,
-            "url": post.url,
-            "published": _instant_record(post.dates.published),
-            "updated": _instant_record(post.dates.updated),
-            "excerpt": post.excerpt,
-            "categories": list(post.categories),
-            "tags": list(post.tags),
-            "author": None if author is None else [author.name, author.email, author.uri],
-            "image": post.image,
-            "lang": post.lang,
-            "is_draft": post.is_draft,
-            "diagnostics": [[d.level.value, d.code, d.message, d.line] for d in found],
-        },
-        ensure_ascii=False,
+    return dump_record(
+        (
+            RECORD_FORMAT,
+            post.id,
+            post.title,
+            post.permalink,
+            post.url,
+            *_instant_record(post.dates.published),
+            *_instant_record(post.dates.updated),
+            post.excerpt,
+            tuple(post.categories),
+            tuple(post.tags),
+            None if author is None else (author.name, author.email, author.uri),
+            post.image,
+            post.lang,
+            post.is_draft,
+            tuple((d.level.value, d.code, d.message, d.line) for d in found),
+        )
     )
 
 
-def _instant_record(resolved: ResolvedDate) -> list[str | None]:
+def _instant_record(resolved: ResolvedDate) -> tuple[str, str, str | None]:
     # The zone's name is kept: a time zone, unlike a fixed offset, resolves later dates.
-    zone = getattr(resolved.at.tzinfo, "key", None)
-    return [resolved.at.isoformat(), resolved.source, zone]
+    return resolved.at.isoformat(), resolved.source, getattr(resolved.at.tzinfo, "key", None)
 
 
-def _instant_from(record: list[str | None]) -> ResolvedDate:
-    from zoneinfo import ZoneInfo
-
+def _instant_from(text: str, source: str, zone: str | None) -> ResolvedDate:
     from .models import ResolvedDate
 
-    text, source, zone = record
-    assert text is not None and source is not None
     at = datetime.fromisoformat(text)
-    return ResolvedDate(at.astimezone(ZoneInfo(zone)) if zone else at, source)
+    return ResolvedDate(at.astimezone(_zone(zone)) if zone else at, source)
 
 
-def post_from_record(source: Source, text: str, diagnostics: Diagnostics) -> Post | None:
+@functools.cache
+def _zone(key: str) -> tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(key)
+
+
+def post_from_record(source: Source, record: bytes, diagnostics: Diagnostics) -> Post | None:
     """The post a record describes, or None when the record cannot be read (then the post
     is resolved again)."""
-    try:
-        return _decode_post(source, text, diagnostics)
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _decode_post(source: Source, text: str, diagnostics: Diagnostics) -> Post:
     from .models import Author, Post, PostDates
+    from .state import RecordError, load_record
 
-    data = json.loads(text)
-    for level, code, message, line in data["diagnostics"]:
-        diagnostics.add(Diagnostic(Level(level), code, message, source.path, line))
-    author = data["author"]
-    return Post(
-        source=source,
-        id=data["id"],
-        title=data["title"],
-        permalink=data["permalink"],
-        url=data["url"],
-        dates=PostDates(_instant_from(data["published"]), _instant_from(data["updated"])),
-        excerpt=data["excerpt"],
-        categories=tuple(data["categories"]),
-        tags=tuple(data["tags"]),
-        author=None if author is None else Author(*author),
-        image=data["image"],
-        lang=data["lang"],
-        is_draft=data["is_draft"],
-    )
+    try:
+        (
+            record_format,
+            post_id,
+            title,
+            permalink,
+            url,
+            published_at,
+            published_source,
+            published_zone,
+            updated_at,
+            updated_source,
+            updated_zone,
+            excerpt,
+            categories,
+            tags,
+            author,
+            image,
+            lang,
+            is_draft,
+            notes,
+        ) = load_record(record)
+        if record_format != RECORD_FORMAT:
+            return None
+        post = Post(
+            source=source,
+            id=post_id,
+            title=title,
+            permalink=permalink,
+            url=url,
+            dates=PostDates(
+                _instant_from(published_at, published_source, published_zone),
+                _instant_from(updated_at, updated_source, updated_zone),
+            ),
+            excerpt=excerpt,
+            categories=categories,
+            tags=tags,
+            author=None if author is None else Author(*author),
+            image=image,
+            lang=lang,
+            is_draft=is_draft,
+        )
+        found = [
+            Diagnostic(Level(level), code, message, source.path, line)
+            for level, code, message, line in notes
+        ]
+    except (RecordError, TypeError, ValueError):
+        return None
+    for diagnostic in found:
+        diagnostics.add(diagnostic)
+    return post
 
 
 def digest_text(*parts: str) -> str:
@@ -183,9 +213,14 @@ def settings_digest(settings: Settings) -> str:
     return digest_text(__version__, repr(settings))
 
 
-def feed_signature(spec: FeedSpec, settings_key: str) -> str:
+def feed_signature(spec: FeedSpec, settings_key: str, memo: dict[str, str] | None = None) -> str:
     """A digest of everything one feed's files are made of: the settings, the feed's place
-    and links, and for each post its identity, dates, fields and content hash."""
+    and links, and for each post its identity, dates, fields and content hash.
+
+    ``memo`` keeps each post's part by id across the feeds of one build: a post is in
+    several feeds (the site's, its categories', its tags', an archive page).
+    """
+    memo = {} if memo is None else memo
     parts = [
         settings_key,
         repr(
@@ -200,25 +235,36 @@ def feed_signature(spec: FeedSpec, settings_key: str) -> str:
         ),
     ]
     for post in spec.posts:
-        parts.append(
-            repr(
-                (
-                    post.id,
-                    post.url,
-                    post.title,
-                    post.dates,
-                    post.excerpt,
-                    post.categories,
-                    post.tags,
-                    post.author,
-                    post.image,
-                    post.lang,
-                    post.source.content_hash,
-                    post.source.markup,
-                )
-            )
-        )
+        part = memo.get(post.id)
+        if part is None:
+            part = memo[post.id] = _post_signature(post)
+        parts.append(part)
     return digest_text(*parts)
+
+
+def _post_signature(post: Post) -> str:
+    published, updated = post.dates.published, post.dates.updated
+    return repr(
+        (
+            post.id,
+            post.url,
+            post.title,
+            published.at.isoformat(),
+            str(published.at.tzinfo),
+            published.source,
+            updated.at.isoformat(),
+            str(updated.at.tzinfo),
+            updated.source,
+            post.excerpt,
+            post.categories,
+            post.tags,
+            None if post.author is None else (post.author.name, post.author.email, post.author.uri),
+            post.image,
+            post.lang,
+            post.source.content_hash,
+            post.source.markup,
+        )
+    )
 
 
 def has_size(path: Path, size: int | None) -> bool:

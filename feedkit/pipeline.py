@@ -383,8 +383,8 @@ def _read_posts(
     diagnostics: Diagnostics,
     files: Sequence[SourceFile] | None = None,
     racy_after_ns: int | None = None,
-    resolved: Mapping[str, tuple[str, str]] | None = None,
-    fresh_records: list[tuple[str, str, str]] | None = None,
+    resolved: Mapping[str, tuple[str, bytes]] | None = None,
+    fresh_records: list[tuple[str, str, bytes]] | None = None,
     progress: Progress | None = None,
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates.
@@ -577,7 +577,7 @@ def _build_locked(
     from .models import Artifact
 
     ledger = state.ledger()
-    fresh_records: list[tuple[str, str, str]] = []
+    fresh_records: list[tuple[str, str, bytes]] = []
     collected, posts = _read_posts(
         settings,
         ledger=ledger,
@@ -631,7 +631,8 @@ def _build_locked(
     stored_signatures: dict[str, str] = json.loads(meta.get("feed_signatures", "{}"))
     stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
     settings_key = settings_digest(settings)
-    signatures = {spec.key: feed_signature(spec, settings_key) for spec in specs}
+    post_parts: dict[str, str] = {}
+    signatures = {spec.key: feed_signature(spec, settings_key, post_parts) for spec in specs}
     signatures[_SITE_EXTRAS] = digest_text(
         signatures["site"], *(f"{spec.key}\0{spec.title}" for spec in specs)
     )

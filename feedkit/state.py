@@ -16,11 +16,12 @@ A run holds an exclusive lock on the database (:func:`lock_state`) for its whole
 
 from __future__ import annotations
 
-import json
+import io
+import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,11 +35,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "RecordError",
     "State",
+    "dump_record",
+    "load_record",
     "lock_state",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each entry migrates the schema from version N-1 to N; never edit one that has shipped.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -94,42 +98,48 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     # Each post as the last build resolved it, valid while its inputs are the same.
     5: ("CREATE TABLE resolved (path TEXT PRIMARY KEY, key TEXT NOT NULL, record TEXT NOT NULL)",),
+    # Cached records are pickles now (see dump_record), no longer JSON: start them afresh.
+    6: ("DELETE FROM sources", "DELETE FROM resolved"),
 }
 
 
-def _encode_value(value: Any) -> Any:
-    # YAML gives dates and datetimes, which JSON cannot hold: tag them.
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=repr)
-    if isinstance(value, bytes):
-        return {"$bytes": value.hex()}
-    raise TypeError(f"cannot store {type(value).__name__}")
+# What a cached record may hold beyond plain values: the dates and times YAML gives.
+_RECORD_GLOBALS = frozenset(
+    ("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")
+)
 
 
-def _decode_object(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1:
-        if "$datetime" in obj:
-            return datetime.fromisoformat(obj["$datetime"])
-        if "$date" in obj:
-            return date.fromisoformat(obj["$date"])
-        if "$bytes" in obj:
-            return bytes.fromhex(obj["$bytes"])
-    return obj
+class _RecordUnpickler(pickle.Unpickler):
+    """An unpickler that makes nothing but plain values and ``datetime`` objects: a state
+    database copied from elsewhere must not be able to run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _RECORD_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cached record")
 
 
-def encode_metadata(metadata: Mapping[str, Any]) -> str:
-    """Serialize front matter to JSON, keeping YAML's dates and datetimes."""
-    return json.dumps(metadata, default=_encode_value, ensure_ascii=False, sort_keys=True)
+def dump_record(value: Any) -> bytes:
+    """Serialize a cached record: a tuple of plain values, dates and datetimes.
+
+    Pickle, read back by :func:`load_record`, rather than JSON: decoding every cached
+    post is most of what an incremental build of a large site costs, and pickle keeps
+    YAML's dates without tagging them.
+    """
+    return pickle.dumps(value, protocol=5)
 
 
-def decode_metadata(text: str) -> dict[str, Any]:
-    """Inverse of :func:`encode_metadata`."""
-    result: dict[str, Any] = json.loads(text, object_hook=_decode_object)
-    return result
+def load_record(data: bytes) -> Any:
+    """Inverse of :func:`dump_record`. Raises :class:`RecordError` when ``data`` is not a
+    record (a damaged row, or one of another format): the caller then works it out again."""
+    try:
+        return _RecordUnpickler(io.BytesIO(data)).load()
+    except Exception as exc:  # a damaged pickle can raise almost anything
+        raise RecordError(str(exc)) from exc
+
+
+class RecordError(ValueError):
+    """A cached record that cannot be read."""
 
 
 def _instant(text: str | None) -> datetime | None:
@@ -278,27 +288,31 @@ class State:
     # --- the parse cache --------------------------------------------------------
 
     def cached_sources(self) -> dict[str, CachedSource]:
-        """Return the parse cache, keyed by source path."""
+        """Return the parse cache, keyed by source path (a record that cannot be read is
+        left out: its file is parsed again)."""
         from .models import CachedSource
 
         result = {}
         for path, size, mtime_ns, content_hash, record in self._db.execute(
             "SELECT path, size, mtime_ns, content_hash, record FROM sources"
         ):
-            data = json.loads(record)
+            try:
+                metadata, body_line, markup, is_draft_file, categories, notes = load_record(record)
+            except (RecordError, TypeError, ValueError):
+                continue
             result[path] = CachedSource(
                 path=path,
                 size=size,
                 mtime_ns=mtime_ns,
                 content_hash=content_hash,
-                metadata=decode_metadata(data["metadata"]),
-                body_line=data["body_line"],
-                markup=data["markup"],
-                is_draft_file=data["is_draft_file"],
-                folder_categories=tuple(data["folder_categories"]),
+                metadata=metadata,
+                body_line=body_line,
+                markup=markup,
+                is_draft_file=is_draft_file,
+                folder_categories=categories,
                 notes=tuple(
                     Diagnostic(Level(level), code, message, path, line)
-                    for level, code, message, line in data.get("notes", [])
+                    for level, code, message, line in notes
                 ),
             )
         return result
@@ -308,16 +322,15 @@ class State:
         self._db.executemany("DELETE FROM sources WHERE path = ?", [(p,) for p in removed])
         rows = []
         for source in sources:
-            record = json.dumps(
-                {
-                    "metadata": encode_metadata(source.metadata),
-                    "body_line": source.body_line,
-                    "markup": source.markup,
-                    "is_draft_file": source.is_draft_file,
-                    "folder_categories": list(source.folder_categories),
-                    "notes": [[n.level.value, n.code, n.message, n.line] for n in source.notes],
-                },
-                ensure_ascii=False,
+            record = dump_record(
+                (
+                    dict(source.metadata),
+                    source.body_line,
+                    source.markup,
+                    source.is_draft_file,
+                    tuple(source.folder_categories),
+                    tuple((n.level.value, n.code, n.message, n.line) for n in source.notes),
+                )
             )
             rows.append((source.path, source.size, source.mtime_ns, source.content_hash, record))
         self._db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)", rows)
@@ -403,15 +416,15 @@ class State:
 
     # --- resolved posts ------------------------------------------------------------
 
-    def resolved_posts(self) -> dict[str, tuple[str, str]]:
-        """Return, by source path, the key and the JSON record of each resolved post."""
+    def resolved_posts(self) -> dict[str, tuple[str, bytes]]:
+        """Return, by source path, the key and the record of each resolved post."""
         return {
             path: (key, record)
             for path, key, record in self._db.execute("SELECT path, key, record FROM resolved")
         }
 
     def save_resolved_posts(
-        self, records: Iterable[tuple[str, str, str]], *, keep: Iterable[str]
+        self, records: Iterable[tuple[str, str, bytes]], *, keep: Iterable[str]
     ) -> None:
         """Store ``(path, key, record)`` rows and forget the paths not in ``keep``
         (call inside :meth:`transaction`)."""

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from feedkit.errors import LockTimeout, StateError
 from feedkit.models import CachedSource, LedgerEntry
-from feedkit.state import SCHEMA_VERSION, State, decode_metadata, encode_metadata, lock_state
+from feedkit.state import SCHEMA_VERSION, RecordError, State, dump_record, load_record, lock_state
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -69,15 +71,38 @@ def test_failed_transaction_writes_nothing(tmp_path):
         assert state.ledger() == []
 
 
-def test_metadata_keeps_yaml_dates():
+def test_records_keep_yaml_dates():
     metadata = {
         "date": datetime(2024, 6, 18, 9, 30, tzinfo=UTC),
+        "offset": datetime(2024, 6, 18, 9, 30, tzinfo=timezone(timedelta(hours=9))),
         "day": date(2024, 6, 18),
         "tags": ["a", 1, None],
-        "nested": {"x": [1.5, True]},
+        "nested": {"x": [1.5, True], "set": {1, 2}, "raw": b"\x00"},
         "title": "제목",
     }
-    assert decode_metadata(encode_metadata(metadata)) == metadata
+    assert load_record(dump_record((metadata, 3))) == (metadata, 3)
+
+
+class _Payload:
+    def __reduce__(self):  # what a hostile state database could hold
+        return (os.system, ("echo pwned",))
+
+
+@pytest.mark.parametrize("data", [pickle.dumps(_Payload()), b"", b"not a pickle", b"\x80\x05N"[:2]])
+def test_a_record_that_is_not_plain_data_is_refused(data):
+    with pytest.raises(RecordError):
+        load_record(data)
+
+
+def test_unreadable_cached_records_are_left_out(tmp_path):
+    record = CachedSource("a.md", 10, 123, "h", {"title": "A"}, 4, "markdown", False, ())
+    with State(tmp_path / "state.db") as state:
+        with state.transaction():
+            state.save_sources([record], removed=[])
+            state._db.execute(
+                "INSERT INTO sources VALUES ('b.md', 1, 2, 'h', ?)", (pickle.dumps(_Payload()),)
+            )
+        assert state.cached_sources() == {"a.md": record}
 
 
 def test_parse_cache_round_trip(tmp_path):
