@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +84,10 @@ def head_commit(folder: Path) -> str:
     """Return the commit checked out in the work tree holding ``folder``, or ''."""
     if not _may_be_in_work_tree(folder):
         return ""
+    # Imported here: every build asks for HEAD, and most sites outside git need neither.
+    import shutil
+    import subprocess
+
     git = shutil.which("git")
     if git is None:
         return ""
@@ -102,6 +104,11 @@ def read_git_history(folder: Path, diagnostics: Diagnostics) -> dict[str, GitDat
     A shallow clone (as CI checks out by default) is reported and its dates are not used:
     they would stamp every post with the day of the clone.
     """
+    if not _may_be_in_work_tree(folder):
+        return {}
+    import shutil
+    import subprocess
+
     git = shutil.which("git")
     if git is None:
         return {}

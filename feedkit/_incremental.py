@@ -2,39 +2,34 @@
 
 The pipeline uses these to skip work: a build whose inputs are those of the last one
 reuses it whole; a feed whose signature is unchanged keeps its files; a post whose
-inputs are unchanged is taken from its resolved record. Pure functions: no I/O but
-``has_size``'s ``stat``.
+inputs (its key) are unchanged is taken from its resolved record (see
+:mod:`feedkit._records`). Pure functions: no I/O but ``has_size``'s ``stat``.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from array import array
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from .diagnostics import Diagnostic, Diagnostics, Level
 
 # Only what a build with nothing to do needs is imported here (``input_fingerprint``).
 if TYPE_CHECKING:
     from ._git import GitDates
     from ._walk import SourceFile
-    from .models import FeedSpec, LedgerEntry, Post, ResolvedDate, Source
+    from .models import FeedSpec, LedgerEntry, Post, Source
     from .settings import Settings
 
 __all__ = [
     "RACY_NS",
-    "RECORD_FORMAT",
     "digest_text",
     "feed_signature",
     "has_size",
     "input_fingerprint",
-    "post_from_record",
     "post_key",
-    "post_record",
+    "post_signature",
     "settings_digest",
 ]
 
@@ -60,9 +55,6 @@ def input_fingerprint(settings: Settings, files: Sequence[SourceFile]) -> str:
 # A file modified within this long of a build's start may share its mtime with the
 # version that build read ("racily clean", as git calls it): its bytes must be checked.
 RACY_NS = 2_000_000_000
-
-
-RECORD_FORMAT = "resolved-post/3"  # change it whenever post_record changes
 
 
 def post_key(
@@ -91,110 +83,6 @@ def post_key(
         clock,
         str(mtime),
     )
-
-
-def post_record(post: Post, found: Diagnostics) -> bytes:
-    """Serialize a resolved post (everything but its source) with its diagnostics."""
-    from .state import dump_record
-
-    author = post.author
-    return dump_record(
-        (
-            RECORD_FORMAT,
-            post.id,
-            post.title,
-            post.permalink,
-            post.url,
-            *_instant_record(post.dates.published),
-            *_instant_record(post.dates.updated),
-            post.excerpt,
-            tuple(post.categories),
-            tuple(post.tags),
-            None if author is None else (author.name, author.email, author.uri),
-            post.image,
-            post.lang,
-            post.is_draft,
-            tuple((d.level.value, d.code, d.message, d.line) for d in found),
-        )
-    )
-
-
-def _instant_record(resolved: ResolvedDate) -> tuple[str, str, str | None]:
-    # The zone's name is kept: a time zone, unlike a fixed offset, resolves later dates.
-    return resolved.at.isoformat(), resolved.source, getattr(resolved.at.tzinfo, "key", None)
-
-
-def _instant_from(text: str, source: str, zone: str | None) -> ResolvedDate:
-    from .models import ResolvedDate
-
-    at = datetime.fromisoformat(text)
-    return ResolvedDate(at.astimezone(_zone(zone)) if zone else at, source)
-
-
-@functools.cache
-def _zone(key: str) -> tzinfo:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(key)
-
-
-def post_from_record(source: Source, record: bytes, diagnostics: Diagnostics) -> Post | None:
-    """The post a record describes, or None when the record cannot be read (then the post
-    is resolved again)."""
-    from .models import Author, Post, PostDates
-    from .state import RecordError, load_record
-
-    try:
-        (
-            record_format,
-            post_id,
-            title,
-            permalink,
-            url,
-            published_at,
-            published_source,
-            published_zone,
-            updated_at,
-            updated_source,
-            updated_zone,
-            excerpt,
-            categories,
-            tags,
-            author,
-            image,
-            lang,
-            is_draft,
-            notes,
-        ) = load_record(record)
-        if record_format != RECORD_FORMAT:
-            return None
-        post = Post(
-            source=source,
-            id=post_id,
-            title=title,
-            permalink=permalink,
-            url=url,
-            dates=PostDates(
-                _instant_from(published_at, published_source, published_zone),
-                _instant_from(updated_at, updated_source, updated_zone),
-            ),
-            excerpt=excerpt,
-            categories=categories,
-            tags=tags,
-            author=None if author is None else Author(*author),
-            image=image,
-            lang=lang,
-            is_draft=is_draft,
-        )
-        found = [
-            Diagnostic(Level(level), code, message, source.path, line)
-            for level, code, message, line in notes
-        ]
-    except (RecordError, TypeError, ValueError):
-        return None
-    for diagnostic in found:
-        diagnostics.add(diagnostic)
-    return post
 
 
 def digest_text(*parts: str) -> str:
@@ -237,12 +125,13 @@ def feed_signature(spec: FeedSpec, settings_key: str, memo: dict[str, str] | Non
     for post in spec.posts:
         part = memo.get(post.id)
         if part is None:
-            part = memo[post.id] = _post_signature(post)
+            part = memo[post.id] = post_signature(post)
         parts.append(part)
     return digest_text(*parts)
 
 
-def _post_signature(post: Post) -> str:
+def post_signature(post: Post) -> str:
+    """One post's part of the signature of every feed that holds it."""
     published, updated = post.dates.published, post.dates.updated
     return repr(
         (

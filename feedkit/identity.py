@@ -104,11 +104,16 @@ def update_ledger(
             )
             next_seq += 1
             continue
+        if (
+            entry.path == source.path
+            and entry.content_hash == source.content_hash
+            and entry.deleted_at is None
+        ):
+            continue  # most posts, on most runs: checked without making a new entry
         updated = replace(entry, path=source.path, deleted_at=None)
         if entry.content_hash != source.content_hash:
             updated = replace(updated, content_hash=source.content_hash, changed_at=now)
-        if updated != entry:
-            changed.append(updated)
+        changed.append(updated)
     for entry in entries.values():
         if entry.id not in live_ids and entry.deleted_at is None:
             changed.append(replace(entry, deleted_at=now))

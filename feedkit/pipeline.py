@@ -385,16 +385,19 @@ def _read_posts(
     racy_after_ns: int | None = None,
     resolved: Mapping[str, tuple[str, bytes]] | None = None,
     fresh_records: list[tuple[str, str, bytes]] | None = None,
+    signature_parts: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates.
 
     A post whose inputs (content, settings, ledger entry, git dates) are those of a
     ``resolved`` record is taken from it rather than resolved again; the records of
-    posts resolved now are appended to ``fresh_records`` for the caller to store.
+    posts resolved now are appended to ``fresh_records`` for the caller to store, and the
+    feed-signature parts the records held are put in ``signature_parts`` by post id.
     """
     from ._git import read_git_history
-    from ._incremental import post_from_record, post_key, post_record, settings_digest
+    from ._incremental import post_key, settings_digest
+    from ._records import post_from_record, post_record
     from .collect import collect_sources
     from .identity import match_sources
     from .jekyll import apply_defaults
@@ -441,7 +444,9 @@ def _read_posts(
         if cached is not None and cached[0] == key:
             reused = post_from_record(source, cached[1], diagnostics)
             if reused is not None:
-                posts.append(reused)
+                posts.append(reused[0])
+                if signature_parts is not None:
+                    signature_parts[reused[0].id] = reused[1]
                 continue
         found = Diagnostics()
         post = _make_post(source, entry, replace(context, diagnostics=found))
@@ -578,6 +583,7 @@ def _build_locked(
 
     ledger = state.ledger()
     fresh_records: list[tuple[str, str, bytes]] = []
+    post_parts: dict[str, str] = {}  # each post's part of the feed signatures, by id
     collected, posts = _read_posts(
         settings,
         ledger=ledger,
@@ -588,6 +594,7 @@ def _build_locked(
         racy_after_ns=int(state.meta().get("built_at_ns", "0")) - RACY_NS,
         resolved=state.resolved_posts(),
         fresh_records=fresh_records,
+        signature_parts=post_parts,
         progress=progress,
     )
     sources = collected.sources
@@ -631,7 +638,6 @@ def _build_locked(
     stored_signatures: dict[str, str] = json.loads(meta.get("feed_signatures", "{}"))
     stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
     settings_key = settings_digest(settings)
-    post_parts: dict[str, str] = {}
     signatures = {spec.key: feed_signature(spec, settings_key, post_parts) for spec in specs}
     signatures[_SITE_EXTRAS] = digest_text(
         signatures["site"], *(f"{spec.key}\0{spec.title}" for spec in specs)
