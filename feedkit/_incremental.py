@@ -67,10 +67,17 @@ def post_key(
 ) -> str:
     """What a resolved post depends on (its dates may depend on the clock only through
     the timeline source and relative words, so the day is part of the key then)."""
+    # Instants as text: an entry read back from the database has a fixed offset where the
+    # build that made it had a time zone, and the two must give the same key.
     ledger = (
         None
         if entry is None
-        else (entry.id, entry.first_seen_at, entry.changed_at, entry.content_hash)
+        else (
+            entry.id,
+            entry.first_seen_at.isoformat(),
+            entry.changed_at and entry.changed_at.isoformat(),
+            entry.content_hash,
+        )
     )
     clock = now.date().isoformat() if "timeline" in settings.dates.sources else ""
     mtime = source.mtime_ns if "mtime" in settings.dates.sources else 0

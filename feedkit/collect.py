@@ -25,7 +25,7 @@ from ._walk import (
     discover_files,
     site_layout,
 )
-from .diagnostics import Diagnostics, Level
+from .diagnostics import Diagnostic, Diagnostics, Level
 from .models import Author, CachedSource, Post, PostDates, Source
 
 if TYPE_CHECKING:
@@ -273,6 +273,87 @@ class Collected:
     removed: tuple[str, ...]  # cached paths that are no longer posts
 
 
+# Fewer files to read than this are not worth starting worker processes for.
+_PARALLEL_READS = 400
+
+
+def _is_trusted(cached: CachedSource | None, source_file: SourceFile, trusted_before: int) -> bool:
+    """Whether the parse cache's record can stand for the file without reading it."""
+    return (
+        cached is not None
+        and cached.size == source_file.size
+        and cached.mtime_ns == source_file.mtime_ns
+        and source_file.mtime_ns < trusted_before
+    )
+
+
+@dataclass(frozen=True)
+class _ReadOutcome:
+    """What reading one file gave: its source (None if it is not a post), or the news
+    that its bytes are those the cache holds; with the diagnostics of the read."""
+
+    source: Source | None
+    diagnostics: tuple[Diagnostic, ...]
+    parsed: bool = False
+    same_as_cached: bool = False
+
+
+def _read_one(source_file: SourceFile, cached_hash: str | None, encoding: str) -> _ReadOutcome:
+    found = Diagnostics()
+    data = _read_bytes(source_file, found)
+    if data is None:
+        return _ReadOutcome(None, tuple(found))
+    if cached_hash is not None and cached_hash == _content_hash(data):
+        # A fresh checkout changes every mtime: the bytes say whether to parse again.
+        return _ReadOutcome(None, tuple(found), same_as_cached=True)
+    source, did_parse = _parse_source(source_file, data, found, encoding)
+    if source is not None:
+        # Kept with the cache record, so a later run that skips the parse (and
+        # --strict) still hears about a recovered title or a guessed encoding. The
+        # body is let go: only the posts that end up in a feed need it, and
+        # :func:`load_body` reads it again then (a large site's bodies are big).
+        source = replace(source, notes=tuple(found.at_least(Level.WARNING)), body=None)
+    return _ReadOutcome(source, tuple(found), parsed=did_parse)
+
+
+def _read_chunk(job: tuple[list[tuple[SourceFile, str | None]], str]) -> list[_ReadOutcome]:
+    """Read and parse a share of the files (in a worker process)."""
+    chunk, encoding = job
+    return [_read_one(source_file, cached_hash, encoding) for source_file, cached_hash in chunk]
+
+
+def _read_in_workers(
+    files: Sequence[SourceFile],
+    cache: Mapping[str, CachedSource],
+    encoding: str,
+    progress: Callable[[str, int, int], None] | None,
+    total: int,
+) -> dict[str, _ReadOutcome] | None:
+    """Read and parse ``files`` on every core (a first build, or a fresh checkout, reads
+    them all); None on a single core. ``progress`` hears of each share read."""
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(source_file, _cached_hash(cache, source_file.path)) for source_file in files]
+    size = 64
+    chunks = [(jobs[start : start + size], encoding) for start in range(0, len(jobs), size)]
+    outcomes: dict[str, _ReadOutcome] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for chunk, results in zip(chunks, pool.map(_read_chunk, chunks), strict=True):
+            for (source_file, _), outcome in zip(chunk[0], results, strict=True):
+                outcomes[source_file.path] = outcome
+            if progress is not None:
+                progress("read", total - len(files) + len(outcomes), total)
+    return outcomes
+
+
+def _cached_hash(cache: Mapping[str, CachedSource], path: str) -> str | None:
+    cached = cache.get(path)
+    return cached.content_hash if cached else None
+
+
 def collect_sources(
     settings: Settings,
     diagnostics: Diagnostics,
@@ -304,36 +385,36 @@ def collect_sources(
     sources: list[Source] = []
     refreshed: list[Source] = []
     parsed = 0
+    to_read = [
+        source_file
+        for source_file in files
+        if not _is_trusted(cache.get(source_file.path), source_file, trusted_before)
+    ]
+    read = None
+    if len(to_read) >= _PARALLEL_READS:
+        read = _read_in_workers(to_read, cache, encoding, progress, len(files))
     for index, source_file in enumerate(files, 1):
-        if progress is not None and index % 256 == 0:
+        if progress is not None and read is None and index % 256 == 0:
             progress("read", index, len(files))
         cached = cache.get(source_file.path)
-        stat_matches = (
-            (cached.size, cached.mtime_ns) == (source_file.size, source_file.mtime_ns)
-            if cached
-            else False
-        )
-        if cached and stat_matches and source_file.mtime_ns < trusted_before:
+        if _is_trusted(cached, source_file, trusted_before):
+            assert cached is not None
             sources.append(_from_cache(cached, source_file, diagnostics))
             continue
-        data = _read_bytes(source_file, diagnostics)
-        if data is None:
-            continue
-        if cached and cached.content_hash == _content_hash(data):
-            source = _from_cache(cached, source_file, diagnostics)
+        if read is not None:
+            outcome = read[source_file.path]
         else:
-            found = Diagnostics()
-            parsed_source, did_parse = _parse_source(source_file, data, found, encoding)
-            diagnostics.extend(found)
-            parsed += did_parse
-            if parsed_source is None:
-                continue
-            # Kept with the cache record, so a later run that skips the parse (and
-            # --strict) still hears about a recovered title or a guessed encoding.
-            notes = tuple(found.at_least(Level.WARNING))
-            # The body is let go: only the posts that end up in a feed need it, and
-            # :func:`load_body` reads it again then (a large site's bodies are big).
-            source = replace(parsed_source, notes=notes, body=None)
+            outcome = _read_one(source_file, cached.content_hash if cached else None, encoding)
+        for diagnostic in outcome.diagnostics:
+            diagnostics.add(diagnostic)
+        parsed += outcome.parsed
+        if outcome.same_as_cached:
+            assert cached is not None
+            source = _from_cache(cached, source_file, diagnostics)
+        elif outcome.source is None:
+            continue
+        else:
+            source = outcome.source
         sources.append(source)
         refreshed.append(source)
     if parsed:

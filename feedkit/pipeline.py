@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ._incremental import RACY_NS, input_fingerprint
 from ._walk import SourceFile, discover_files, site_layout
@@ -374,6 +374,89 @@ def _with_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post
     return post
 
 
+# Fewer posts to resolve than this are not worth starting worker processes for.
+_PARALLEL_RESOLVE = 400
+
+
+def _resolve_chunk(
+    job: tuple[list[tuple[Source, LedgerEntry | None, GitDates | None]], Settings, datetime],
+) -> list[tuple[Post | None, list[Diagnostic]]]:
+    """Resolve a share of the posts (in a worker process), with the diagnostics of each."""
+    chunk, settings, now = job
+    results: list[tuple[Post | None, list[Diagnostic]]] = []
+    for source, entry, git_dates in chunk:
+        found = Diagnostics()
+        history = {source.path: git_dates} if git_dates is not None else {}
+        post = _make_post(source, entry, _PostContext(settings, now, history, found))
+        results.append((post, list(found)))
+    return results
+
+
+def _make_posts_in_workers(
+    sources: Sequence[Source],
+    matches: Mapping[str, LedgerEntry],
+    history: Mapping[str, GitDates],
+    settings: Settings,
+    now: datetime,
+) -> dict[str, tuple[Post | None, list[Diagnostic]]] | None:
+    """Resolve ``sources`` on every core (a first build resolves every post); by path,
+    each post (None if it cannot be published) with its diagnostics. None on one core."""
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(source, matches.get(source.path), history.get(source.path)) for source in sources]
+    size = 64
+    chunks = [(jobs[start : start + size], settings, now) for start in range(0, len(jobs), size)]
+    made: dict[str, tuple[Post | None, list[Diagnostic]]] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for chunk, results in zip(chunks, pool.map(_resolve_chunk, chunks), strict=True):
+            for (source, _, _), result in zip(chunk[0], results, strict=True):
+                made[source.path] = result
+    return made
+
+
+class _FreshPost(NamedTuple):
+    """A post resolved in this build, with what its record's key is made of."""
+
+    source: Source
+    git_dates: GitDates | None
+    post: Post
+    found: Diagnostics  # the diagnostics its resolution gave
+
+
+def _fresh_records(
+    fresh: Iterable[_FreshPost],
+    ledger: Mapping[str, LedgerEntry],
+    settings: Settings,
+    now: datetime,
+) -> list[tuple[str, str, bytes]]:
+    """The ``(path, key, record)`` rows of the posts resolved in this build.
+
+    Each key is made with the post's ledger entry as this build leaves it, which is the
+    entry the next build matches the file to: keyed with the entry it was resolved with
+    (none, for a post seen for the first time), every record of a first build would be
+    stale at the second. Resolving with the updated entry gives the same post: a new
+    entry is first seen ``now``, and an entry whose content changed was changed ``now``,
+    which are the dates the post was resolved with.
+    """
+    from ._incremental import post_key, settings_digest
+    from ._records import post_record
+
+    settings_key = settings_digest(settings)
+    return [
+        (
+            item.source.path,
+            post_key(
+                item.source, ledger.get(item.post.id), item.git_dates, settings_key, settings, now
+            ),
+            post_record(item.post, item.found),
+        )
+        for item in fresh
+    ]
+
+
 def _read_posts(
     settings: Settings,
     *,
@@ -384,20 +467,21 @@ def _read_posts(
     files: Sequence[SourceFile] | None = None,
     racy_after_ns: int | None = None,
     resolved: Mapping[str, tuple[str, bytes]] | None = None,
-    fresh_records: list[tuple[str, str, bytes]] | None = None,
+    fresh: list[_FreshPost] | None = None,
     signature_parts: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates.
 
     A post whose inputs (content, settings, ledger entry, git dates) are those of a
-    ``resolved`` record is taken from it rather than resolved again; the records of
-    posts resolved now are appended to ``fresh_records`` for the caller to store, and the
-    feed-signature parts the records held are put in ``signature_parts`` by post id.
+    ``resolved`` record is taken from it rather than resolved again; the posts resolved
+    now are appended to ``fresh``, for the caller to store their records once the ledger
+    is updated (see :func:`_fresh_records`), and the feed-signature parts the records
+    held are put in ``signature_parts`` by post id.
     """
     from ._git import read_git_history
     from ._incremental import post_key, settings_digest
-    from ._records import post_from_record, post_record
+    from ._records import post_from_record
     from .collect import collect_sources
     from .identity import match_sources
     from .jekyll import apply_defaults
@@ -436,23 +520,35 @@ def _read_posts(
     context = _PostContext(settings, now, history, diagnostics)
     resolved = resolved or {}
     settings_key = settings_digest(settings)
+    records: dict[str, bytes] = {}
+    for source in sources:
+        cached = resolved.get(source.path)
+        if cached is not None and cached[0] == post_key(
+            source, matches.get(source.path), history.get(source.path), settings_key, settings, now
+        ):
+            records[source.path] = cached[1]
+    pending = [source for source in sources if source.path not in records]
+    made = None
+    if len(pending) >= _PARALLEL_RESOLVE:
+        made = _make_posts_in_workers(pending, matches, history, settings, now)
     posts: list[Post] = []
     for source in sources:
         entry = matches.get(source.path)
-        key = post_key(source, entry, history.get(source.path), settings_key, settings, now)
-        cached = resolved.get(source.path)
-        if cached is not None and cached[0] == key:
-            reused = post_from_record(source, cached[1], diagnostics)
+        if source.path in records:
+            reused = post_from_record(source, records[source.path], diagnostics)
             if reused is not None:
                 posts.append(reused[0])
                 if signature_parts is not None:
                     signature_parts[reused[0].id] = reused[1]
                 continue
         found = Diagnostics()
-        post = _make_post(source, entry, replace(context, diagnostics=found))
+        if made is not None and source.path in made:
+            post, diagnostics_found = made[source.path]
+            for diagnostic in diagnostics_found:
+                found.add(diagnostic)
+        else:
+            post = _make_post(source, entry, replace(context, diagnostics=found))
         diagnostics.extend(found)
-        if post is not None and fresh_records is not None:
-            fresh_records.append((source.path, key, post_record(post, found)))
         if post is not None and source.path not in matches:
             # A new file whose id (its URL, say) names a post that is gone: the same post.
             former = by_id.get(post.id)
@@ -461,6 +557,8 @@ def _read_posts(
                 post = _make_post(source, former, context)
         if post is not None:
             posts.append(post)
+            if fresh is not None:
+                fresh.append(_FreshPost(source, history.get(source.path), post, found))
     return collected, _drop_duplicate_urls(posts, diagnostics)
 
 
@@ -582,7 +680,7 @@ def _build_locked(
     from .models import Artifact
 
     ledger = state.ledger()
-    fresh_records: list[tuple[str, str, bytes]] = []
+    fresh: list[_FreshPost] = []
     post_parts: dict[str, str] = {}  # each post's part of the feed signatures, by id
     collected, posts = _read_posts(
         settings,
@@ -593,7 +691,7 @@ def _build_locked(
         files=files,
         racy_after_ns=int(state.meta().get("built_at_ns", "0")) - RACY_NS,
         resolved=state.resolved_posts(),
-        fresh_records=fresh_records,
+        fresh=fresh,
         signature_parts=post_parts,
         progress=progress,
     )
@@ -619,16 +717,18 @@ def _build_locked(
     # Decisions are recorded before any file is written: a run killed after this point
     # is finished by the next one with the same ids and dates.
     ledger_update = update_ledger(published, ledger, now=now)
+    entries = {entry.id: entry for entry in ledger}
+    entries.update({entry.id: entry for entry in ledger_update.changed})
     with state.transaction():
         state.save_ledger(ledger_update.changed)
         state.save_sources(
             [to_cache_record(source) for source in collected.refreshed],
             removed=collected.removed,
         )
-        state.save_resolved_posts(fresh_records, keep=[source.path for source in collected.sources])
+        state.save_resolved_posts(_fresh_records(fresh, entries, settings, now))
+    del fresh
 
-    seq = {entry.id: entry.seq for entry in ledger}
-    seq.update({entry.id: entry.seq for entry in ledger_update.changed})
+    seq = {entry_id: entry.seq for entry_id, entry in entries.items()}
     specs = plan_feeds(published, settings, seq=seq, next_seq=max(seq.values(), default=-1) + 1)
 
     # Decide which documents need writing: a feed whose entries and settings are what

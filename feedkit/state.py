@@ -423,16 +423,11 @@ class State:
             for path, key, record in self._db.execute("SELECT path, key, record FROM resolved")
         }
 
-    def save_resolved_posts(
-        self, records: Iterable[tuple[str, str, bytes]], *, keep: Iterable[str]
-    ) -> None:
-        """Store ``(path, key, record)`` rows and forget the paths not in ``keep``
-        (call inside :meth:`transaction`)."""
+    def save_resolved_posts(self, records: Iterable[tuple[str, str, bytes]]) -> None:
+        """Store ``(path, key, record)`` rows, and forget the posts whose file is no longer
+        in the parse cache (call after :meth:`save_sources`, in the same transaction)."""
         self._db.executemany("INSERT OR REPLACE INTO resolved VALUES (?, ?, ?)", list(records))
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (path TEXT PRIMARY KEY)")
-        self._db.execute("DELETE FROM keep")
-        self._db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(p,) for p in keep])
-        self._db.execute("DELETE FROM resolved WHERE path NOT IN (SELECT path FROM keep)")
+        self._db.execute("DELETE FROM resolved WHERE path NOT IN (SELECT path FROM sources)")
 
     # --- the record of the last build --------------------------------------------
 

@@ -178,3 +178,40 @@ def test_progress_counts_every_feed_written_in_workers_too(tmp_path, monkeypatch
     assert result.feeds == 1 + 9  # the site feed and every archive page
     assert [done for _, done, _ in writes] == list(range(1, 11))
     assert {total for _, _, total in writes} == {10}
+
+
+def test_posts_read_and_resolved_in_worker_processes_equal_those_done_here(
+    site, build_site, monkeypatch, tmp_path
+):
+    """A first build reads, parses and resolves a large site on every core: its files,
+    its diagnostics (in order) and the state it leaves must not depend on that."""
+    import shutil
+    import sqlite3
+
+    import feedkit.collect
+    import feedkit.pipeline
+
+    other = tmp_path / "other"
+    shutil.copytree(site, other)
+    monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 1)
+    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_RESOLVE", 1)
+    parallel = build_site(site)
+    monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 10**9)
+    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_RESOLVE", 10**9)
+    sequential = build_site(other)
+    assert parallel.posts_parsed == sequential.posts_parsed == 8
+
+    def files(root):
+        return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    def ledger(root):
+        with sqlite3.connect(root / ".feedkit" / "state.db") as db:
+            return db.execute(
+                "SELECT id, path, content_hash, seq FROM posts ORDER BY id"
+            ).fetchall()
+
+    assert files(site / "public") == files(other / "public")
+    assert list(map(str, parallel.diagnostics)) == [
+        str(d).replace(str(other), str(site)) for d in sequential.diagnostics
+    ]
+    assert ledger(site) == ledger(other)

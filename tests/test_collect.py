@@ -183,3 +183,32 @@ def test_a_missing_libyaml_is_reported(tmp_path, monkeypatch):
 
     collected = collect_sources(settings, diagnostics)
     assert collected.parsed == 1 and "libyaml-missing" in diagnostics.codes()
+
+
+def test_reading_in_worker_processes_gives_what_one_process_gives(tmp_path, monkeypatch):
+    """A first build of a large site reads and parses on every core; the sources, the
+    diagnostics (in file order) and the parse count must not depend on it."""
+    import feedkit.collect
+    from feedkit.collect import collect_sources
+
+    content = tmp_path / "content"
+    for number in range(12):
+        write_post(content, f"2024-01-{number + 1:02d}-post-{number}.md", f"title: Post {number}")
+    write_post(content, "bad.md", "title: Bad\ntags: x\n  nested: y: z")
+    write_post(content, "no-title.md", "date: 2024-01-01")
+    (content / "plain.md").write_text("no front matter\n", encoding="utf-8")
+    (content / "binary.md").write_bytes(b"\x00\x01\x02")
+    settings = load_settings(None, {"site": {"url": "https://example.com"}}, base_dir=tmp_path)
+
+    def collect(threshold: int) -> tuple[object, list[tuple[str, str, str | None]]]:
+        monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", threshold)
+        diagnostics = Diagnostics()
+        collected = collect_sources(settings, diagnostics)
+        return collected, [(d.code, d.message, d.path) for d in diagnostics]
+
+    in_workers, found_in_workers = collect(1)
+    in_one, found_in_one = collect(10**9)
+    assert in_workers == in_one
+    assert found_in_workers == found_in_one
+    assert in_one.parsed == 14 and len(in_one.sources) == 13  # 12, and the one without title
+    assert {"binary", "front-matter", "skipped"} <= {code for code, _, _ in found_in_one}

@@ -327,3 +327,29 @@ def test_resolved_posts_from_the_cache_equal_freshly_resolved_ones(site, build_s
     assert "categories/국제/rss.xml" in second.files_unchanged
     with sqlite.connect(site / ".feedkit" / "state.db") as db:
         assert db.execute("SELECT COUNT(*) FROM resolved").fetchone()[0] == 8
+
+
+def test_the_build_after_a_first_build_resolves_only_the_edited_post(site, build_site, monkeypatch):
+    """A first build's records are keyed by the ledger entries it created, so the next
+    build finds every unchanged post in the cache (it used to resolve them all again)."""
+    import feedkit.pipeline
+
+    build_site(site)
+    post = site / "content" / "typhoon-report.md"
+    post.write_text(post.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    resolved: list[str] = []
+    real_make_post = feedkit.pipeline._make_post
+
+    def make_post(source, entry, context):  # a spy: the real function does the work
+        resolved.append(source.path)
+        return real_make_post(source, entry, context)
+
+    monkeypatch.setattr(feedkit.pipeline, "_make_post", make_post)
+    second = build_site(site, now=BUNDLED_NOW + timedelta(hours=1))
+    assert resolved == ["typhoon-report.md"]
+    assert second.posts_parsed == 1
+    monkeypatch.undo()
+    shutil.rmtree(site / ".feedkit")
+    shutil.rmtree(site / "public")
+    from_scratch = build_site(site, now=BUNDLED_NOW + timedelta(hours=1))
+    assert from_scratch.posts_published == second.posts_published
