@@ -267,18 +267,26 @@ def discover_files(
             )
 
     walk(root_text, ())
+    result = sorted(found, key=_by_path)
+    # ``walk`` refers to itself, so ``found`` would live on in that cycle until the
+    # collector ran (which the build command turns off): let the cycle hold nothing.
+    found.clear()
     if in_jekyll_mode:
-        kept = [f for f in found if post_folder(f.path, post_folders) is not None]
-        for dropped in sorted({f.path for f in found} - {f.path for f in kept}):
+        kept = [f for f in result if post_folder(f.path, post_folders) is not None]
+        for dropped in sorted({f.path for f in result} - {f.path for f in kept}):
             diagnostics.info(
                 "skipped", "not under _posts/ or _drafts/ (a page, not a post)", path=dropped
             )
-        found = kept
-    return sorted(found, key=lambda f: f.path)
+        result = kept
+    return result
 
 
 def _by_name(entry: os.DirEntry[str]) -> str:
     return entry.name
+
+
+def _by_path(source_file: SourceFile) -> str:
+    return source_file.path
 
 
 def _resolve(path: Path) -> Path | None:

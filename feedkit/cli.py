@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,6 +66,26 @@ def _parse_now(value: str | None) -> datetime:
     except ValueError as exc:
         raise click.BadParameter(f"expected an ISO 8601 instant, got {value!r}") from exc
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Keep Python's cycle collector off for a one-shot build.
+
+    A build makes a few records for every post (tens of thousands on a large site) and
+    almost no reference cycles; the collector would walk all of them hundreds of times
+    and free nothing, about a sixth of an incremental build. The command exits after the
+    build; the API leaves the collector alone.
+    """
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @main.command("build")
@@ -140,7 +161,7 @@ def build_command(
     try:
         settings = _with_hubs(load_settings(path, overrides), hubs)
         _require_site_url(settings)
-        with _ProgressLine(enabled=not quiet and not as_json) as progress:
+        with _ProgressLine(enabled=not quiet and not as_json) as progress, _no_cyclic_gc():
             result = build(
                 settings,
                 now=now,
