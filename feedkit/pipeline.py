@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time as _time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -431,8 +431,9 @@ def _fresh_records(
     ledger: Mapping[str, LedgerEntry],
     settings: Settings,
     now: datetime,
-) -> list[tuple[str, str, bytes]]:
-    """The ``(path, key, record)`` rows of the posts resolved in this build.
+) -> Iterator[tuple[str, str, bytes]]:
+    """The ``(path, key, record)`` rows of the posts resolved in this build, made one at
+    a time as the state database stores them.
 
     Each key is made with the post's ledger entry as this build leaves it, which is the
     entry the next build matches the file to: keyed with the entry it was resolved with
@@ -445,7 +446,7 @@ def _fresh_records(
     from ._records import post_record
 
     settings_key = settings_digest(settings)
-    return [
+    return (
         (
             item.source.path,
             post_key(
@@ -454,7 +455,7 @@ def _fresh_records(
             post_record(item.post, item.found),
         )
         for item in fresh
-    ]
+    )
 
 
 def _read_posts(
@@ -722,7 +723,7 @@ def _build_locked(
     with state.transaction():
         state.save_ledger(ledger_update.changed)
         state.save_sources(
-            [to_cache_record(source) for source in collected.refreshed],
+            (to_cache_record(source) for source in collected.refreshed),
             removed=collected.removed,
         )
         state.save_resolved_posts(_fresh_records(fresh, entries, settings, now))

@@ -318,21 +318,31 @@ class State:
         return result
 
     def save_sources(self, sources: Iterable[CachedSource], *, removed: Iterable[str]) -> None:
-        """Store parsed records and forget removed paths (call inside a transaction)."""
+        """Store parsed records and forget removed paths (call inside a transaction).
+
+        ``sources`` is consumed as the rows are written: a first build of a large site
+        stores a record for every post, and need not hold them all at once.
+        """
         self._db.executemany("DELETE FROM sources WHERE path = ?", [(p,) for p in removed])
-        rows = []
-        for source in sources:
-            record = dump_record(
-                (
-                    dict(source.metadata),
-                    source.body_line,
-                    source.markup,
-                    source.is_draft_file,
-                    tuple(source.folder_categories),
-                    tuple((n.level.value, n.code, n.message, n.line) for n in source.notes),
-                )
+        rows = (
+            (
+                source.path,
+                source.size,
+                source.mtime_ns,
+                source.content_hash,
+                dump_record(
+                    (
+                        dict(source.metadata),
+                        source.body_line,
+                        source.markup,
+                        source.is_draft_file,
+                        tuple(source.folder_categories),
+                        tuple((n.level.value, n.code, n.message, n.line) for n in source.notes),
+                    )
+                ),
             )
-            rows.append((source.path, source.size, source.mtime_ns, source.content_hash, record))
+            for source in sources
+        )
         self._db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)", rows)
 
     # --- the WebSub ping queue -------------------------------------------------
@@ -425,8 +435,9 @@ class State:
 
     def save_resolved_posts(self, records: Iterable[tuple[str, str, bytes]]) -> None:
         """Store ``(path, key, record)`` rows, and forget the posts whose file is no longer
-        in the parse cache (call after :meth:`save_sources`, in the same transaction)."""
-        self._db.executemany("INSERT OR REPLACE INTO resolved VALUES (?, ?, ?)", list(records))
+        in the parse cache (call after :meth:`save_sources`, in the same transaction).
+        ``records`` is consumed as the rows are written."""
+        self._db.executemany("INSERT OR REPLACE INTO resolved VALUES (?, ?, ?)", records)
         self._db.execute("DELETE FROM resolved WHERE path NOT IN (SELECT path FROM sources)")
 
     # --- the record of the last build --------------------------------------------
