@@ -2,7 +2,8 @@
 
 Usage::
 
-    python scripts/bench.py [--sizes 1000,10000] [--with-100k] [--runs 5] [--json OUT.json]
+    python scripts/bench.py [--sizes 1000,10000] [--with-100k] [--runs 5] [--runs-100k N]
+                            [--json OUT.json]
                             [--smoke] [--no-hugo] [--seed S] [--cache DIR]
 
 For each size N, a site of N posts is written by ``scripts/gen_corpus.py`` (and kept in a
@@ -566,6 +567,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", type=_sizes, default=[1000, 10000], metavar="N,N")
     parser.add_argument("--with-100k", action="store_true", help="also N=100000")
     parser.add_argument("--runs", type=int, default=5, help="runs per scenario (median)")
+    parser.add_argument(
+        "--runs-100k", type=int, metavar="N", help="runs per scenario at 100,000 posts (--runs)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, metavar="OUT.json", help="write every figure")
     parser.add_argument("--smoke", action="store_true", help="N=200, one run, no Hugo")
@@ -577,8 +581,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="folder for generated sites (default: %(default)s)",
     )
     args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    if args.runs < 1 or (args.runs_100k is not None and args.runs_100k < 1):
+        parser.error("--runs and --runs-100k must be at least 1")
     sizes: list[int] = [SMOKE_POSTS] if args.smoke else list(args.sizes)
     if args.with_100k and not args.smoke and 100_000 not in sizes:
         sizes.append(100_000)
@@ -592,22 +596,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         failures: list[str] = []
         results = []
         for posts in sizes:
+            size_runs = runs
+            if posts >= 100_000 and args.runs_100k is not None and not args.smoke:
+                size_runs = args.runs_100k
             _progress(f"N={posts}: generating")
             site, generate_s = _corpus(cache, posts, args.seed, fresh=args.smoke)
             _progress(f"N={posts}: floors")
-            floors = measure_floors(site, runs)
+            floors = measure_floors(site, size_runs)
             _progress(f"N={posts}: feedkit")
             row: dict[str, Any] = {
                 "posts": posts,
+                "runs": size_runs,
                 "seed": args.seed,
                 "generate_s": generate_s,
                 "floors": floors,
-                "feedkit": bench_feedkit(site, runs, failures),
+                "feedkit": bench_feedkit(site, size_runs, failures),
                 "hugo": None,
             }
             if hugo:
                 _progress(f"N={posts}: hugo")
-                row["hugo"] = bench_hugo(hugo, site, cache, runs, failures)
+                row["hugo"] = bench_hugo(hugo, site, cache, size_runs, failures)
             results.append(row)
         document = {
             "machine": machine_info(hugo),
