@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, tzinfo
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from ._incremental import post_signature
@@ -16,9 +17,17 @@ from .diagnostics import Diagnostic, Diagnostics, Level
 from .models import Author, Post, PostDates, ResolvedDate, Source
 from .state import RecordError, dump_record, load_record
 
-__all__ = ["RECORD_FORMAT", "post_from_record", "post_record"]
+__all__ = ["RECORD_FORMAT", "ReusedPost", "post_from_record", "post_record"]
 
 RECORD_FORMAT = "resolved-post/4"  # change it whenever post_record changes
+
+
+class ReusedPost(NamedTuple):
+    """A post read back from its record."""
+
+    post: Post
+    signature: str  # its part of the signature of every feed that holds it
+    diagnostics: tuple[Diagnostic, ...]  # what resolving it said, said again
 
 
 def post_record(post: Post, found: Diagnostics) -> bytes:
@@ -65,12 +74,10 @@ def _zone(key: str) -> tzinfo:
     return ZoneInfo(key)
 
 
-def post_from_record(
-    source: Source, record: bytes, diagnostics: Diagnostics
-) -> tuple[Post, str] | None:
-    """The post a record describes with its part of the feed signatures (see
-    :func:`feedkit._incremental.post_signature`), or None when the record cannot be read
-    (then the post is resolved again)."""
+def post_from_record(source: Source, record: bytes) -> ReusedPost | None:
+    """The post a record describes, with its part of the feed signatures (see
+    :func:`feedkit._incremental.post_signature`) and the diagnostics its resolution gave;
+    None when the record cannot be read (then the post is resolved again)."""
     try:
         (
             record_format,
@@ -114,12 +121,10 @@ def post_from_record(
             lang=lang,
             is_draft=is_draft,
         )
-        found = [
+        found = tuple(
             Diagnostic(Level(level), code, message, source.path, line)
             for level, code, message, line in notes
-        ]
+        )
     except (RecordError, TypeError, ValueError):
         return None
-    for diagnostic in found:
-        diagnostics.add(diagnostic)
-    return post, signature
+    return ReusedPost(post, signature, found)

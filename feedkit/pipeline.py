@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from .collect import Collected
     from .models import (
         Artifact,
-        CachedSource,
         FeedSpec,
         Item,
         LedgerEntry,
@@ -462,31 +461,33 @@ def _read_posts(
     settings: Settings,
     *,
     ledger: list[LedgerEntry],
-    cache: Mapping[str, CachedSource],
+    state: State | None,
     now: datetime,
     diagnostics: Diagnostics,
     files: Sequence[SourceFile] | None = None,
     racy_after_ns: int | None = None,
-    resolved: Mapping[str, tuple[str, bytes]] | None = None,
     fresh: list[_FreshPost] | None = None,
     signature_parts: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates.
 
-    A post whose inputs (content, settings, ledger entry, git dates) are those of a
-    ``resolved`` record is taken from it rather than resolved again; the posts resolved
+    ``state`` (None for none) gives the parse cache, and the records of resolved posts:
+    a post whose inputs (content, settings, ledger entry, git dates) are those of its
+    record is taken from it rather than resolved again; the posts resolved
     now are appended to ``fresh``, for the caller to store their records once the ledger
     is updated (see :func:`_fresh_records`), and the feed-signature parts the records
     held are put in ``signature_parts`` by post id.
     """
     from ._git import read_git_history
     from ._incremental import post_key, settings_digest
-    from ._records import post_from_record
+    from ._records import ReusedPost, post_from_record
     from .collect import collect_sources
     from .identity import match_sources
     from .jekyll import apply_defaults
 
+    # Each cache is let go as soon as it has served: a large site's are big.
+    cache = state.cached_sources() if state is not None else {}
     collected = collect_sources(
         settings,
         diagnostics,
@@ -495,6 +496,7 @@ def _read_posts(
         racy_after_ns=racy_after_ns,
         progress=progress,
     )
+    del cache
     defaults = settings.jekyll.get("defaults")
     sources = collected.sources
     if defaults:
@@ -519,29 +521,41 @@ def _read_posts(
     current_paths = {source.path for source in sources}
     claimed = {entry.id for entry in matches.values()}
     context = _PostContext(settings, now, history, diagnostics)
-    resolved = resolved or {}
     settings_key = settings_digest(settings)
-    records: dict[str, bytes] = {}
-    for source in sources:
-        cached = resolved.get(source.path)
-        if cached is not None and cached[0] == post_key(
+    keys = state.resolved_keys() if state is not None else {}
+    reusable = {
+        source.path: source
+        for source in sources
+        if source.path in keys
+        and keys[source.path]
+        == post_key(
             source, matches.get(source.path), history.get(source.path), settings_key, settings, now
-        ):
-            records[source.path] = cached[1]
-    pending = [source for source in sources if source.path not in records]
+        )
+    }
+    del keys
+    # Records are read one row at a time and only kept as posts.
+    reused: dict[str, ReusedPost] = {}
+    if reusable and state is not None:
+        for path, record in state.resolved_records():
+            source = reusable.get(path)
+            if source is not None and (decoded := post_from_record(source, record)) is not None:
+                reused[path] = decoded
+    del reusable
+    pending = [source for source in sources if source.path not in reused]
     made = None
     if len(pending) >= _PARALLEL_RESOLVE:
         made = _make_posts_in_workers(pending, matches, history, settings, now)
     posts: list[Post] = []
     for source in sources:
         entry = matches.get(source.path)
-        if source.path in records:
-            reused = post_from_record(source, records[source.path], diagnostics)
-            if reused is not None:
-                posts.append(reused[0])
-                if signature_parts is not None:
-                    signature_parts[reused[0].id] = reused[1]
-                continue
+        if source.path in reused:
+            post, part, said = reused[source.path]
+            for diagnostic in said:
+                diagnostics.add(diagnostic)
+            posts.append(post)
+            if signature_parts is not None:
+                signature_parts[post.id] = part
+            continue
         found = Diagnostics()
         if made is not None and source.path in made:
             post, diagnostics_found = made[source.path]
@@ -686,12 +700,11 @@ def _build_locked(
     collected, posts = _read_posts(
         settings,
         ledger=ledger,
-        cache=state.cached_sources(),
+        state=state,
         now=now,
         diagnostics=diagnostics,
         files=files,
         racy_after_ns=int(state.meta().get("built_at_ns", "0")) - RACY_NS,
-        resolved=state.resolved_posts(),
         fresh=fresh,
         signature_parts=post_parts,
         progress=progress,
@@ -936,12 +949,13 @@ def explain_dates(
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     if not settings.content.dir.is_dir():
         raise FeedkitError("content folder not found", path=settings.content.dir)
-    ledger: list[LedgerEntry] = []
-    cache: dict[str, CachedSource] = {}
     if settings.state.path.is_file():
         with State(settings.state.path) as state:
-            ledger, cache = state.ledger(), state.cached_sources()
-    _, posts = _read_posts(settings, ledger=ledger, cache=cache, now=now, diagnostics=diagnostics)
+            _, posts = _read_posts(
+                settings, ledger=state.ledger(), state=state, now=now, diagnostics=diagnostics
+            )
+    else:
+        _, posts = _read_posts(settings, ledger=[], state=None, now=now, diagnostics=diagnostics)
     wanted = [path.resolve() for path in paths]
     reports = []
     for post in sorted(posts, key=lambda p: p.source.path):

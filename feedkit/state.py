@@ -34,9 +34,11 @@ if TYPE_CHECKING:
     from .models import CachedSource, LedgerEntry, QueuedPing
 
 __all__ = [
+    "EAGER_KEYS",
     "SCHEMA_VERSION",
     "RecordError",
     "State",
+    "StoredMetadata",
     "dump_record",
     "load_record",
     "lock_state",
@@ -140,6 +142,67 @@ def load_record(data: bytes) -> Any:
 
 class RecordError(ValueError):
     """A cached record that cannot be read."""
+
+
+# The front-matter keys every run reads for every post (``id``, to match posts to the
+# ledger): a cached record keeps them beside the rest, which is decoded only when used.
+EAGER_KEYS = ("id",)
+
+
+class StoredMetadata(Mapping[str, Any]):
+    """A post's front matter as the parse cache stored it, decoded when first used.
+
+    A run reads the front matter of the few posts it resolves or renders again, and the
+    ``id`` of every post (kept apart, see ``EAGER_KEYS``): decoding them all up front
+    cost a large site more time and memory than anything else it kept.
+    """
+
+    __slots__ = ("_decoded", "_eager", "_stored")
+
+    def __init__(self, stored: bytes, eager: Mapping[str, Any]) -> None:
+        self._stored = stored
+        self._eager = dict(eager)
+        self._decoded: dict[str, Any] | None = None
+
+    def _front_matter(self) -> dict[str, Any]:
+        if self._decoded is None:
+            try:
+                decoded = load_record(self._stored)
+            except RecordError as exc:
+                raise StateError(
+                    f"a cached front matter cannot be read ({exc}); delete the state "
+                    "database to read every post again"
+                ) from exc
+            if not isinstance(decoded, dict):
+                raise StateError(
+                    "a cached front matter is not a mapping; delete the state database"
+                )
+            self._decoded = decoded
+        return self._decoded
+
+    def __getitem__(self, key: str) -> Any:
+        if key in EAGER_KEYS:
+            return self._eager[key]
+        return self._front_matter()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._front_matter())
+
+    def __len__(self) -> int:
+        return len(self._front_matter())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # To a worker process (the stdlib pickle, not load_record): as a plain dict.
+        return (dict, (self._front_matter(),))
+
+    def __repr__(self) -> str:
+        return repr(self._front_matter())
+
+
+def _stored_front_matter(metadata: Mapping[str, Any]) -> bytes:
+    if isinstance(metadata, StoredMetadata):
+        return metadata._stored
+    return dump_record(dict(metadata))
 
 
 def _instant(text: str | None) -> datetime | None:
@@ -289,7 +352,8 @@ class State:
 
     def cached_sources(self) -> dict[str, CachedSource]:
         """Return the parse cache, keyed by source path (a record that cannot be read is
-        left out: its file is parsed again)."""
+        left out: its file is parsed again). Each front matter is a
+        :class:`StoredMetadata`, decoded when first used."""
         from .models import CachedSource
 
         result = {}
@@ -297,7 +361,10 @@ class State:
             "SELECT path, size, mtime_ns, content_hash, record FROM sources"
         ):
             try:
-                metadata, body_line, markup, is_draft_file, categories, notes = load_record(record)
+                stored, eager, body_line, markup, is_draft_file, categories, notes = load_record(
+                    record
+                )
+                metadata = StoredMetadata(stored, eager)
             except (RecordError, TypeError, ValueError):
                 continue
             result[path] = CachedSource(
@@ -332,7 +399,8 @@ class State:
                 source.content_hash,
                 dump_record(
                     (
-                        dict(source.metadata),
+                        _stored_front_matter(source.metadata),
+                        {key: source.metadata[key] for key in EAGER_KEYS if key in source.metadata},
                         source.body_line,
                         source.markup,
                         source.is_draft_file,
@@ -426,12 +494,13 @@ class State:
 
     # --- resolved posts ------------------------------------------------------------
 
-    def resolved_posts(self) -> dict[str, tuple[str, bytes]]:
-        """Return, by source path, the key and the record of each resolved post."""
-        return {
-            path: (key, record)
-            for path, key, record in self._db.execute("SELECT path, key, record FROM resolved")
-        }
+    def resolved_keys(self) -> dict[str, str]:
+        """Return, by source path, the key of each resolved post's record."""
+        return dict(self._db.execute("SELECT path, key FROM resolved"))
+
+    def resolved_records(self) -> Iterator[tuple[str, bytes]]:
+        """Yield the ``(path, record)`` row of every resolved post, one at a time."""
+        yield from self._db.execute("SELECT path, record FROM resolved")
 
     def save_resolved_posts(self, records: Iterable[tuple[str, str, bytes]]) -> None:
         """Store ``(path, key, record)`` rows, and forget the posts whose file is no longer

@@ -14,7 +14,15 @@ import pytest
 
 from feedkit.errors import LockTimeout, StateError
 from feedkit.models import CachedSource, LedgerEntry
-from feedkit.state import SCHEMA_VERSION, RecordError, State, dump_record, load_record, lock_state
+from feedkit.state import (
+    SCHEMA_VERSION,
+    RecordError,
+    State,
+    StoredMetadata,
+    dump_record,
+    load_record,
+    lock_state,
+)
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -151,3 +159,28 @@ def test_second_lock_times_out_and_is_freed_when_the_holder_dies(tmp_path):
         holder.wait()
     with lock_state(path, wait=0):
         pass
+
+
+def test_cached_front_matter_is_decoded_when_used_and_its_id_without_decoding(tmp_path):
+    metadata = {"title": "A", "id": "urn:a", "date": date(2024, 1, 2), "tags": ["x"]}
+    record = CachedSource("a.md", 10, 123, "h", metadata, 4, "markdown", False, ())
+    with State(tmp_path / "state.db") as state:
+        with state.transaction():
+            state.save_sources([record], removed=[])
+        cached = state.cached_sources()["a.md"].metadata
+        assert isinstance(cached, StoredMetadata)
+        assert cached == metadata and dict(cached) == metadata
+        assert cached.get("id") == "urn:a" and "id" in cached and cached["tags"] == ["x"]
+        # Stored again as it was read, without being decoded and encoded again.
+        with state.transaction():
+            state.save_sources([state.cached_sources()["a.md"]], removed=[])
+        assert state.cached_sources()["a.md"].metadata == metadata
+        # A damaged front matter still gives its id (kept apart), and says what to do
+        # when anything else is asked of it.
+        damaged = StoredMetadata(b"not a pickle", {"id": "urn:a"})
+        assert damaged.get("id") == "urn:a"
+        with pytest.raises(StateError, match="delete the state database"):
+            damaged.get("title")
+        # To a worker process it goes as a plain dict.
+        assert pickle.loads(pickle.dumps(cached)) == metadata
+        assert type(pickle.loads(pickle.dumps(cached))) is dict
