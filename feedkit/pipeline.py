@@ -472,12 +472,13 @@ def _read_posts(
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates.
 
-    ``state`` (None for none) gives the parse cache, and the records of resolved posts:
+    ``state`` (None for none) gives the parse cache and the records of resolved posts:
     a post whose inputs (content, settings, ledger entry, git dates) are those of its
-    record is taken from it rather than resolved again; the posts resolved
-    now are appended to ``fresh``, for the caller to store their records once the ledger
-    is updated (see :func:`_fresh_records`), and the feed-signature parts the records
-    held are put in ``signature_parts`` by post id.
+    record is taken from it rather than resolved again. The posts resolved now are
+    appended to ``fresh``, for the caller to store their records once the ledger is
+    updated (see :func:`_fresh_records`); the feed-signature parts the records held are
+    put in ``signature_parts`` by post id. Many posts to read or resolve (a first build)
+    are spread over the cores.
     """
     from ._git import read_git_history
     from ._incremental import post_key, settings_digest
