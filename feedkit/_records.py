@@ -13,9 +13,15 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from ._incremental import post_signature
-from .diagnostics import Diagnostic, Diagnostics, Level
+from .diagnostics import Diagnostic, Diagnostics
 from .models import Author, Post, PostDates, ResolvedDate, Source
-from .state import RecordError, dump_record, load_record
+from .state import (
+    RecordError,
+    diagnostics_from_record,
+    diagnostics_record,
+    dump_record,
+    load_record,
+)
 
 __all__ = ["RECORD_FORMAT", "ReusedPost", "post_from_record", "post_record"]
 
@@ -53,7 +59,7 @@ def post_record(post: Post, found: Diagnostics) -> bytes:
             post.image,
             post.lang,
             post.is_draft,
-            tuple((d.level.value, d.code, d.message, d.line) for d in found),
+            diagnostics_record(found),
             post_signature(post),
         )
     )
@@ -121,10 +127,7 @@ def post_from_record(source: Source, record: bytes) -> ReusedPost | None:
             lang=lang,
             is_draft=is_draft,
         )
-        found = tuple(
-            Diagnostic(Level(level), code, message, source.path, line)
-            for level, code, message, line in notes
-        )
+        found = diagnostics_from_record(notes, source.path)
     except (RecordError, TypeError, ValueError):
         return None
     return ReusedPost(post, signature, found)

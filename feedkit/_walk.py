@@ -164,17 +164,7 @@ def discover_files(
             stat = entry.stat()
         except OSError:
             return False  # the walk below tries again, and reports it
-        found.append(
-            SourceFile(
-                prefix + name,
-                entry.path,
-                stat.st_size,
-                stat.st_mtime_ns,
-                folder.is_draft_file,
-                folder.folder_categories,
-                folder.collection,
-            )
-        )
+        found.append(_source_file(prefix + name, entry.path, stat, folder))
         return True
 
     def walk(directory: str, parts: tuple[str, ...]) -> None:
@@ -254,17 +244,7 @@ def discover_files(
             except OSError as exc:
                 diagnostics.error("unreadable", f"cannot stat: {exc.strerror}", path=relative)
                 continue
-            found.append(
-                SourceFile(
-                    relative,
-                    entry.path,
-                    stat.st_size,
-                    stat.st_mtime_ns,
-                    folder.is_draft_file,
-                    folder.folder_categories,
-                    folder.collection,
-                )
-            )
+            found.append(_source_file(relative, entry.path, stat, folder))
 
     walk(root_text, ())
     result = sorted(found, key=_by_path)
@@ -279,6 +259,18 @@ def discover_files(
             )
         result = kept
     return result
+
+
+def _source_file(path: str, abspath: str, stat: os.stat_result, folder: _Folder) -> SourceFile:
+    return SourceFile(
+        path,
+        abspath,
+        stat.st_size,
+        stat.st_mtime_ns,
+        folder.is_draft_file,
+        folder.folder_categories,
+        folder.collection,
+    )
 
 
 def _by_name(entry: os.DirEntry[str]) -> str:

@@ -365,7 +365,8 @@ def serve_command(
     output = settings.feeds.output
     server = make_server(output, host=host, port=port, link_headers=_feed_links(settings))
     bound_host, bound_port = server.server_address[:2]
-    shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    host_text = bound_host.decode() if isinstance(bound_host, bytes) else str(bound_host)
+    shown_host = f"[{host_text}]" if ":" in host_text else host_text
     url = f"http://{shown_host}:{bound_port}/"
     if as_json:
         click.echo(json.dumps({"url": url, "directory": str(output)}, ensure_ascii=False))

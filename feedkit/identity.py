@@ -54,8 +54,7 @@ def match_sources(
         claim(source, by_path.get(source.path))
     for source in sources:
         for former in former_paths.get(source.path, ()):
-            entry = by_path.get(former)
-            if former not in current_paths and claim(source, entry):
+            if former not in current_paths and claim(source, by_path.get(former)):
                 break
     orphans: dict[str, list[LedgerEntry]] = {}
     for entry in sorted(entries, key=lambda e: e.first_seen_at):

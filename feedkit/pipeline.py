@@ -550,14 +550,15 @@ def _read_posts(
     for source in sources:
         entry = matches.get(source.path)
         if source.path in reused:
-            post, part, said = reused[source.path]
+            kept, part, said = reused[source.path]
             for diagnostic in said:
                 diagnostics.add(diagnostic)
-            posts.append(post)
+            posts.append(kept)
             if signature_parts is not None:
-                signature_parts[post.id] = part
+                signature_parts[kept.id] = part
             continue
         found = Diagnostics()
+        post: Post | None
         if made is not None and source.path in made:
             post, diagnostics_found = made[source.path]
             for diagnostic in diagnostics_found:
@@ -862,9 +863,9 @@ def _build_locked(
         # cores. Each page is rendered and serialized in a worker; files are written here.
         from concurrent.futures import ProcessPoolExecutor
 
-        jobs = ((spec, settings, site_files) for spec in archive_specs)
+        page_jobs = ((spec, settings, site_files) for spec in archive_specs)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for artifacts, found, page_ids in pool.map(_archive_page, jobs, chunksize=4):
+            for artifacts, found, page_ids in pool.map(_archive_page, page_jobs, chunksize=4):
                 for diagnostic in found:
                     diagnostics.add(diagnostic)
                 rendered.update(page_ids)

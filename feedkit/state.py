@@ -39,6 +39,8 @@ __all__ = [
     "RecordError",
     "State",
     "StoredMetadata",
+    "diagnostics_from_record",
+    "diagnostics_record",
     "dump_record",
     "load_record",
     "lock_state",
@@ -142,6 +144,18 @@ def load_record(data: bytes) -> Any:
 
 class RecordError(ValueError):
     """A cached record that cannot be read."""
+
+
+def diagnostics_record(diagnostics: Iterable[Diagnostic]) -> tuple[tuple[Any, ...], ...]:
+    """What a cached record keeps of the diagnostics a file gave (its path is the row's)."""
+    return tuple((d.level.value, d.code, d.message, d.line) for d in diagnostics)
+
+
+def diagnostics_from_record(record: Iterable[Any], path: str) -> tuple[Diagnostic, ...]:
+    """Inverse of :func:`diagnostics_record`, for the file at ``path``."""
+    return tuple(
+        Diagnostic(Level(level), code, message, path, line) for level, code, message, line in record
+    )
 
 
 # The front-matter keys every run reads for every post (``id``, to match posts to the
@@ -377,10 +391,7 @@ class State:
                 markup=markup,
                 is_draft_file=is_draft_file,
                 folder_categories=categories,
-                notes=tuple(
-                    Diagnostic(Level(level), code, message, path, line)
-                    for level, code, message, line in notes
-                ),
+                notes=diagnostics_from_record(notes, path),
             )
         return result
 
@@ -405,7 +416,7 @@ class State:
                         source.markup,
                         source.is_draft_file,
                         tuple(source.folder_categories),
-                        tuple((n.level.value, n.code, n.message, n.line) for n in source.notes),
+                        diagnostics_record(source.notes),
                     )
                 ),
             )
