@@ -3,7 +3,7 @@
 Usage::
 
     python scripts/bench.py [--sizes 1000,10000] [--with-100k] [--runs 5] [--runs-100k N]
-                            [--json OUT.json]
+                            [--hugo-set] [--json OUT.json]
                             [--smoke] [--no-hugo] [--seed S] [--cache DIR]
 
 For each size N, a site of N posts is written by ``scripts/gen_corpus.py`` (and kept in a
@@ -39,7 +39,10 @@ reported), and ``feedkit --version`` as the command's start-up time.
 Where ``hugo`` is on PATH, the same posts are copied into a Hugo site whose only output
 is the home RSS feed (20 items), and ``hugo`` is timed cold and with no change. Note
 that feedkit writes more than that (RSS, Atom and JSON Feed, for the site and for every
-category and tag), so the ratio compares a larger job with a smaller one.
+category and tag, and RFC 5005 archive pages), so the ratio compares a larger job with a
+smaller one. ``--hugo-set`` also times the four scenarios with feedkit writing only the
+site feed (categories, tags and archives off, in a folder and state of their own): the
+like-for-like ratio.
 
 ``--smoke`` (for CI) builds 200 posts once per scenario without Hugo, in a temporary
 folder, and exits non-zero if any build fails. Every build must exit 0: a generated
@@ -77,6 +80,10 @@ SMOKE_POSTS = 200
 CORPUS_VERSION = 1
 _COMPLETE = ".bench-complete"
 _DIRTY = ".bench-dirty"
+# --hugo-set: feedkit writing what Hugo writes (the site feed only), beside the site's own
+# output and state so that neither build sees the other's.
+_HUGO_SET_CONFIG = "feedkit-hugo-set.toml"
+_HUGO_SET_FOLDERS = ("public-hugo-set", ".feedkit-hugo-set")
 
 # Runs one command and reports its wall time and its peak RSS; see the module docstring.
 _HELPER = r"""
@@ -172,7 +179,7 @@ def _post_files(content: Path) -> list[Path]:
 
 
 def _reset_outputs(site: Path) -> None:
-    for name in ("public", ".feedkit"):
+    for name in ("public", ".feedkit", *_HUGO_SET_FOLDERS):
         target = site / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -280,9 +287,45 @@ def _progress(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def bench_feedkit(site: Path, runs: int, failures: list[str]) -> dict[str, Any]:
-    """Time the four scenarios (see the module docstring) on ``site``; undo every edit."""
-    build = [*feedkit_command(), "build", "--now", NOW, "-q"]
+def write_hugo_set_config(site: Path) -> Path:
+    """Write a config for ``site`` that makes feedkit write what Hugo writes in this
+    benchmark: the site feed (in feedkit's three formats), without category, tag or
+    archive feeds, into its own output folder and state database."""
+    import tomllib
+
+    base = tomllib.loads((site / "feedkit.toml").read_text(encoding="utf-8"))
+    site_table = base["site"]
+    lines = ["[site]"]
+    lines += [
+        f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in site_table.items()
+    ]
+    lines += [
+        "",
+        "[content]",
+        f"dir = {json.dumps(base['content']['dir'])}",
+        "",
+        "[feeds]",
+        f'output = "{_HUGO_SET_FOLDERS[0]}"',
+        "categories = false",
+        "tags = false",
+        "archives = false",
+        "",
+        "[state]",
+        f'path = "{_HUGO_SET_FOLDERS[1]}/state.db"',
+        "",
+    ]
+    config = site / _HUGO_SET_CONFIG
+    config.write_text("\n".join(lines), encoding="utf-8")
+    return config
+
+
+def bench_feedkit(
+    site: Path, runs: int, failures: list[str], *, config: Path | None = None
+) -> dict[str, Any]:
+    """Time the four scenarios (see the module docstring) on ``site``; undo every edit.
+    ``config`` builds with that file rather than the site's ``feedkit.toml``."""
+    chosen = ["--config", str(config)] if config is not None else []
+    build = [*feedkit_command(), "build", *chosen, "--now", NOW, "-q"]
     results: dict[str, Any] = {}
     timings: list[Measurement] = []
     for _ in range(runs):
@@ -293,7 +336,7 @@ def bench_feedkit(site: Path, runs: int, failures: list[str]) -> dict[str, Any]:
     _progress(f"  cold: {results['cold']['runs_s']}")
 
     report = subprocess.run(
-        [*feedkit_command(), "build", "--now", NOW, "--json"],
+        [*feedkit_command(), "build", *chosen, "--now", NOW, "--json"],
         cwd=site,
         capture_output=True,
         text=True,
@@ -519,21 +562,25 @@ def render_tables(results: list[dict[str, Any]]) -> str:
     ]
     for row in results:
         hugo = row.get("hugo") or {}
-        for scenario in SCENARIOS:
-            ours = row["feedkit"][scenario]
-            theirs = hugo.get(scenario)
-            if theirs and not theirs["ok"]:
-                theirs = None
-            ratio = ours["median_s"] / theirs["median_s"] if theirs else None
-            # A failed build's time means nothing: show that it failed instead.
-            ours_s = _fmt(ours["median_s"]) if ours["ok"] else "FAILED"
-            lines.append(
-                f"| {row['posts']} | {scenario} | {ours_s} "
-                f"| {_fmt(ours['peak_mib'], 1)} "
-                f"| {_fmt(theirs['median_s'] if theirs else None)} "
-                f"| {_fmt(theirs['peak_mib'] if theirs else None, 1)} "
-                f"| {_fmt(ratio if ours['ok'] else None, 2)} |"
-            )
+        variants = [("", row["feedkit"])]
+        if row.get("feedkit_hugo_set"):
+            variants.append((" (Hugo's output set)", row["feedkit_hugo_set"]))
+        for label, figures in variants:
+            for scenario in SCENARIOS:
+                ours = figures[scenario]
+                theirs = hugo.get(scenario)
+                if theirs and not theirs["ok"]:
+                    theirs = None
+                ratio = ours["median_s"] / theirs["median_s"] if theirs else None
+                # A failed build's time means nothing: show that it failed instead.
+                ours_s = _fmt(ours["median_s"]) if ours["ok"] else "FAILED"
+                lines.append(
+                    f"| {row['posts']} | {scenario}{label} | {ours_s} "
+                    f"| {_fmt(ours['peak_mib'], 1)} "
+                    f"| {_fmt(theirs['median_s'] if theirs else None)} "
+                    f"| {_fmt(theirs['peak_mib'] if theirs else None, 1)} "
+                    f"| {_fmt(ratio if ours['ok'] else None, 2)} |"
+                )
     lines += [
         "",
         "| N | files | MiB | generate s | stat s | read s | read+YAML s | libyaml "
@@ -575,6 +622,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="N=200, one run, no Hugo")
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo even if installed")
     parser.add_argument(
+        "--hugo-set",
+        action="store_true",
+        help="also time feedkit writing what Hugo writes (the site feed only)",
+    )
+    parser.add_argument(
         "--cache",
         type=Path,
         default=Path(tempfile.gettempdir()) / "feedkit-bench-cache",
@@ -611,8 +663,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "generate_s": generate_s,
                 "floors": floors,
                 "feedkit": bench_feedkit(site, size_runs, failures),
+                "feedkit_hugo_set": None,
                 "hugo": None,
             }
+            if args.hugo_set:
+                _progress(f"N={posts}: feedkit, Hugo's output set")
+                config = write_hugo_set_config(site)
+                try:
+                    row["feedkit_hugo_set"] = bench_feedkit(
+                        site, size_runs, failures, config=config
+                    )
+                finally:
+                    config.unlink(missing_ok=True)
             if hugo:
                 _progress(f"N={posts}: hugo")
                 row["hugo"] = bench_hugo(hugo, site, cache, size_runs, failures)

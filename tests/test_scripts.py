@@ -136,7 +136,7 @@ def test_feedkit_publishes_every_generated_post(
 def test_bench_smoke_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     done = subprocess.run(
-        [sys.executable, str(SCRIPTS / "bench.py"), "--smoke", "--json", str(out)],
+        [sys.executable, str(SCRIPTS / "bench.py"), "--smoke", "--hugo-set", "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -156,3 +156,10 @@ def test_bench_smoke_writes_json(tmp_path: Path) -> None:
         assert figures["returncodes"] == [0]
         assert figures["median_s"] > 0 and figures["peak_mib"] > 0
     assert row["feedkit"]["report"]["posts_published"] == 200
+    # --hugo-set: the same posts, with feedkit writing only the site feed, as Hugo does.
+    hugo_set = row["feedkit_hugo_set"]
+    for scenario in ("cold", "no-change", "edit-one", "new-post"):
+        assert hugo_set[scenario]["returncodes"] == [0]
+    assert hugo_set["report"]["posts_published"] == 200
+    assert hugo_set["report"]["feeds"] == 1 < row["feedkit"]["report"]["feeds"]
+    assert "cold (Hugo's output set)" in done.stdout
