@@ -295,6 +295,9 @@ def write_hugo_set_config(site: Path) -> Path:
 
     base = tomllib.loads((site / "feedkit.toml").read_text(encoding="utf-8"))
     site_table = base["site"]
+    if not all(isinstance(value, (str, int, float, bool)) for value in site_table.values()):
+        # JSON spells these as TOML does; tables and lists it does not.
+        raise BenchError("--hugo-set expects a [site] table of plain values")
     lines = ["[site]"]
     lines += [
         f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in site_table.items()
