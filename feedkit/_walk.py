@@ -24,7 +24,6 @@ __all__ = [
     "SiteLayout",
     "SourceFile",
     "discover_files",
-    "post_folder",
     "site_layout",
 ]
 
@@ -252,7 +251,7 @@ def discover_files(
     # collector ran (which the build command turns off): let the cycle hold nothing.
     found.clear()
     if in_jekyll_mode:
-        kept = [f for f in result if post_folder(f.path, post_folders) is not None]
+        kept = [f for f in result if _post_folder(f.path, post_folders) is not None]
         for dropped in sorted({f.path for f in result} - {f.path for f in kept}):
             diagnostics.info(
                 "skipped", "not under _posts/ or _drafts/ (a page, not a post)", path=dropped
@@ -293,7 +292,7 @@ def _rel(parts: tuple[str, ...]) -> str:
     return "/".join(parts)
 
 
-def post_folder(path: str, folders: Set[str] = POST_FOLDERS) -> str | None:
+def _post_folder(path: str, folders: Set[str] = POST_FOLDERS) -> str | None:
     """The post folder (``_posts``, ``_drafts`` or a collection's) that ``path`` is in."""
     for part in PurePosixPath(path).parts[:-1]:
         if part in folders:
