@@ -138,9 +138,10 @@ def feed_signature(spec: FeedSpec, settings_key: str, memo: dict[str, str] | Non
 
 
 def post_signature(post: Post) -> str:
-    """One post's part of the signature of every feed that holds it."""
+    """One post's part of the signature of every feed that holds it (a digest: it is
+    stored for every post of the site)."""
     published, updated = post.dates.published, post.dates.updated
-    return repr(
+    text = repr(
         (
             post.id,
             post.url,
@@ -161,6 +162,7 @@ def post_signature(post: Post) -> str:
             post.source.markup,
         )
     )
+    return digest_text(text)
 
 
 def has_size(path: Path, size: int | None) -> bool:

@@ -1,5 +1,7 @@
 """Resolved posts as the state database keeps them, so that an unchanged post is not
-resolved again: :func:`post_record` and :func:`post_from_record`.
+resolved again: :func:`post_record` and :func:`post_from_record`; and planned posts,
+what planning the feeds needs of each (:class:`PlannedPost`), so that a build that
+re-reads few files need not make every post.
 
 Apart from :mod:`feedkit._incremental` because it needs the models, which a build with
 nothing to do never imports; and its functions run once for every post of a site.
@@ -8,6 +10,8 @@ nothing to do never imports; and its functions run once for every post of a site
 from __future__ import annotations
 
 import functools
+import zlib
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -23,9 +27,25 @@ from .state import (
     load_record,
 )
 
-__all__ = ["RECORD_FORMAT", "ReusedPost", "post_from_record", "post_record"]
+__all__ = [
+    "PLANNED_FORMAT",
+    "PLANNED_SHARDS",
+    "RECORD_FORMAT",
+    "PlannedPost",
+    "ReusedPost",
+    "planned_from_snapshot",
+    "planned_post",
+    "planned_shard",
+    "planned_snapshot",
+    "post_from_record",
+    "post_record",
+]
 
-RECORD_FORMAT = "resolved-post/4"  # change it whenever post_record changes
+RECORD_FORMAT = "resolved-post/5"  # change it whenever post_record changes
+PLANNED_FORMAT = "planned-post/2"  # change it whenever planned_snapshot changes
+# Planned posts are stored in this many records, each rewritten when one of its posts
+# changes: a few small records to write, rather than one as large as the site.
+PLANNED_SHARDS = 64
 
 
 class ReusedPost(NamedTuple):
@@ -131,3 +151,114 @@ def post_from_record(source: Source, record: bytes) -> ReusedPost | None:
     except (RecordError, TypeError, ValueError):
         return None
     return ReusedPost(post, signature, found)
+
+
+class PlannedPost(NamedTuple):
+    """What planning the feeds needs of one post, and what a build reports of it, without
+    its body or fields: every unchanged post of a build that re-reads few files is one of
+    these. It has the attributes of :class:`~feedkit.models.Post` that planning reads
+    (``id``, ``url``, ``permalink``, ``title``, ``published_at``, ``is_draft``,
+    ``categories``, ``tags`` and ``source.path``).
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    id: str
+    url: str
+    permalink: str
+    title: str
+    published_at: datetime
+    is_draft: bool
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    part: str  # its part of the signature of every feed that holds it
+    notes: tuple[Diagnostic, ...]  # what reading its file said, as a cached read says again
+    said: tuple[Diagnostic, ...]  # what resolving it said
+    published: bool  # whether the build that stored it published it
+    seq: int  # its publication number in the ledger; -1 when not published
+
+    @property
+    def source(self) -> PlannedPost:
+        """The post itself, which knows its source's ``path``."""
+        return self
+
+
+def planned_post(
+    post: Post, part: str, said: Iterable[Diagnostic], *, published: bool, seq: int
+) -> PlannedPost:
+    """The planned form of a resolved ``post``."""
+    source = post.source
+    return PlannedPost(
+        source.path,
+        source.size,
+        source.mtime_ns,
+        post.id,
+        post.url,
+        post.permalink,
+        post.title,
+        post.published_at,
+        post.is_draft,
+        tuple(post.categories),
+        tuple(post.tags),
+        part,
+        tuple(source.notes),
+        tuple(said),
+        published,
+        seq,
+    )
+
+
+def planned_shard(path: str) -> int:
+    """The shard whose record holds the planned post of the file at ``path``."""
+    return zlib.crc32(path.encode("utf-8", "surrogatepass")) % PLANNED_SHARDS
+
+
+def planned_snapshot(posts: Iterable[PlannedPost]) -> bytes:
+    """Serialize the planned posts of one shard as one record: read back on every build
+    that re-reads few files, a few records decode many times faster than a row a post.
+    """
+    return dump_record(
+        (
+            PLANNED_FORMAT,
+            [
+                (
+                    *post[:7],
+                    post.published_at.isoformat(),
+                    *post[8:12],
+                    diagnostics_record(post.notes),
+                    diagnostics_record(post.said),
+                    post.published,
+                    post.seq,
+                )
+                for post in posts
+            ],
+        )
+    )
+
+
+def planned_from_snapshot(record: bytes) -> dict[str, PlannedPost] | None:
+    """Inverse of :func:`planned_snapshot`, by path; None when it cannot be read."""
+    try:
+        record_format, rows = load_record(record)
+        if record_format != PLANNED_FORMAT:
+            return None
+        fromisoformat = datetime.fromisoformat
+        planned = {}
+        for row in rows:
+            path = row[0]
+            notes, said = row[12], row[13]
+            planned[path] = PlannedPost._make(
+                (
+                    *row[:7],
+                    fromisoformat(row[7]),
+                    *row[8:12],
+                    diagnostics_from_record(notes, path) if notes else (),
+                    diagnostics_from_record(said, path) if said else (),
+                    row[14],
+                    row[15],
+                )
+            )
+    except (RecordError, TypeError, ValueError, IndexError):
+        return None
+    return planned

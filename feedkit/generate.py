@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,8 +53,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def order_posts(posts: Iterable[Post]) -> list[Post]:
     """Return ``posts`` newest first; ties are broken by id so the order never flickers."""
-    by_id = sorted(posts, key=lambda post: post.id)
-    return sorted(by_id, key=lambda post: post.published_at, reverse=True)
+    by_id = sorted(posts, key=attrgetter("id"))
+    # By timestamp: comparing aware datetimes asks both for their offsets every time.
+    return sorted(by_id, key=lambda post: post.published_at.timestamp(), reverse=True)
 
 
 @lru_cache(maxsize=65536)
@@ -125,7 +127,7 @@ def plan_feeds(
                     directory="archive/",
                     url_path="archive/",
                     title=f"{site_title} ({number})",
-                    posts=tuple(order_posts(page_posts)),
+                    posts=tuple(page_posts),  # taken from ``ordered``, so in order
                     archive_page=number,
                     prev_archive=numbers[index - 1] if index > 0 else None,
                     next_archive=numbers[index + 1] if index + 1 < len(numbers) else None,
@@ -137,22 +139,28 @@ def plan_feeds(
             "site", "site", None, "", "", site_title, tuple(site_posts), prev_archive=newest_page
         )
     ]
-    groups: list[tuple[str, str, bool, Any]] = [
-        ("category", "categories", settings.feeds.categories, lambda p: p.categories),
-        ("tag", "tags", settings.feeds.tags, lambda p: p.tags),
+    groups = [
+        ("category", "categories", settings.feeds.categories, attrgetter("categories")),
+        ("tag", "tags", settings.feeds.tags, attrgetter("tags")),
     ]
     for kind, folder, enabled, names_of in groups:
         if not enabled:
             continue
+        # Run for every post of the site on every build that plans: kept lean.
         members: dict[str, list[Post]] = {}
         display: dict[str, str] = {}
+        slugs: dict[str, str] = {}
         for post in ordered:
-            for name in dict.fromkeys(names_of(post)):
-                slug = _category_slug(name)
-                display.setdefault(slug, name)
-                bucket = members.setdefault(slug, [])
-                if len(bucket) < limit and (not bucket or bucket[-1] is not post):
-                    bucket.append(post)
+            for name in names_of(post):
+                slug = slugs.get(name)
+                if slug is None:
+                    slug = slugs[name] = _category_slug(name)
+                    display.setdefault(slug, name)
+                bucket = members.get(slug)
+                if bucket is None:
+                    members[slug] = [post]
+                elif len(bucket) < limit and bucket[-1] is not post:
+                    bucket.append(post)  # a post with two names of one slug is in once
         for slug in sorted(members):
             directory = f"{folder}/{slug}/"
             specs.append(

@@ -8,7 +8,7 @@ pipeline has :mod:`feedkit.state` apply them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -22,6 +22,7 @@ def match_sources(
     ledger: Iterable[LedgerEntry],
     *,
     former_paths: Mapping[str, Sequence[str]],
+    current_paths: Collection[str] | None = None,
 ) -> dict[str, LedgerEntry]:
     """Return, for each source path that continues a known post, that post's entry.
 
@@ -29,13 +30,15 @@ def match_sources(
     path (live entries first, then deleted ones, so a re-added file keeps its identity);
     a path git says the file had before a rename; the same content hash, for an entry
     whose file is gone (a rename outside git, or a permalink change with a move).
+    ``current_paths`` names every file of the site when ``sources`` are only some of them.
     """
     entries = list(ledger)
     by_id = {entry.id: entry for entry in entries}
     by_path: dict[str, LedgerEntry] = {}
     for entry in sorted(entries, key=lambda e: (e.deleted_at is None, e.first_seen_at)):
         by_path[entry.path] = entry  # a live entry wins over deleted ones with the path
-    current_paths = {source.path for source in sources}
+    if current_paths is None:
+        current_paths = {source.path for source in sources}
     matched: dict[str, LedgerEntry] = {}
     taken: set[str] = set()
 
@@ -81,16 +84,19 @@ def update_ledger(
     ledger: Iterable[LedgerEntry],
     *,
     now: datetime,
+    next_seq: int | None = None,
 ) -> LedgerUpdate:
     """Return the ledger entries that change once ``published`` are the live posts.
 
     Each post's id must already be its ledger id where it has one. A post seen for the
     first time gets an entry first seen ``now`` and the next publication number (in
     date order within one run); one whose content hash changed gets ``changed_at = now``;
-    an entry with no live post left is marked deleted at ``now``.
+    an entry with no live post left is marked deleted at ``now``. ``next_seq`` is the next
+    publication number when ``ledger`` is only part of the ledger.
     """
     entries = {entry.id: entry for entry in ledger}
-    next_seq = max((entry.seq for entry in entries.values()), default=-1) + 1
+    if next_seq is None:
+        next_seq = max((entry.seq for entry in entries.values()), default=-1) + 1
     changed: list[LedgerEntry] = []
     live_ids = set()
     for post in sorted(published, key=lambda p: (p.published_at, p.id)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time as _time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -357,6 +357,24 @@ def _jekyll_type(source: Source) -> str:
     return "drafts" if source.is_draft_file else source.collection
 
 
+def _with_defaults(sources: Sequence[Source], settings: Settings) -> Sequence[Source]:
+    """``sources`` with ``_config.yml``'s front-matter ``defaults`` applied, if any."""
+    from .jekyll import apply_defaults
+
+    defaults = settings.jekyll.get("defaults")
+    if not defaults:
+        return sources
+    return tuple(
+        replace(
+            source,
+            metadata=apply_defaults(
+                source.metadata, path=source.path, kind=_jekyll_type(source), defaults=defaults
+            ),
+        )
+        for source in sources
+    )
+
+
 def _with_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post:
     """``post`` with its body loaded and, where an ``excerpt_separator`` is set (in the
     post or in ``_config.yml``) and there is no explicit excerpt, its excerpt cut there."""
@@ -416,6 +434,13 @@ def _make_posts_in_workers(
     return made
 
 
+class _Resolution(NamedTuple):
+    """What resolving one post said, and its part of the feed signatures if known."""
+
+    said: tuple[Diagnostic, ...]
+    part: str | None
+
+
 class _FreshPost(NamedTuple):
     """A post resolved in this build, with what its record's key is made of."""
 
@@ -468,6 +493,7 @@ def _read_posts(
     racy_after_ns: int | None = None,
     fresh: list[_FreshPost] | None = None,
     signature_parts: dict[str, str] | None = None,
+    resolutions: dict[str, _Resolution] | None = None,
     progress: Progress | None = None,
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates.
@@ -477,15 +503,16 @@ def _read_posts(
     record is taken from it rather than resolved again. The posts resolved now are
     appended to ``fresh``, for the caller to store their records once the ledger is
     updated (see :func:`_fresh_records`); the feed-signature parts the records held are
-    put in ``signature_parts`` by post id. Many posts to read or resolve (a first build)
-    are spread over the cores.
+    put in ``signature_parts`` by post id, and what resolving each post said (with its
+    part, where its record held it) in ``resolutions`` by path. Many posts to read or
+    resolve (a first build) are spread over the cores. Posts that share a permalink or an
+    id are all returned (see :func:`_drop_duplicate_urls`).
     """
     from ._git import read_git_history
     from ._incremental import post_key, settings_digest
     from ._records import ReusedPost, post_from_record
     from .collect import collect_sources
     from .identity import match_sources
-    from .jekyll import apply_defaults
 
     # Each cache is let go as soon as it has served: a large site's are big.
     cache = state.cached_sources() if state is not None else {}
@@ -498,18 +525,7 @@ def _read_posts(
         progress=progress,
     )
     del cache
-    defaults = settings.jekyll.get("defaults")
-    sources = collected.sources
-    if defaults:
-        sources = tuple(
-            replace(
-                source,
-                metadata=apply_defaults(
-                    source.metadata, path=source.path, kind=_jekyll_type(source), defaults=defaults
-                ),
-            )
-            for source in sources
-        )
+    sources = _with_defaults(collected.sources, settings)
     history: Mapping[str, GitDates] = (
         read_git_history(settings.content.dir, diagnostics)
         if "git" in settings.dates.sources
@@ -556,6 +572,8 @@ def _read_posts(
             posts.append(kept)
             if signature_parts is not None:
                 signature_parts[kept.id] = part
+            if resolutions is not None:
+                resolutions[source.path] = _Resolution(said, part)
             continue
         found = Diagnostics()
         post: Post | None
@@ -576,7 +594,9 @@ def _read_posts(
             posts.append(post)
             if fresh is not None:
                 fresh.append(_FreshPost(source, history.get(source.path), post, found))
-    return collected, _drop_duplicate_urls(posts, diagnostics)
+            if resolutions is not None:
+                resolutions[source.path] = _Resolution(tuple(found), None)
+    return collected, posts
 
 
 # Fewer archive pages, or posts to render, than these are not worth starting processes for.
@@ -669,6 +689,424 @@ _SITE_EXTRAS = "site-extras"  # feeds.html, timeline.ics and feed.xsl, which fol
 TIMELINE_FILE_NAME = "timeline.ics"
 
 
+def _whole_posts(
+    specs: Sequence[FeedSpec],
+    keys: Collection[str],
+    state: State,
+    settings: Settings,
+    files: Sequence[SourceFile],
+    now: datetime,
+) -> tuple[FeedSpec, ...]:
+    """``specs`` with the planned posts of the feeds named by ``keys`` made whole, from
+    the parse cache and their resolved records (see :func:`_gather_changed`)."""
+    from ._records import PlannedPost, post_from_record
+    from .collect import collect_sources
+
+    planned = {
+        post.source.path: post
+        for spec in specs
+        if spec.key in keys
+        for post in spec.posts
+        if isinstance(post, PlannedPost)
+    }
+    if not planned:
+        return tuple(specs)
+    # Every file here is unchanged since its post was planned: the parse cache holds it.
+    collected = collect_sources(
+        settings,
+        Diagnostics(),  # said already, as each planned post's notes
+        cache=state.cached_sources(planned),
+        files=[source_file for source_file in files if source_file.path in planned],
+    )
+    sources = {source.path: source for source in _with_defaults(collected.sources, settings)}
+    whole: dict[str, Post] = {}
+    for path, record in state.resolved_records(planned):
+        source = sources.get(path)
+        if source is not None and (reused := post_from_record(source, record)) is not None:
+            whole[path] = reused.post
+    missing = [path for path in planned if path not in whole and path in sources]
+    if missing:  # a record that cannot be read: resolved again, as _read_posts would
+        entries = {
+            entry.id: entry
+            for entry in state.ledger_subset(paths=(), ids=[planned[p].id for p in missing])
+        }
+        history: Mapping[str, GitDates] = {}
+        if "git" in settings.dates.sources:
+            from ._git import read_git_history
+
+            history = read_git_history(settings.content.dir, Diagnostics())
+        context = _PostContext(settings, now, history, Diagnostics())
+        for path in missing:
+            post = _make_post(sources[path], entries.get(planned[path].id), context)
+            if post is not None:
+                whole[path] = post
+    if len(whole) != len(planned):
+        lost = sorted(set(planned) - set(whole))[0]
+        with state.transaction():
+            state.save_planned({}, valid_for="", replace_all=True)  # the next reads all
+        raise FeedkitError("the state database does not hold this post; build again", path=lost)
+    return tuple(
+        replace(spec, posts=tuple(whole.get(post.source.path, post) for post in spec.posts))
+        if spec.key in keys
+        else spec
+        for spec in specs
+    )
+
+
+class _Gathered(NamedTuple):
+    """The posts of a build, read, resolved and sorted out, once the ledger is updated."""
+
+    posts_read: int
+    posts_parsed: int
+    published: list[Post]  # full posts, or planned posts (see _gather_changed)
+    drafts: int
+    scheduled: list[Post]
+    seq: dict[str, int]  # the publication number of every published post, by id
+    next_seq: int
+    parts: dict[str, str]  # the feed-signature parts known without a full post, by id
+
+
+def _split_posts(
+    posts: Iterable[Post], settings: Settings, now: datetime, diagnostics: Diagnostics
+) -> tuple[list[Post], int, list[Post]]:
+    """Sort posts into those published now, the number of drafts, and those scheduled."""
+    published: list[Post] = []
+    drafts = 0
+    scheduled: list[Post] = []
+    for post in posts:
+        if post.is_draft and not settings.content.drafts:
+            drafts += 1
+            diagnostics.info("draft", "draft; left out (use --drafts)", path=post.source.path)
+        elif post.published_at > now and not settings.content.future:
+            scheduled.append(post)
+        else:
+            published.append(post)
+    return published, drafts, scheduled
+
+
+def _check_strict(strict: bool, diagnostics: Diagnostics) -> None:
+    if strict and diagnostics.at_least(Level.WARNING):
+        count = len(diagnostics.at_least(Level.WARNING))
+        raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
+
+
+def _planned_key(settings: Settings, now: datetime) -> str:
+    """What every stored planned post depends on besides its own file: the settings, the
+    day where dates may depend on it (as in :func:`~feedkit._incremental.post_key`), and
+    git's HEAD where git dates are used."""
+    from ._incremental import digest_text, settings_digest
+
+    clock = now.date().isoformat() if "timeline" in settings.dates.sources else ""
+    head = ""
+    if "git" in settings.dates.sources:
+        from ._git import head_commit
+
+        head = head_commit(settings.content.dir)
+    return digest_text(settings_digest(settings), clock, head)
+
+
+def _gather_all(
+    settings: Settings,
+    state: State,
+    now: datetime,
+    strict: bool,
+    diagnostics: Diagnostics,
+    files: Sequence[SourceFile],
+    progress: Progress | None,
+) -> _Gathered:
+    """Read every post (from the caches where they hold), update the ledger, and store
+    every post's planned form for the builds after this one."""
+    from ._incremental import post_signature
+    from ._records import (
+        PLANNED_SHARDS,
+        PlannedPost,
+        planned_post,
+        planned_shard,
+        planned_snapshot,
+    )
+    from .collect import to_cache_record
+    from .identity import update_ledger
+
+    ledger = state.ledger()
+    fresh: list[_FreshPost] = []
+    parts: dict[str, str] = {}  # each post's part of the feed signatures, by id
+    resolutions: dict[str, _Resolution] = {}
+    collected, every_post = _read_posts(
+        settings,
+        ledger=ledger,
+        state=state,
+        now=now,
+        diagnostics=diagnostics,
+        files=files,
+        racy_after_ns=int(state.meta().get("built_at_ns", "0")) - RACY_NS,
+        fresh=fresh,
+        signature_parts=parts,
+        resolutions=resolutions,
+        progress=progress,
+    )
+    published, drafts, scheduled = _split_posts(
+        _drop_duplicate_urls(every_post, diagnostics), settings, now, diagnostics
+    )
+    _check_strict(strict, diagnostics)
+
+    # Decisions are recorded before any file is written: a run killed after this point
+    # is finished by the next one with the same ids and dates.
+    ledger_update = update_ledger(published, ledger, now=now)
+    entries = {entry.id: entry for entry in ledger}
+    entries.update({entry.id: entry for entry in ledger_update.changed})
+    published_paths = {post.source.path for post in published}
+
+    def planned_posts() -> Iterator[PlannedPost]:
+        for post in every_post:
+            said, part = resolutions[post.source.path]
+            if part is None:
+                part = parts.setdefault(post.id, post_signature(post))
+            is_published = post.source.path in published_paths
+            seq = entries[post.id].seq if is_published else -1
+            yield planned_post(post, part, said, published=is_published, seq=seq)
+
+    with state.transaction():
+        state.save_ledger(ledger_update.changed)
+        state.save_sources(
+            (to_cache_record(source) for source in collected.refreshed),
+            removed=collected.removed,
+        )
+        state.save_resolved_posts(_fresh_records(fresh, entries, settings, now))
+        shards: dict[int, list[PlannedPost]] = {shard: [] for shard in range(PLANNED_SHARDS)}
+        for planned in planned_posts():
+            shards[planned_shard(planned.path)].append(planned)
+        state.save_planned(
+            {shard: planned_snapshot(posts) for shard, posts in shards.items()},
+            valid_for=_planned_key(settings, now),
+            replace_all=True,
+        )
+    seq = {entry_id: entry.seq for entry_id, entry in entries.items()}
+    return _Gathered(
+        posts_read=len(collected.sources),
+        posts_parsed=collected.parsed,
+        published=published,
+        drafts=drafts,
+        scheduled=scheduled,
+        seq=seq,
+        next_seq=max(seq.values(), default=-1) + 1,
+        parts=parts,
+    )
+
+
+# A build re-reads at most this many files, or this share of the site, through
+# _gather_changed; more than that, and reading every post is as quick.
+_FEW_CHANGED = 64
+_FEW_CHANGED_SHARE = 50
+
+
+def _gather_changed(
+    settings: Settings,
+    state: State,
+    now: datetime,
+    strict: bool,
+    diagnostics: Diagnostics,
+    files: Sequence[SourceFile],
+) -> _Gathered | None:
+    """Read only the files that changed since the last build, taking every other post
+    as its planned form (:class:`~feedkit._records.PlannedPost`); None, before anything
+    is reported or stored, when this build is not one it can do exactly as
+    :func:`_gather_all` would.
+
+    It can when the stored planned posts are valid for these settings (and day, and git
+    HEAD), no file is gone, no scheduled post fell due, few files changed, and what the
+    changed files now say leaves every other post as it was: its id, and whether it is
+    published. The planned posts that end up in a feed that must be written are made
+    whole afterwards (see :func:`_whole_posts`).
+    """
+    from ._git import read_git_history
+    from ._incremental import post_signature
+    from ._records import (
+        PLANNED_SHARDS,
+        PlannedPost,
+        planned_from_snapshot,
+        planned_post,
+        planned_shard,
+        planned_snapshot,
+    )
+    from .collect import collect_sources, to_cache_record
+    from .identity import match_sources, update_ledger
+
+    meta = state.meta()
+    due = meta.get("next_due")
+    if due and datetime.fromisoformat(due) <= now:
+        return None
+    stored = state.planned()
+    planned_key = _planned_key(settings, now)
+    if len(stored) != PLANNED_SHARDS or any(key != planned_key for _, key, _ in stored):
+        return None
+    planned: dict[str, PlannedPost] = {}
+    for _, _, record in stored:
+        if (decoded := planned_from_snapshot(record)) is None:
+            return None
+        planned.update(decoded)
+    del stored
+    racy_after = int(meta.get("built_at_ns", "0")) - RACY_NS
+    walked = {source_file.path for source_file in files}
+    if any(path not in walked for path in planned):
+        return None  # a post is gone: its ledger entry, and others' matches, may change
+    changed_files = []
+    for source_file in files:
+        kept = planned.get(source_file.path)
+        if (
+            kept is None
+            or kept.size != source_file.size
+            or kept.mtime_ns != source_file.mtime_ns
+            or source_file.mtime_ns >= racy_after
+        ):
+            changed_files.append(source_file)
+    if len(changed_files) > max(_FEW_CHANGED, len(files) // _FEW_CHANGED_SHARE):
+        return None
+    changed_paths = {source_file.path for source_file in changed_files}
+    unchanged_ids = {post.id for path, post in planned.items() if path not in changed_paths}
+    unchanged = len(planned) - len(changed_paths & planned.keys())
+
+    read = Diagnostics()
+    collected = collect_sources(
+        settings,
+        read,
+        cache=state.cached_sources(changed_paths),
+        files=changed_files,
+        racy_after_ns=racy_after,
+    )
+    sources = _with_defaults(collected.sources, settings)
+    history: Mapping[str, GitDates] = (
+        read_git_history(settings.content.dir, read) if "git" in settings.dates.sources else {}
+    )
+    former_paths = {
+        source.path: history[source.path].former_paths
+        for source in sources
+        if source.path in history
+    }
+    declared = {
+        declared_id
+        for source in sources
+        if isinstance(declared_id := source.metadata.get("id"), str)
+    }
+    known = state.ledger_subset(paths=changed_paths.union(*former_paths.values()), ids=declared)
+    matches = match_sources(sources, known, former_paths=former_paths, current_paths=walked)
+    if any(entry.id in unchanged_ids for entry in matches.values()):
+        return None  # a changed file takes over another post's identity
+
+    by_id = {entry.id: entry for entry in known}
+    claimed = {entry.id for entry in matches.values()}
+    context = _PostContext(settings, now, history, read)
+    fresh: list[_FreshPost] = []
+    made: dict[str, tuple[Post | None, tuple[Diagnostic, ...]]] = {}
+    for source in sources:
+        found = Diagnostics()
+        post = _make_post(source, matches.get(source.path), replace(context, diagnostics=found))
+        if post is not None and source.path not in matches:
+            if post.id not in by_id:
+                by_id.update((e.id, e) for e in state.ledger_subset(paths=(), ids=(post.id,)))
+            former = by_id.get(post.id)
+            if former and former.id not in claimed and former.path not in walked:
+                claimed.add(former.id)
+                post = _make_post(source, former, replace(context, diagnostics=found))
+        if post is not None:
+            if post.id in unchanged_ids:
+                return None  # the same id as a post that did not change
+            fresh.append(_FreshPost(source, history.get(source.path), post, found))
+        made[source.path] = (post, tuple(found))
+
+    # Every post in the order of the files, with what reading and resolving each said,
+    # as _gather_all reports them: first what reading said, then what resolving said.
+    read_by_path: dict[str | None, list[Diagnostic]] = {}
+    for diagnostic in read:
+        read_by_path.setdefault(diagnostic.path, []).append(diagnostic)
+    found_now = Diagnostics()
+    every_post: list[Post] = []
+    for source_file in files:
+        path = source_file.path
+        if path in changed_paths:
+            for diagnostic in read_by_path.pop(path, ()):
+                found_now.add(diagnostic)
+        else:
+            for diagnostic in planned[path].notes:
+                found_now.add(diagnostic)
+    for leftover in read_by_path.values():
+        for diagnostic in leftover:
+            found_now.add(diagnostic)
+    for source_file in files:
+        path = source_file.path
+        if path not in changed_paths:
+            kept = planned[path]
+            for diagnostic in kept.said:
+                found_now.add(diagnostic)
+            every_post.append(kept)  # type: ignore[arg-type]  # a planned post plans as a post
+        elif path in made:
+            post, said = made[path]
+            for diagnostic in said:
+                found_now.add(diagnostic)
+            if post is not None:
+                every_post.append(post)
+    published, drafts, scheduled = _split_posts(
+        _drop_duplicate_urls(every_post, found_now), settings, now, found_now
+    )
+    published_paths = {post.source.path for post in published}
+    if any(
+        post.published != (path in published_paths)
+        for path, post in planned.items()
+        if path not in changed_paths
+    ):
+        return None  # an unchanged post comes in or goes out: its ledger entry changes
+    diagnostics.extend(found_now)
+    _check_strict(strict, diagnostics)
+
+    fresh_published = [post for post in published if not isinstance(post, PlannedPost)]
+    own_entries = [entry for entry in known if entry.id not in unchanged_ids]
+    ledger_update = update_ledger(
+        fresh_published, own_entries, now=now, next_seq=state.max_seq() + 1
+    )
+    entries = {entry.id: entry for entry in known}
+    entries.update({entry.id: entry for entry in ledger_update.changed})
+    seq = {post.id: post.seq for post in planned.values() if post.published}
+    seq.update({post.id: entries[post.id].seq for post in fresh_published})
+    parts = {post.id: post.part for post in planned.values()}
+    parts.update((item.post.id, post_signature(item.post)) for item in fresh)
+    gone = {path for path in changed_paths if made.get(path, (None,))[0] is None}
+    for item in fresh:
+        path = item.source.path
+        is_published = path in published_paths
+        planned[path] = planned_post(
+            item.post,
+            parts[item.post.id],
+            made[path][1],
+            published=is_published,
+            seq=entries[item.post.id].seq if is_published else -1,
+        )
+    touched = {planned_shard(path) for path in changed_paths}
+    shards: dict[int, list[PlannedPost]] = {shard: [] for shard in touched}
+    for path, kept in planned.items():
+        if path not in gone and (shard := planned_shard(path)) in touched:
+            shards[shard].append(kept)
+    with state.transaction():
+        state.save_ledger(ledger_update.changed)
+        state.save_sources(
+            (to_cache_record(source) for source in collected.refreshed),
+            removed=collected.removed,
+        )
+        state.save_resolved_posts(_fresh_records(fresh, entries, settings, now))
+        state.save_planned(
+            {shard: planned_snapshot(posts) for shard, posts in shards.items()},
+            valid_for=planned_key,
+        )
+    return _Gathered(
+        posts_read=unchanged + len(sources),
+        posts_parsed=collected.parsed,
+        published=published,
+        drafts=drafts,
+        scheduled=scheduled,
+        seq=seq,
+        next_seq=state.max_seq() + 1,
+        parts=parts,
+    )
+
+
 def _build_locked(
     settings: Settings,
     state: State,
@@ -690,62 +1128,16 @@ def _build_locked(
         with_stylesheet,
         xslt_stylesheet,
     )
-    from .collect import to_cache_record
     from .generate import feed_path, generate_feed, plan_feeds
     from .ical import timeline_calendar
-    from .identity import update_ledger
     from .models import Artifact
 
-    ledger = state.ledger()
-    fresh: list[_FreshPost] = []
-    post_parts: dict[str, str] = {}  # each post's part of the feed signatures, by id
-    collected, posts = _read_posts(
-        settings,
-        ledger=ledger,
-        state=state,
-        now=now,
-        diagnostics=diagnostics,
-        files=files,
-        racy_after_ns=int(state.meta().get("built_at_ns", "0")) - RACY_NS,
-        fresh=fresh,
-        signature_parts=post_parts,
-        progress=progress,
-    )
-    sources = collected.sources
-
-    published: list[Post] = []
-    drafts = 0
-    scheduled: list[Post] = []
-    for post in posts:
-        if post.is_draft and not settings.content.drafts:
-            drafts += 1
-            diagnostics.info("draft", "draft; left out (use --drafts)", path=post.source.path)
-        elif post.published_at > now and not settings.content.future:
-            scheduled.append(post)
-        else:
-            published.append(post)
+    gathered = _gather_changed(settings, state, now, strict, diagnostics, files)
+    if gathered is None:
+        gathered = _gather_all(settings, state, now, strict, diagnostics, files, progress)
+    published, scheduled, post_parts = gathered.published, gathered.scheduled, gathered.parts
     next_post = min(scheduled, key=lambda p: (p.published_at, p.id), default=None)
-
-    if strict and diagnostics.at_least(Level.WARNING):
-        count = len(diagnostics.at_least(Level.WARNING))
-        raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
-
-    # Decisions are recorded before any file is written: a run killed after this point
-    # is finished by the next one with the same ids and dates.
-    ledger_update = update_ledger(published, ledger, now=now)
-    entries = {entry.id: entry for entry in ledger}
-    entries.update({entry.id: entry for entry in ledger_update.changed})
-    with state.transaction():
-        state.save_ledger(ledger_update.changed)
-        state.save_sources(
-            (to_cache_record(source) for source in collected.refreshed),
-            removed=collected.removed,
-        )
-        state.save_resolved_posts(_fresh_records(fresh, entries, settings, now))
-    del fresh
-
-    seq = {entry_id: entry.seq for entry_id, entry in entries.items()}
-    specs = plan_feeds(published, settings, seq=seq, next_seq=max(seq.values(), default=-1) + 1)
+    specs = plan_feeds(published, settings, seq=gathered.seq, next_seq=gathered.next_seq)
 
     # Decide which documents need writing: a feed whose entries and settings are what
     # they were at the last build, and whose files are still there, is left alone
@@ -773,8 +1165,12 @@ def _build_locked(
         )
 
     current = {key for key in signatures if is_current(key)}
-    fresh_specs = [spec for spec in specs if spec.key not in current]
     extras_needed = _SITE_EXTRAS not in current
+    wanted = {spec.key for spec in specs if spec.key not in current}
+    if extras_needed:
+        wanted.add("site")
+    specs = _whole_posts(specs, wanted, state, settings, files, now)
+    fresh_specs = [spec for spec in specs if spec.key not in current]
     needed = {post.id: post for spec in fresh_specs for post in spec.posts}
     if extras_needed:
         needed.update({post.id: post for post in specs[0].posts})
@@ -888,12 +1284,12 @@ def _build_locked(
 
     skipped = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path is not None}
     return BuildResult(
-        posts_read=len(sources),
-        posts_parsed=collected.parsed,
+        posts_read=gathered.posts_read,
+        posts_parsed=gathered.posts_parsed,
         posts_rendered=len(rendered),
         posts_skipped=len(skipped),
         posts_published=len(published),
-        drafts=drafts,
+        drafts=gathered.drafts,
         scheduled=len(scheduled),
         next_scheduled=None
         if next_post is None
@@ -958,6 +1354,7 @@ def explain_dates(
             )
     else:
         _, posts = _read_posts(settings, ledger=[], state=None, now=now, diagnostics=diagnostics)
+    posts = _drop_duplicate_urls(posts, diagnostics)
     wanted = [path.resolve() for path in paths]
     reports = []
     for post in sorted(posts, key=lambda p: p.source.path):

@@ -17,9 +17,10 @@ A run holds an exclusive lock on the database (:func:`lock_state`) for its whole
 from __future__ import annotations
 
 import io
+import json
 import pickle
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -46,7 +47,7 @@ __all__ = [
     "lock_state",
 ]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Each entry migrates the schema from version N-1 to N; never edit one that has shipped.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -104,6 +105,11 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     5: ("CREATE TABLE resolved (path TEXT PRIMARY KEY, key TEXT NOT NULL, record TEXT NOT NULL)",),
     # Cached records are pickles now (see dump_record), no longer JSON: start them afresh.
     6: ("DELETE FROM sources", "DELETE FROM resolved"),
+    # What planning the feeds needs of each post, for builds that re-read few files.
+    7: (
+        "CREATE TABLE planned (shard INTEGER PRIMARY KEY, valid_for TEXT NOT NULL, "
+        "record BLOB NOT NULL)",
+    ),
 }
 
 
@@ -219,6 +225,20 @@ def _stored_front_matter(metadata: Mapping[str, Any]) -> bytes:
     return dump_record(dict(metadata))
 
 
+def _ledger_entry(row: tuple[Any, ...]) -> LedgerEntry:
+    from .models import LedgerEntry
+
+    return LedgerEntry(
+        id=row[0],
+        path=row[1],
+        content_hash=row[2],
+        first_seen_at=datetime.fromisoformat(row[3]),
+        changed_at=_instant(row[4]),
+        deleted_at=_instant(row[5]),
+        seq=row[6],
+    )
+
+
 def _instant(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -319,23 +339,10 @@ class State:
 
     def ledger(self) -> list[LedgerEntry]:
         """Return every post the database knows, live or deleted."""
-        from .models import LedgerEntry
-
         rows = self._db.execute(
             "SELECT id, path, content_hash, first_seen_at, changed_at, deleted_at, seq FROM posts"
         )
-        return [
-            LedgerEntry(
-                id=row[0],
-                path=row[1],
-                content_hash=row[2],
-                first_seen_at=datetime.fromisoformat(row[3]),
-                changed_at=_instant(row[4]),
-                deleted_at=_instant(row[5]),
-                seq=row[6],
-            )
-            for row in rows
-        ]
+        return [_ledger_entry(row) for row in rows]
 
     def save_ledger(self, entries: Iterable[LedgerEntry]) -> None:
         """Insert or replace ledger entries (call inside :meth:`transaction`).
@@ -364,16 +371,15 @@ class State:
 
     # --- the parse cache --------------------------------------------------------
 
-    def cached_sources(self) -> dict[str, CachedSource]:
-        """Return the parse cache, keyed by source path (a record that cannot be read is
-        left out: its file is parsed again). Each front matter is a
-        :class:`StoredMetadata`, decoded when first used."""
+    def cached_sources(self, paths: Collection[str] | None = None) -> dict[str, CachedSource]:
+        """Return the parse cache (of ``paths`` only, if given), keyed by source path (a
+        record that cannot be read is left out: its file is parsed again). Each front
+        matter is a :class:`StoredMetadata`, decoded when first used."""
         from .models import CachedSource
 
         result = {}
-        for path, size, mtime_ns, content_hash, record in self._db.execute(
-            "SELECT path, size, mtime_ns, content_hash, record FROM sources"
-        ):
+        query = "SELECT path, size, mtime_ns, content_hash, record FROM sources"
+        for path, size, mtime_ns, content_hash, record in self._select(query, "path", paths):
             try:
                 stored, eager, body_line, markup, is_draft_file, categories, notes = load_record(
                     record
@@ -509,9 +515,10 @@ class State:
         """Return, by source path, the key of each resolved post's record."""
         return dict(self._db.execute("SELECT path, key FROM resolved"))
 
-    def resolved_records(self) -> Iterator[tuple[str, bytes]]:
-        """Yield the ``(path, record)`` row of every resolved post, one at a time."""
-        yield from self._db.execute("SELECT path, record FROM resolved")
+    def resolved_records(self, paths: Collection[str] | None = None) -> Iterator[tuple[str, bytes]]:
+        """Yield the ``(path, record)`` row of every resolved post (of ``paths`` only, if
+        given), one at a time."""
+        yield from self._select("SELECT path, record FROM resolved", "path", paths)
 
     def save_resolved_posts(self, records: Iterable[tuple[str, str, bytes]]) -> None:
         """Store ``(path, key, record)`` rows, and forget the posts whose file is no longer
@@ -519,6 +526,52 @@ class State:
         ``records`` is consumed as the rows are written."""
         self._db.executemany("INSERT OR REPLACE INTO resolved VALUES (?, ?, ?)", records)
         self._db.execute("DELETE FROM resolved WHERE path NOT IN (SELECT path FROM sources)")
+
+    # --- planned posts -------------------------------------------------------------
+
+    def planned(self) -> list[tuple[int, str, bytes]]:
+        """Return the stored planned posts as ``(shard, valid_for, record)`` rows: each
+        record holds the posts of one shard of the site (see
+        :func:`feedkit._records.planned_snapshot`), valid for the key ``valid_for``."""
+        return list(self._db.execute("SELECT shard, valid_for, record FROM planned"))
+
+    def save_planned(
+        self, records: Mapping[int, bytes], *, valid_for: str, replace_all: bool = False
+    ) -> None:
+        """Store the planned posts of the given shards (call inside a transaction); with
+        ``replace_all``, forget every other shard. Storing no shard at all with
+        ``replace_all`` makes the next build read every post."""
+        if replace_all:
+            self._db.execute("DELETE FROM planned")
+        self._db.executemany(
+            "INSERT OR REPLACE INTO planned VALUES (?, ?, ?)",
+            [(shard, valid_for, record) for shard, record in records.items()],
+        )
+
+    def ledger_subset(self, *, paths: Collection[str], ids: Collection[str]) -> list[LedgerEntry]:
+        """Return the ledger entries at ``paths`` or with ``ids``, and every deleted one:
+        all that matching a few changed files to known posts may need."""
+        query = (
+            "SELECT id, path, content_hash, first_seen_at, changed_at, deleted_at, seq "
+            "FROM posts WHERE deleted_at IS NOT NULL OR path IN (SELECT value FROM json_each(?)) "
+            "OR id IN (SELECT value FROM json_each(?))"
+        )
+        rows = self._db.execute(query, (json.dumps(list(paths)), json.dumps(list(ids))))
+        return [_ledger_entry(row) for row in rows]
+
+    def max_seq(self) -> int:
+        """Return the highest publication number given out so far (-1 for none)."""
+        value = self._db.execute("SELECT MAX(seq) FROM posts").fetchone()[0]
+        return -1 if value is None else int(value)
+
+    def _select(
+        self, query: str, column: str, values: Collection[str] | None
+    ) -> Iterable[tuple[Any, ...]]:
+        """Run ``query``, limited to rows whose ``column`` is one of ``values`` if given."""
+        if values is None:
+            return self._db.execute(query)
+        limited = f"{query} WHERE {column} IN (SELECT value FROM json_each(?))"
+        return self._db.execute(limited, (json.dumps(list(values)),))
 
     # --- the record of the last build --------------------------------------------
 

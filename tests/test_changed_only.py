@@ -1,0 +1,220 @@
+"""Builds that re-read only the files that changed (``_gather_changed``) must publish,
+report and store exactly what a build that reads every post does.
+
+Each step changes the site, then builds it twice from the same state: once as feedkit
+does, once with the changed-files path turned off. Files are dated in the past so that
+unchanged ones are really unchanged (not "racily clean", which would re-read them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from feedkit import pipeline
+from feedkit._records import planned_from_snapshot
+from feedkit.diagnostics import Diagnostics
+from feedkit.settings import load_settings
+
+from .conftest import BUNDLED_NOW, SEOUL, write_post
+
+_OLD = datetime(2025, 1, 1, tzinfo=SEOUL).timestamp()
+
+
+def _age(root: Path, step: int) -> None:
+    """Date every content file in the past; a file written in this step gets its own
+    second, so that a change of size or time shows (as it does between cron runs)."""
+    for path in (root / "content").rglob("*"):
+        if path.is_file():
+            stamp = _OLD + step if path.stat().st_mtime > _OLD + 10_000 else path.stat().st_mtime
+            os.utime(path, (stamp, stamp))
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def _state(root: Path) -> dict[str, object]:
+    with sqlite3.connect(root / ".feedkit" / "state.db") as db:
+        ledger = db.execute("SELECT * FROM posts ORDER BY id").fetchall()
+        sources = db.execute("SELECT path, content_hash FROM sources ORDER BY path").fetchall()
+        resolved = db.execute("SELECT path, key FROM resolved ORDER BY path").fetchall()
+        planned: dict[str, object] = {}
+        for (record,) in db.execute("SELECT record FROM planned"):
+            decoded = planned_from_snapshot(record)
+            assert decoded is not None
+            planned.update(decoded)
+    return {"ledger": ledger, "sources": sources, "resolved": resolved, "planned": planned}
+
+
+def _outputs(root: Path) -> dict[str, bytes]:
+    public = root / "public"
+    return {str(p.relative_to(public)): p.read_bytes() for p in public.rglob("*") if p.is_file()}
+
+
+_Step = Callable[[Path], None]
+
+
+def _steps() -> list[tuple[str, _Step, bool]]:
+    """(what, change, whether the changed-files path can do it)."""
+    content = Path("content")
+
+    def edit_body(root: Path) -> None:
+        _edit(root / content / "typhoon-report.md", "당부했다.", "당부했다. 피해에 대비하라.")
+
+    def retitle(root: Path) -> None:
+        _edit(root / content / "olympic-archery-gold.md", "10연패 달성", "10연패 달성 (종합)")
+
+    def new_post(root: Path) -> None:
+        write_post(
+            root / content,
+            "2025-12-30-new-bridge.md",
+            "title: 새 다리 개통\ncategories: [교통]\ntags: [다리, 예보]",
+            "한강에 새 다리가 **개통**했다.\n",
+        )
+
+    def to_draft(root: Path) -> None:
+        _edit(
+            root / content / "typhoon-report.md",
+            "categories: [날씨]",
+            "draft: true\ncategories: [날씨]",
+        )
+
+    def from_draft(root: Path) -> None:
+        _edit(root / content / "typhoon-report.md", "draft: true\n", "")
+
+    def clash(root: Path) -> None:
+        write_post(
+            root / content,
+            "2025-12-30-new-bridge.html",
+            "title: 같은 주소의 다른 글",
+            "<p>주소가 겹친다.</p>\n",
+        )
+
+    def unclash(root: Path) -> None:
+        (root / content / "2025-12-30-new-bridge.html").rename(
+            root / content / "2025-12-31-other-bridge.html"
+        )
+
+    def to_future(root: Path) -> None:
+        _edit(
+            root / content / "2025-12-30-new-bridge.md",
+            "title: 새 다리",
+            "date: 2027-01-01\ntitle: 새 다리",
+        )
+
+    def bad_yaml(root: Path) -> None:
+        _edit(root / content / "olympic-archery-gold.md", "lang: ko", "lang: [ko")
+
+    def mend_yaml(root: Path) -> None:
+        _edit(root / content / "olympic-archery-gold.md", "lang: [ko", "lang: ko")
+
+    def declare_id(root: Path) -> None:
+        _edit(root / content / "welcome-to-feedkit.md", "---\n", "---\nid: urn:feedkit:welcome\n")
+
+    def take_an_id(root: Path) -> None:
+        with sqlite3.connect(root / ".feedkit" / "state.db") as db:
+            (taken_id,) = db.execute(
+                "SELECT id FROM posts WHERE path = 'typhoon-report.md'"
+            ).fetchone()
+        # Named to come after the post whose id it takes, so that it is the one dropped as
+        # a duplicate, while by reading every file the other post loses its ledger entry.
+        write_post(
+            root / content, "zz-late.md", f"id: {taken_id}\ntitle: 늦은 글\ndate: 2024-01-01"
+        )
+
+    def remove(root: Path) -> None:
+        (root / content / "2024-07-02-release-notes.html").unlink()
+
+    def new_category(root: Path) -> None:
+        _edit(
+            root / content / "typhoon-report.md", "categories: [날씨]", "categories: [날씨, 재난]"
+        )
+
+    return [
+        ("edit a body", edit_body, True),
+        ("change a title", retitle, True),
+        ("add a post", new_post, True),
+        ("make a post a draft", to_draft, True),
+        ("publish it again", from_draft, True),
+        ("add a post with a taken permalink", clash, True),
+        ("rename it, which removes a file", unclash, False),
+        ("date a post in the future", to_future, True),
+        ("break a post's front matter", bad_yaml, True),
+        ("mend it", mend_yaml, True),
+        ("declare an id", declare_id, True),
+        ("add a category", new_category, True),
+        ("declare the id of a post that did not change", take_an_id, False),
+        ("remove a post", remove, False),
+    ]
+
+
+@pytest.mark.parametrize("future", [False, True])
+def test_reading_only_changed_files_gives_what_reading_all_gives(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, future: bool
+) -> None:
+    def build(root: Path, now: datetime) -> dict[str, object]:
+        settings = load_settings(root / "feedkit.toml", {"content": {"future": future}})
+        found = Diagnostics()
+        result = pipeline.build(settings, now=now, diagnostics=found)
+        summary = result.as_dict()
+        summary.pop("seconds")
+        return summary
+
+    taken: list[bool] = []
+    gather_changed = pipeline._gather_changed
+
+    def spy(*args: object, **kwargs: object) -> object:
+        gathered = gather_changed(*args, **kwargs)  # type: ignore[arg-type]
+        taken.append(gathered is not None)
+        return gathered
+
+    # Posts whose reading and whose resolving say something, said again on every build.
+    write_post(site / "content", "2024-05-05-odd-date.md", "title: 날짜가 이상한 글\ndate: 언젠가")
+    write_post(site / "content", "bracket-title.md", "title: [속보] 괄호 제목\ndate: 2024-05-06")
+    _age(site, 0)
+    now = BUNDLED_NOW
+    first = build(site, now)
+    codes = {diagnostic["code"] for diagnostic in first["diagnostics"]}  # type: ignore[union-attr]
+    assert {"date-invalid", "front-matter-recovered"} <= codes
+    before, after = tmp_path / "before", tmp_path / "after"
+    for number, (what, change, changed_only) in enumerate(_steps(), 1):
+        now += timedelta(hours=1)
+        change(site)
+        _age(site, number)
+        shutil.copytree(site, before, symlinks=True)
+
+        monkeypatch.setattr(pipeline, "_gather_changed", spy)
+        taken.clear()
+        summary = build(site, now)
+        assert taken == [changed_only], what
+        outputs, state = _outputs(site), _state(site)
+        shutil.move(site, after)
+
+        # The same build of the same folder (settings hold its paths), reading every post.
+        shutil.move(before, site)
+        monkeypatch.setattr(pipeline, "_gather_changed", lambda *args, **kwargs: None)
+        assert build(site, now) == summary, what
+        assert _outputs(site) == outputs, what
+        assert _state(site) == state, what
+        shutil.rmtree(site)
+        shutil.move(after, site)  # go on from the changed-files build
+
+
+def test_a_build_after_a_changed_files_build_changes_nothing(site: Path, build_site) -> None:
+    _age(site, 0)
+    build_site(site)
+    _edit(site / "content" / "typhoon-report.md", "당부했다.", "당부했다!")
+    _age(site, 1)
+    edited = build_site(site)
+    assert edited.files_written and edited.posts_parsed == 1
+    again = build_site(site)
+    assert again.reused and not again.files_written
