@@ -9,6 +9,7 @@ inputs (its key) are unchanged is taken from its resolved record (see
 from __future__ import annotations
 
 import hashlib
+import os
 from array import array
 from collections.abc import Sequence
 from datetime import datetime
@@ -94,11 +95,8 @@ def post_key(
 
 def digest_text(*parts: str) -> str:
     """A short digest of ``parts``, each ended by a NUL so that no two lists collide."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
+    text = "\0".join(parts) + "\0"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def settings_digest(settings: Settings) -> str:
@@ -165,9 +163,9 @@ def post_signature(post: Post) -> str:
     return digest_text(text)
 
 
-def has_size(path: Path, size: int | None) -> bool:
+def has_size(path: str | Path, size: int | None) -> bool:
     """Return True when ``path`` exists with ``size`` bytes."""
     try:
-        return size is not None and path.stat().st_size == size
+        return size is not None and os.stat(path).st_size == size
     except OSError:
         return False

@@ -222,15 +222,25 @@ def generate_feed(
         name=settings.site.title or urlsplit(settings.site.url).netloc or "feedkit"
     )
     context = _FeedContext(spec, chosen, settings, newest, author)
-    writers = {"rss": _rss_bytes, "atom": _atom_bytes, "json": _json_bytes}
     artifacts = []
+    entries = None  # feedgen's entries, made once for RSS and Atom: they cost the most
     for fmt in settings.feeds.formats:
-        data = writers[fmt](context)
+        if fmt == "json":
+            data = _json_bytes(context)
+        else:
+            generator = _feedgen(context, fmt, entries)
+            entries = generator.entry()
+            data = (
+                generator.rss_str(pretty=True) if fmt == "rss" else generator.atom_str(pretty=True)
+            )
         artifacts.append(Artifact(feed_path(spec, fmt), data, FEED_FILES[fmt][1], spec.key))
     return tuple(artifacts)
 
 
-def _feedgen(context: _FeedContext, fmt: str) -> Any:
+def _feedgen(context: _FeedContext, fmt: str, entries: Sequence[Any] | None = None) -> Any:
+    """A feedgen generator for ``fmt`` ("rss" or "atom"), with ``entries`` if given (those
+    of the generator of the other format: an entry holds what both formats write), else
+    with an entry made for each item."""
     from feedgen.feed import FeedGenerator
 
     from ._feedgen_ext import FeedkitEntryExtension, FeedkitExtension
@@ -269,6 +279,10 @@ def _feedgen(context: _FeedContext, fmt: str) -> Any:
         generator.logo(absolute_url(site.logo, site.root_url))
     generator.generator("feedkit", __version__, GENERATOR_URI)
     generator.updated(context.when(context.updated_at))
+    if entries is not None:
+        for entry in entries:
+            generator.add_entry(entry, order="append")
+        return generator
     for item in context.items:
         _add_entry(generator, item, context)
     return generator
@@ -305,16 +319,6 @@ def _add_entry(generator: Any, item: Item, context: _FeedContext) -> None:
     if item.image_url:
         entry.media.thumbnail(url=item.image_url, group=None)
     entry.feedkit.base(post.url)
-
-
-def _rss_bytes(context: _FeedContext) -> bytes:
-    data: bytes = _feedgen(context, "rss").rss_str(pretty=True)
-    return data
-
-
-def _atom_bytes(context: _FeedContext) -> bytes:
-    data: bytes = _feedgen(context, "atom").atom_str(pretty=True)
-    return data
 
 
 def _json_author(author: Author) -> dict[str, str]:

@@ -940,10 +940,12 @@ def _gather_changed(
     if len(stored) != PLANNED_SHARDS or any(key != planned_key for _, key, _ in stored):
         return None
     planned: dict[str, PlannedPost] = {}
-    for _, _, record in stored:
+    paths_by_shard: dict[int, list[str]] = {}
+    for shard, _, record in stored:
         if (decoded := planned_from_snapshot(record)) is None:
             return None
         planned.update(decoded)
+        paths_by_shard[shard] = list(decoded)
     del stored
     racy_after = int(meta.get("built_at_ns", "0")) - RACY_NS
     walked = {source_file.path for source_file in files}
@@ -1079,11 +1081,12 @@ def _gather_changed(
             published=is_published,
             seq=entries[item.post.id].seq if is_published else -1,
         )
-    touched = {planned_shard(path) for path in changed_paths}
-    shards: dict[int, list[PlannedPost]] = {shard: [] for shard in touched}
-    for path, kept in planned.items():
-        if path not in gone and (shard := planned_shard(path)) in touched:
-            shards[shard].append(kept)
+    shards: dict[int, dict[str, None]] = {}
+    for path in changed_paths:
+        shard = planned_shard(path)
+        if shard not in shards:
+            shards[shard] = dict.fromkeys(paths_by_shard[shard])
+        shards[shard][path] = None
     with state.transaction():
         state.save_ledger(ledger_update.changed)
         state.save_sources(
@@ -1092,7 +1095,12 @@ def _gather_changed(
         )
         state.save_resolved_posts(_fresh_records(fresh, entries, settings, now))
         state.save_planned(
-            {shard: planned_snapshot(posts) for shard, posts in shards.items()},
+            {
+                shard: planned_snapshot(
+                    planned[path] for path in paths if path in planned and path not in gone
+                )
+                for shard, paths in shards.items()
+            },
             valid_for=planned_key,
         )
     return _Gathered(
@@ -1157,11 +1165,13 @@ def _build_locked(
     if settings.feeds.xslt:
         paths[_SITE_EXTRAS].append(XSLT_FILE_NAME)
 
+    output_dir = os.fspath(settings.feeds.output)
+
     def is_current(key: str) -> bool:
         if stored_signatures.get(key) != signatures[key]:
             return False
         return all(
-            has_size(settings.feeds.output / path, stored_sizes.get(path)) for path in paths[key]
+            has_size(os.path.join(output_dir, path), stored_sizes.get(path)) for path in paths[key]
         )
 
     current = {key for key in signatures if is_current(key)}
