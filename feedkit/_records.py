@@ -33,16 +33,16 @@ __all__ = [
     "RECORD_FORMAT",
     "PlannedPost",
     "ReusedPost",
-    "planned_from_snapshot",
+    "planned_from_record",
     "planned_post",
+    "planned_record",
     "planned_shard",
-    "planned_snapshot",
     "post_from_record",
     "post_record",
 ]
 
 RECORD_FORMAT = "resolved-post/5"  # change it whenever post_record changes
-PLANNED_FORMAT = "planned-post/2"  # change it whenever planned_snapshot changes
+PLANNED_FORMAT = "planned-post/2"  # change it whenever planned_record changes
 # Planned posts are stored in this many records, each rewritten when one of its posts
 # changes: a few small records to write, rather than one as large as the site.
 PLANNED_SHARDS = 64
@@ -214,7 +214,7 @@ def planned_shard(path: str) -> int:
     return zlib.crc32(path.encode("utf-8", "surrogatepass")) % PLANNED_SHARDS
 
 
-def planned_snapshot(posts: Iterable[PlannedPost]) -> bytes:
+def planned_record(posts: Iterable[PlannedPost]) -> bytes:
     """Serialize the planned posts of one shard as one record: read back on every build
     that re-reads few files, a few records decode many times faster than a row a post.
     """
@@ -237,8 +237,8 @@ def planned_snapshot(posts: Iterable[PlannedPost]) -> bytes:
     )
 
 
-def planned_from_snapshot(record: bytes) -> dict[str, PlannedPost] | None:
-    """Inverse of :func:`planned_snapshot`, by path; None when it cannot be read."""
+def planned_from_record(record: bytes) -> dict[str, PlannedPost] | None:
+    """Inverse of :func:`planned_record`, by path; None when it cannot be read."""
     try:
         record_format, rows = load_record(record)
         if record_format != PLANNED_FORMAT:

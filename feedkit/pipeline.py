@@ -821,8 +821,8 @@ def _gather_all(
         PLANNED_SHARDS,
         PlannedPost,
         planned_post,
+        planned_record,
         planned_shard,
-        planned_snapshot,
     )
     from .collect import to_cache_record
     from .identity import update_ledger
@@ -876,7 +876,7 @@ def _gather_all(
         for planned in planned_posts():
             shards[planned_shard(planned.path)].append(planned)
         state.save_planned(
-            {shard: planned_snapshot(posts) for shard, posts in shards.items()},
+            {shard: planned_record(posts) for shard, posts in shards.items()},
             valid_for=_planned_key(settings, now),
             replace_all=True,
         )
@@ -923,10 +923,10 @@ def _gather_changed(
     from ._records import (
         PLANNED_SHARDS,
         PlannedPost,
-        planned_from_snapshot,
+        planned_from_record,
         planned_post,
+        planned_record,
         planned_shard,
-        planned_snapshot,
     )
     from .collect import collect_sources, to_cache_record
     from .identity import match_sources, update_ledger
@@ -942,7 +942,7 @@ def _gather_changed(
     planned: dict[str, PlannedPost] = {}
     paths_by_shard: dict[int, list[str]] = {}
     for shard, _, record in stored:
-        if (decoded := planned_from_snapshot(record)) is None:
+        if (decoded := planned_from_record(record)) is None:
             return None
         planned.update(decoded)
         paths_by_shard[shard] = list(decoded)
@@ -1096,7 +1096,7 @@ def _gather_changed(
         state.save_resolved_posts(_fresh_records(fresh, entries, settings, now))
         state.save_planned(
             {
-                shard: planned_snapshot(
+                shard: planned_record(
                     planned[path] for path in paths if path in planned and path not in gone
                 )
                 for shard, paths in shards.items()

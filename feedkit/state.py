@@ -532,7 +532,7 @@ class State:
     def planned(self) -> list[tuple[int, str, bytes]]:
         """Return the stored planned posts as ``(shard, valid_for, record)`` rows: each
         record holds the posts of one shard of the site (see
-        :func:`feedkit._records.planned_snapshot`), valid for the key ``valid_for``."""
+        :func:`feedkit._records.planned_record`), valid for the key ``valid_for``."""
         return list(self._db.execute("SELECT shard, valid_for, record FROM planned"))
 
     def save_planned(

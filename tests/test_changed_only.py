@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from feedkit import pipeline
-from feedkit._records import planned_from_snapshot
+from feedkit._records import planned_from_record
 from feedkit.diagnostics import Diagnostics
 from feedkit.settings import load_settings
 
@@ -49,7 +49,7 @@ def _state(root: Path) -> dict[str, object]:
         resolved = db.execute("SELECT path, key FROM resolved ORDER BY path").fetchall()
         planned: dict[str, object] = {}
         for (record,) in db.execute("SELECT record FROM planned"):
-            decoded = planned_from_snapshot(record)
+            decoded = planned_from_record(record)
             assert decoded is not None
             planned.update(decoded)
     return {"ledger": ledger, "sources": sources, "resolved": resolved, "planned": planned}
@@ -218,3 +218,46 @@ def test_a_build_after_a_changed_files_build_changes_nothing(site: Path, build_s
     assert edited.files_written and edited.posts_parsed == 1
     again = build_site(site)
     assert again.reused and not again.files_written
+
+
+def test_planned_posts_that_cannot_be_read_make_the_build_read_every_post(
+    site: Path, build_site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _age(site, 0)
+    build_site(site)
+    with sqlite3.connect(site / ".feedkit" / "state.db") as db:
+        db.execute("UPDATE planned SET record = ? WHERE shard = 0", (b"not a pickle",))
+    _edit(site / "content" / "typhoon-report.md", "당부했다.", "당부했다!")
+    _age(site, 1)
+    read_all = []
+    gather_all = pipeline._gather_all
+    monkeypatch.setattr(
+        pipeline, "_gather_all", lambda *a, **k: read_all.append(1) or gather_all(*a, **k)
+    )
+    result = build_site(site)
+    assert read_all == [1]
+    assert result.posts_read == 8 and "tags/태풍/atom.xml" in result.files_written
+    with sqlite3.connect(site / ".feedkit" / "state.db") as db:
+        records = [record for (record,) in db.execute("SELECT record FROM planned")]
+    assert all(planned_from_record(record) is not None for record in records)
+
+
+def test_a_record_missing_when_a_planned_post_is_made_whole_is_resolved_again(
+    site: Path, tmp_path: Path, build_site
+) -> None:
+    _age(site, 0)
+    build_site(site)
+    reference = tmp_path / "reference"  # the same site with its records
+    shutil.copytree(site, reference, symlinks=True)
+    with sqlite3.connect(site / ".feedkit" / "state.db") as db:
+        db.execute("DELETE FROM resolved")
+    for root in (site, reference):
+        with sqlite3.connect(root / ".feedkit" / "state.db") as db:
+            db.execute("DELETE FROM outputs")  # every feed is written again
+        shutil.rmtree(root / "public")
+        _edit(root / "content" / "typhoon-report.md", "당부했다.", "당부했다!")
+        _age(root, 1)
+    result = build_site(site)
+    assert result.posts_parsed == 1 and result.posts_rendered == result.posts_published
+    build_site(reference)
+    assert _outputs(site) == _outputs(reference)
