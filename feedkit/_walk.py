@@ -11,6 +11,7 @@ import fnmatch
 import os
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
@@ -146,25 +147,39 @@ def discover_files(
     seen_dirs: set[str] = set()
     in_jekyll_mode = False
 
-    def _took_post(entry: os.DirEntry[str], prefix: str, folder: _Folder) -> bool:
-        """Take ``entry`` if it is plainly a post: a regular file with a post's extension,
-        whose name no rule of the walk excludes. Most entries are; each costs one stat."""
-        name = entry.name
-        dot = name.rfind(".")
-        if (
-            dot <= 0
-            or name[dot:].lower() not in extensions
-            or name[0] in ".#~"
-            or entry.is_symlink()
-            or entry.is_dir()
-        ):
-            return False
-        try:
-            stat = entry.stat()
-        except OSError:
-            return False  # the walk below tries again, and reports it
-        found.append(_source_file(prefix + name, entry.path, stat, folder))
-        return True
+    def take_posts(entries: list[os.DirEntry[str]], folder: _Folder) -> list[os.DirEntry[str]]:
+        """Take the entries that are plainly posts: regular files with a post's extension,
+        whose names no rule of the walk excludes; return the others. Most entries are
+        posts, and each costs one stat: this loop runs for every post on every build."""
+        left = []
+        prefix, is_draft_file, categories, collection = folder
+        append, new = found.append, tuple.__new__
+        for entry in entries:
+            name = entry.name
+            dot = name.rfind(".")
+            if (
+                dot <= 0
+                or name[dot:].lower() not in extensions
+                or name[0] in ".#~"
+                or entry.is_symlink()
+                or entry.is_dir()
+            ):
+                left.append(entry)
+                continue
+            try:
+                stat = entry.stat()
+            except OSError:
+                left.append(entry)  # the walk below tries again, and reports it
+                continue
+            # tuple.__new__ skips the named tuple's own __new__, a Python function.
+            path, size, mtime_ns = prefix + name, stat.st_size, stat.st_mtime_ns
+            append(
+                new(
+                    SourceFile,
+                    (path, entry.path, size, mtime_ns, is_draft_file, categories, collection),
+                )
+            )
+        return left
 
     def walk(directory: str, parts: tuple[str, ...]) -> None:
         """Walk ``directory``, a real path (no symbolic link in it), named ``parts``."""
@@ -184,9 +199,8 @@ def discover_files(
             )
             return
         folder = _folder(parts, layout.collections)
-        prefix = folder.prefix
         if fast_path:
-            entries = [entry for entry in entries if not _took_post(entry, prefix, folder)]
+            entries = take_posts(entries, folder)
         # What is left may give diagnostics: in name order, so that they come in one order.
         entries.sort(key=_by_name)
         for entry in entries:
@@ -246,7 +260,7 @@ def discover_files(
             found.append(_source_file(relative, entry.path, stat, folder))
 
     walk(root_text, ())
-    result = sorted(found, key=_by_path)
+    result = sorted(found, key=attrgetter("path"))
     # ``walk`` refers to itself, so ``found`` would live on in that cycle until the
     # collector ran (which the build command turns off): let the cycle hold nothing.
     found.clear()
@@ -274,10 +288,6 @@ def _source_file(path: str, abspath: str, stat: os.stat_result, folder: _Folder)
 
 def _by_name(entry: os.DirEntry[str]) -> str:
     return entry.name
-
-
-def _by_path(source_file: SourceFile) -> str:
-    return source_file.path
 
 
 def _resolve(path: Path) -> Path | None:
