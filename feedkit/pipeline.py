@@ -492,7 +492,6 @@ def _read_posts(
     files: Sequence[SourceFile] | None = None,
     racy_after_ns: int | None = None,
     fresh: list[_FreshPost] | None = None,
-    signature_parts: dict[str, str] | None = None,
     resolutions: dict[str, _Resolution] | None = None,
     progress: Progress | None = None,
 ) -> tuple[Collected, list[Post]]:
@@ -502,9 +501,9 @@ def _read_posts(
     a post whose inputs (content, settings, ledger entry, git dates) are those of its
     record is taken from it rather than resolved again. The posts resolved now are
     appended to ``fresh``, for the caller to store their records once the ledger is
-    updated (see :func:`_fresh_records`); the feed-signature parts the records held are
-    put in ``signature_parts`` by post id, and what resolving each post said (with its
-    part, where its record held it) in ``resolutions`` by path. Many posts to read or
+    updated (see :func:`_fresh_records`); what resolving each post said, with its part
+    of the feed signatures where its record held it, is put in ``resolutions`` by path.
+    Many posts to read or
     resolve (a first build) are spread over the cores. Posts that share a permalink or an
     id are all returned (see :func:`_drop_duplicate_urls`).
     """
@@ -570,8 +569,6 @@ def _read_posts(
             for diagnostic in said:
                 diagnostics.add(diagnostic)
             posts.append(kept)
-            if signature_parts is not None:
-                signature_parts[kept.id] = part
             if resolutions is not None:
                 resolutions[source.path] = _Resolution(said, part)
             continue
@@ -763,7 +760,7 @@ class _Gathered(NamedTuple):
     scheduled: list[Post]
     seq: dict[str, int]  # the publication number of every published post, by id
     next_seq: int
-    parts: dict[str, str]  # the feed-signature parts known without a full post, by id
+    parts: dict[str, str]  # each published post's part of the feed signatures, by id
 
 
 def _split_posts(
@@ -805,6 +802,33 @@ def _planned_key(settings: Settings, now: datetime) -> str:
     return digest_text(settings_digest(settings), clock, head)
 
 
+def _store_posts(
+    state: State,
+    ledger_changes: Iterable[LedgerEntry],
+    collected: Collected,
+    resolved: Iterable[tuple[str, str, bytes]],
+    planned: Mapping[int, bytes],
+    *,
+    valid_for: str,
+    replace_all: bool,
+) -> None:
+    """Store, in one transaction, what reading the posts decided: the ledger's changes,
+    the parse cache, the records of the posts resolved now and the planned posts (of
+    some shards, or with ``replace_all`` of all). Done before any file is written: a
+    run killed after this point is finished by the next one with the same ids and dates.
+    """
+    from .collect import to_cache_record
+
+    with state.transaction():
+        state.save_ledger(ledger_changes)
+        state.save_sources(
+            (to_cache_record(source) for source in collected.refreshed),
+            removed=collected.removed,
+        )
+        state.save_resolved_posts(resolved)
+        state.save_planned(planned, valid_for=valid_for, replace_all=replace_all)
+
+
 def _gather_all(
     settings: Settings,
     state: State,
@@ -824,12 +848,10 @@ def _gather_all(
         planned_record,
         planned_shard,
     )
-    from .collect import to_cache_record
     from .identity import update_ledger
 
     ledger = state.ledger()
     fresh: list[_FreshPost] = []
-    parts: dict[str, str] = {}  # each post's part of the feed signatures, by id
     resolutions: dict[str, _Resolution] = {}
     collected, every_post = _read_posts(
         settings,
@@ -840,7 +862,6 @@ def _gather_all(
         files=files,
         racy_after_ns=int(state.meta().get("built_at_ns", "0")) - RACY_NS,
         fresh=fresh,
-        signature_parts=parts,
         resolutions=resolutions,
         progress=progress,
     )
@@ -849,37 +870,33 @@ def _gather_all(
     )
     _check_strict(strict, diagnostics)
 
-    # Decisions are recorded before any file is written: a run killed after this point
-    # is finished by the next one with the same ids and dates.
     ledger_update = update_ledger(published, ledger, now=now)
     entries = {entry.id: entry for entry in ledger}
     entries.update({entry.id: entry for entry in ledger_update.changed})
     published_paths = {post.source.path for post in published}
 
-    def planned_posts() -> Iterator[PlannedPost]:
-        for post in every_post:
-            said, part = resolutions[post.source.path]
-            if part is None:
-                part = parts.setdefault(post.id, post_signature(post))
-            is_published = post.source.path in published_paths
-            seq = entries[post.id].seq if is_published else -1
-            yield planned_post(post, part, said, published=is_published, seq=seq)
-
-    with state.transaction():
-        state.save_ledger(ledger_update.changed)
-        state.save_sources(
-            (to_cache_record(source) for source in collected.refreshed),
-            removed=collected.removed,
-        )
-        state.save_resolved_posts(_fresh_records(fresh, entries, settings, now))
-        shards: dict[int, list[PlannedPost]] = {shard: [] for shard in range(PLANNED_SHARDS)}
-        for planned in planned_posts():
-            shards[planned_shard(planned.path)].append(planned)
-        state.save_planned(
-            {shard: planned_record(posts) for shard, posts in shards.items()},
-            valid_for=_planned_key(settings, now),
-            replace_all=True,
-        )
+    parts: dict[str, str] = {}  # each published post's part of the feed signatures, by id
+    shards: dict[int, list[PlannedPost]] = {shard: [] for shard in range(PLANNED_SHARDS)}
+    for post in every_post:
+        path = post.source.path
+        said, part = resolutions[path]
+        if part is None:
+            part = post_signature(post)
+        is_published = path in published_paths
+        if is_published:
+            parts[post.id] = part
+        number = entries[post.id].seq if is_published else -1
+        planned = planned_post(post, part, said, published=is_published, seq=number)
+        shards[planned_shard(path)].append(planned)
+    _store_posts(
+        state,
+        ledger_update.changed,
+        collected,
+        _fresh_records(fresh, entries, settings, now),
+        {shard: planned_record(posts) for shard, posts in shards.items()},
+        valid_for=_planned_key(settings, now),
+        replace_all=True,
+    )
     seq = {entry_id: entry.seq for entry_id, entry in entries.items()}
     return _Gathered(
         posts_read=len(collected.sources),
@@ -928,7 +945,7 @@ def _gather_changed(
         planned_record,
         planned_shard,
     )
-    from .collect import collect_sources, to_cache_record
+    from .collect import collect_sources
     from .identity import match_sources, update_ledger
 
     meta = state.meta()
@@ -1068,41 +1085,38 @@ def _gather_changed(
     entries.update({entry.id: entry for entry in ledger_update.changed})
     seq = {post.id: post.seq for post in planned.values() if post.published}
     seq.update({post.id: entries[post.id].seq for post in fresh_published})
-    parts = {post.id: post.part for post in planned.values()}
-    parts.update((item.post.id, post_signature(item.post)) for item in fresh)
     gone = {path for path in changed_paths if made.get(path, (None,))[0] is None}
     for item in fresh:
         path = item.source.path
         is_published = path in published_paths
         planned[path] = planned_post(
             item.post,
-            parts[item.post.id],
+            post_signature(item.post),
             made[path][1],
             published=is_published,
             seq=entries[item.post.id].seq if is_published else -1,
         )
+    parts = {post.id: planned[post.source.path].part for post in published}
     shards: dict[int, dict[str, None]] = {}
     for path in changed_paths:
         shard = planned_shard(path)
         if shard not in shards:
             shards[shard] = dict.fromkeys(paths_by_shard[shard])
         shards[shard][path] = None
-    with state.transaction():
-        state.save_ledger(ledger_update.changed)
-        state.save_sources(
-            (to_cache_record(source) for source in collected.refreshed),
-            removed=collected.removed,
-        )
-        state.save_resolved_posts(_fresh_records(fresh, entries, settings, now))
-        state.save_planned(
-            {
-                shard: planned_record(
-                    planned[path] for path in paths if path in planned and path not in gone
-                )
-                for shard, paths in shards.items()
-            },
-            valid_for=planned_key,
-        )
+    _store_posts(
+        state,
+        ledger_update.changed,
+        collected,
+        _fresh_records(fresh, entries, settings, now),
+        {
+            shard: planned_record(
+                planned[path] for path in paths if path in planned and path not in gone
+            )
+            for shard, paths in shards.items()
+        },
+        valid_for=planned_key,
+        replace_all=False,
+    )
     return _Gathered(
         posts_read=unchanged + len(sources),
         posts_parsed=collected.parsed,

@@ -261,3 +261,17 @@ def test_a_record_missing_when_a_planned_post_is_made_whole_is_resolved_again(
     assert result.posts_parsed == 1 and result.posts_rendered == result.posts_published
     build_site(reference)
     assert _outputs(site) == _outputs(reference)
+
+
+def test_an_edit_to_a_post_whose_id_a_skipped_duplicate_shares_is_published(
+    site: Path, build_site
+) -> None:
+    for name in ("a-first.md", "b-second.md"):  # the second is skipped: the same id
+        write_post(site / "content", name, "id: urn:x:same\ntitle: 같은 id\ndate: 2025-12-01")
+    _age(site, 0)
+    first = build_site(site)
+    assert "duplicate-url" in first.diagnostics.codes()
+    _edit(site / "content" / "a-first.md", "Body text.", "고친 본문.")
+    _age(site, 1)
+    build_site(site)
+    assert "고친 본문." in (site / "public" / "feed.json").read_text("utf-8")
