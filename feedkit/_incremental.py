@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from array import array
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +17,6 @@ from typing import TYPE_CHECKING
 # Only what a build with nothing to do needs is imported here (``input_fingerprint``).
 if TYPE_CHECKING:
     from ._git import GitDates
-    from ._walk import SourceFile
     from .models import FeedSpec, LedgerEntry, Post, Source
     from .settings import Settings
 
@@ -35,9 +32,10 @@ __all__ = [
 ]
 
 
-def input_fingerprint(settings: Settings, files: Sequence[SourceFile]) -> str:
+def input_fingerprint(settings: Settings, scan_digest: str) -> str:
     """A digest of everything a build's output depends on, but the clock: feedkit's
-    version, the settings, each candidate file's path, size and mtime, and git's HEAD."""
+    version, the settings, git's HEAD and ``scan_digest``, the digest of each candidate
+    file's path, size and mtime (:attr:`feedkit._walk.ContentScan.digest`)."""
     from . import __version__
 
     digest = hashlib.blake2b(digest_size=16)
@@ -46,10 +44,7 @@ def input_fingerprint(settings: Settings, files: Sequence[SourceFile]) -> str:
         from ._git import head_commit
 
         digest.update(head_commit(settings.content.dir).encode())
-    # Three updates for the whole list rather than one a file: a large site has many.
-    digest.update("\0".join(source_file.path for source_file in files).encode())
-    digest.update(array("q", [source_file.size for source_file in files]).tobytes())
-    digest.update(array("q", [source_file.mtime_ns for source_file in files]).tobytes())
+    digest.update(scan_digest.encode())
     return digest.hexdigest()
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ._incremental import RACY_NS, input_fingerprint
-from ._walk import SourceFile, discover_files, site_layout
+from ._walk import ContentScan, SourceFile, scan_content, site_layout
 from .diagnostics import Diagnostic, Diagnostics, Level
-from .errors import FeedkitError
+from .errors import FeedkitError, StateError
 from .settings import Settings
 from .state import State, lock_state
 
@@ -223,8 +223,11 @@ def build(
 
     ``now`` is the build's clock: posts dated after it are scheduled, not published.
     Bad posts are reported to ``diagnostics`` and skipped. With ``strict``, any warning
-    stops the build before anything is written. The state database is locked for the
-    whole build; another build waits up to ``wait`` seconds for it. When hubs are
+    stops the build before anything is written. A build that finds nothing changed since
+    the last one returns that build's result without taking the lock of the state
+    database; any other holds the lock for its whole length, waiting up to ``wait``
+    seconds for another build to finish, and then looks at the content folder again.
+    When hubs are
     configured, each subscription feed whose bytes changed is queued for a WebSub ping;
     with ``ping`` the queue is sent right after the files are written. ``progress``, if
     given, is called as ``progress(stage, done, total)`` ("read" posts, "write" feeds);
@@ -238,25 +241,28 @@ def build(
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     if not settings.content.dir.is_dir():
         raise FeedkitError("content folder not found", path=settings.content.dir)
-    with lock_state(settings.state.path, wait=wait), State(settings.state.path) as state:
-        files = discover_files(
-            settings.content.dir,
-            found := Diagnostics(),
-            exclude=(settings.feeds.output, settings.state.path.parent),
-            layout=site_layout(settings.jekyll),
-        )
-        fingerprint = input_fingerprint(settings, files)
-        result = _reuse_last_build(state, settings, fingerprint, files, now, diagnostics, started)
+    scanned = _scan(settings)
+    if not (ping and settings.websub.hubs):
+        # Nothing to do means nothing to write: then there is no need to wait for the
+        # lock (or to keep another run out).
+        result = _reuse_unlocked(settings, scanned, now, diagnostics, started)
+        if result is not None:
+            _check_strict_reuse(result, strict)
+            return result
+    with lock_state(settings.state.path, wait=wait) as waited, State(settings.state.path) as state:
+        if waited:  # the content may have changed while another run held the lock
+            scanned = _scan(settings)
+        # Checked again under the lock: a run we waited for may have just built this.
+        result = _reuse_last_build(state, settings, scanned, now, diagnostics, started)
         if result is None:
-            diagnostics.extend(found)
-            built_at_ns = _time.time_ns()
+            files = scanned.scan.source_files(scanned.found)
+            diagnostics.extend(scanned.found)
             result = _build_locked(
                 settings, state, now, strict, diagnostics, started, files, progress
             )
-            _record_build(state, result, fingerprint, built_at_ns)
-        elif strict and diagnostics.at_least(Level.WARNING):
-            count = len(diagnostics.at_least(Level.WARNING))
-            raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
+            _record_build(state, result, scanned.fingerprint, scanned.at_ns)
+        else:
+            _check_strict_reuse(result, strict)
         if not settings.websub.hubs:
             return result
         from .pings import PingSummary, changed_feed_urls, deliver_pings
@@ -272,11 +278,60 @@ def build(
         return replace(result, pings=summary, seconds=_time.perf_counter() - started)
 
 
+class _Scanned(NamedTuple):
+    """A scan of the content folder, with what the build makes of it."""
+
+    at_ns: int  # when the scan began
+    scan: ContentScan
+    found: Diagnostics  # what the walk found wrong
+    fingerprint: str  # see input_fingerprint
+
+
+def _scan(settings: Settings) -> _Scanned:
+    at_ns = _time.time_ns()
+    scan = scan_content(
+        settings.content.dir,
+        found := Diagnostics(),
+        exclude=(settings.feeds.output, settings.state.path.parent),
+        layout=site_layout(settings.jekyll),
+    )
+    return _Scanned(at_ns, scan, found, input_fingerprint(settings, scan.digest))
+
+
+def _reuse_unlocked(
+    settings: Settings,
+    scanned: _Scanned,
+    now: datetime,
+    diagnostics: Diagnostics,
+    started: float,
+) -> BuildResult | None:
+    """:func:`_reuse_last_build` on a read-only connection, without the lock; None also
+    when there is no state database this feedkit can read as it is."""
+    try:
+        state = State.read_only(settings.state.path)
+    except StateError:
+        return None
+    with state, state.snapshot():
+        result = _reuse_last_build(state, settings, scanned, now, diagnostics, started)
+        if result is None or not settings.websub.hubs:
+            return result
+        from .pings import PingSummary
+
+        waiting = len(state.pings(status="queued"))
+    return replace(result, pings=PingSummary(0, 0, 0, waiting))
+
+
+def _check_strict_reuse(result: BuildResult, strict: bool) -> None:
+    """Raise if ``strict`` and the reused build's diagnostics hold a warning."""
+    if strict and result.diagnostics.at_least(Level.WARNING):
+        count = len(result.diagnostics.at_least(Level.WARNING))
+        raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
+
+
 def _reuse_last_build(
     state: State,
     settings: Settings,
-    fingerprint: str,
-    files: Sequence[SourceFile],
+    scanned: _Scanned,
     now: datetime,
     diagnostics: Diagnostics,
     started: float,
@@ -289,22 +344,16 @@ def _reuse_last_build(
     parse or write; the last build's diagnostics are reported again.
     """
     meta = state.meta()
-    if meta.get("fingerprint") != fingerprint:
+    if meta.get("fingerprint") != scanned.fingerprint:
         return None
-    racy_after = int(meta.get("built_at_ns", "0")) - RACY_NS
-    if any(source_file.mtime_ns >= racy_after for source_file in files):
+    if scanned.scan.newest_mtime_ns >= int(meta.get("built_at_ns", "0")) - RACY_NS:
         return None
     due = meta.get("next_due")
     if due and datetime.fromisoformat(due) <= now:
         return None
     outputs = state.output_sizes()
-    output_dir = os.fspath(settings.feeds.output)
-    for path, size in outputs.items():
-        try:
-            if os.stat(os.path.join(output_dir, path)).st_size != size:
-                return None
-        except OSError:
-            return None
+    if not _sizes_match(settings.feeds.output, outputs):
+        return None
 
     summary = json.loads(meta["summary"])
     for level, code, message, path, line in summary.pop("diagnostics"):
@@ -323,6 +372,27 @@ def _reuse_last_build(
         diagnostics=diagnostics,
         reused=True,
     )
+
+
+def _sizes_match(folder: Path, sizes: Mapping[str, int]) -> bool:
+    """Whether every file named in ``sizes`` (relative to ``folder``) has that size."""
+    try:
+        # Relative to the folder's descriptor: no path to join and look up for each file.
+        folder_fd = os.open(folder, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
+    except OSError:
+        return False
+    try:
+        for path, size in sizes.items():
+            if folder_fd is None:
+                path = os.path.join(folder, path)
+            if os.stat(path, dir_fd=folder_fd).st_size != size:
+                return False
+    except OSError:
+        return False
+    finally:
+        if folder_fd is not None:
+            os.close(folder_fd)
+    return True
 
 
 def _record_build(state: State, result: BuildResult, fingerprint: str, built_at_ns: int) -> None:

@@ -11,7 +11,9 @@ schema, numbered migrations) holds:
 - ``outputs``: the digest of every file written, so unchanged feeds are not rewritten.
 - ``pings``: the WebSub ping queue.
 
-A run holds an exclusive lock on the database (:func:`lock_state`) for its whole length.
+A run that writes holds an exclusive lock on the database (:func:`lock_state`) for its
+whole length. A build first checks, without the lock and on a read-only connection
+(:meth:`State.read_only`), whether there is anything to do.
 """
 
 from __future__ import annotations
@@ -244,8 +246,9 @@ def _instant(text: str | None) -> datetime | None:
 
 
 @contextmanager
-def lock_state(path: Path, *, wait: float = 0.0) -> Iterator[None]:
-    """Hold the exclusive lock of the state database at ``path`` for the block.
+def lock_state(path: Path, *, wait: float = 0.0) -> Iterator[bool]:
+    """Hold the exclusive lock of the state database at ``path`` for the block; the block
+    is given whether another run held it first (and this one waited for it).
 
     Waits up to ``wait`` seconds for another run to finish, then raises
     :class:`LockTimeout`. The lock is an OS file lock (flock), which the kernel releases
@@ -260,16 +263,21 @@ def lock_state(path: Path, *, wait: float = 0.0) -> Iterator[None]:
         raise StateError(
             f"cannot create the state folder: {exc.strerror}", path=lock_path.parent
         ) from exc
-    lock = FileLock(str(lock_path), timeout=wait)
+    lock = FileLock(str(lock_path))
+    waited = False
     try:
-        lock.acquire()
+        try:
+            lock.acquire(blocking=False)
+        except Timeout:
+            waited = True
+            lock.acquire(timeout=wait)
     except Timeout as exc:
         raise LockTimeout(
             f"another feedkit run holds the lock (waited {wait:g} s; use --wait to wait longer)",
             path=lock_path,
         ) from exc
     try:
-        yield
+        yield waited
     finally:
         lock.release()
 
@@ -293,6 +301,28 @@ class State:
             raise StateError(f"cannot open the state database: {exc}", path=path) from exc
         except OSError as exc:
             raise StateError(f"cannot open the state database: {exc.strerror}", path=path) from exc
+
+    @classmethod
+    def read_only(cls, path: Path) -> State:
+        """Open the database at ``path`` for reading only, without creating or migrating
+        it. Raises :class:`StateError` when there is none, or its schema is not this
+        feedkit's."""
+        state = cls.__new__(cls)
+        state.path = path
+        try:
+            state._db = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30
+            )
+            version = state._db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot open the state database: {exc}", path=path) from exc
+        if version != SCHEMA_VERSION:
+            state.close()
+            raise StateError(
+                f"the state database has schema version {version}, not {SCHEMA_VERSION}",
+                path=path,
+            )
+        return state
 
     def __enter__(self) -> State:
         return self
@@ -334,6 +364,18 @@ class State:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StateError(f"cannot commit: {exc}", path=self.path) from exc
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read in one transaction: the block sees the database as one build left it."""
+        try:
+            self._db.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot start a transaction: {exc}", path=self.path) from exc
+        try:
+            yield
+        finally:
+            self._db.execute("ROLLBACK")
 
     # --- the ledger -------------------------------------------------------------
 

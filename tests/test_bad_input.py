@@ -393,14 +393,14 @@ def test_file_deleted_while_the_build_runs(tmp_path, monkeypatch):
     root = _good_site(tmp_path)
     doomed = root / "content" / "doomed.md"
     shutil.copyfile(CORPUS / "crlf.md", doomed)
-    real_discover = feedkit.collect.discover_files
+    real_scan = feedkit.pipeline.scan_content
 
-    def discover_then_delete(*args: Any, **kwargs: Any) -> list[Any]:
-        found = real_discover(*args, **kwargs)
+    def discover_then_delete(*args: Any, **kwargs: Any) -> Any:
+        found = real_scan(*args, **kwargs)
         doomed.unlink()  # between the walk and the read
         return found
 
-    monkeypatch.setattr(feedkit.pipeline, "discover_files", discover_then_delete)
+    monkeypatch.setattr(feedkit.pipeline, "scan_content", discover_then_delete)
     result, diagnostics = _build(root)
     assert _located(diagnostics, "doomed.md") == {("warning", "vanished", None)}
     assert result.posts_published == 1 and _titles(root) == ["A good post"]

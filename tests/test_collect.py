@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import os
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import feedkit._walk
+from feedkit._walk import scan_content
 from feedkit.collect import discover_files, read_source, to_post
 from feedkit.dates import DateFacts, resolve_dates
 from feedkit.diagnostics import Diagnostics, Level
@@ -75,6 +82,71 @@ def test_symlink_outside_is_not_followed(tmp_path):
     diagnostics = Diagnostics()
     assert paths(discover_files(content, diagnostics)) == ["a.md"]
     assert "symlink-outside" in diagnostics.codes()
+
+
+def test_a_link_to_nothing_is_reported_and_the_walk_goes_on(tmp_path):
+    write_post(tmp_path, "a.md", "title: A")
+    (tmp_path / "gone.md").symlink_to(tmp_path / "deleted.md")
+    diagnostics = Diagnostics()
+    assert paths(discover_files(tmp_path, diagnostics)) == ["a.md"]
+    (problem,) = diagnostics.at_least(Level.ERROR)
+    assert (problem.code, problem.path) == ("unreadable", "gone.md")
+    assert problem.message == "cannot stat: No such file or directory"
+
+
+def _same_files(folder: Path, names: list[str]) -> None:
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(f"---\ntitle: {name}\n---\n", encoding="utf-8")
+        os.utime(folder / name, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+
+
+def test_the_scan_digest_depends_on_the_files_not_on_the_order_they_are_listed(
+    tmp_path, monkeypatch
+):
+    names = ["b.md", "a.md", "sub/z.md", "sub/c.html", "sub-x.md", "_posts/2024-01-01-p.md"]
+    _same_files(tmp_path, names)
+    listed = scan_content(tmp_path, Diagnostics())
+    assert listed.newest_mtime_ns == 1_700_000_000_000_000_000
+    real_scandir = os.scandir
+
+    @contextlib.contextmanager
+    def scandir_backwards(path: str) -> Iterator[list[os.DirEntry[str]]]:
+        with real_scandir(path) as listing:
+            yield sorted(listing, key=lambda entry: entry.name, reverse=True)
+
+    monkeypatch.setattr(os, "scandir", scandir_backwards)
+    backwards = scan_content(tmp_path, Diagnostics())
+    assert backwards.digest == listed.digest
+    assert backwards.source_files(Diagnostics()) == listed.source_files(Diagnostics())
+    os.utime(tmp_path / "sub/z.md", ns=(0, 1_700_000_000_000_000_001))
+    assert scan_content(tmp_path, Diagnostics()).digest != listed.digest
+    (tmp_path / "sub/z.md").rename(tmp_path / "sub/y.md")
+    assert scan_content(tmp_path, Diagnostics()).digest != listed.digest
+
+
+def test_a_large_site_is_stat_ed_by_two_processes_with_the_same_result(tmp_path, monkeypatch):
+    names = [f"{folder}/{n:03}.md" for folder in ("a", "b", "c") for n in range(40)]
+    _same_files(tmp_path, names)
+    alone = scan_content(tmp_path, Diagnostics())
+    monkeypatch.setattr(feedkit._walk, "PARALLEL_STAT_FILES", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    pools = []
+
+    class CountedPool(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountedPool)
+    together = scan_content(tmp_path, Diagnostics())
+    assert together.digest == alone.digest
+    assert together.source_files(Diagnostics()) == alone.source_files(Diagnostics())
+    assert len(pools) == 1
+    paths_to_stat = [str(tmp_path / name) for name in names[:3]] + [str(tmp_path / "gone.md")]
+    sizes, mtimes, failures = feedkit._walk._stat_all(paths_to_stat)
+    assert list(sizes) == [24, 24, 24, 0] and failures == {3: "No such file or directory"}
+    assert list(mtimes) == [1_700_000_000_000_000_000] * 3 + [0]
 
 
 def read(tmp_path: Path, name: str, diagnostics: Diagnostics):

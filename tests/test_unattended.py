@@ -6,6 +6,7 @@ see; a run with no change must parse nothing and touch no file; ids never change
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -196,6 +197,75 @@ def test_two_builds_at_once_one_waits_or_exits_75(site):
     assert feedparser.parse((site / "public" / "atom.xml").read_bytes()).bozo == 0
 
 
+def test_a_run_that_waited_for_the_lock_builds_what_is_there_then(site):
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    release = site / "release"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from pathlib import Path; from feedkit.state import lock_state\n"
+            f"with lock_state(Path({str(site / '.feedkit/state.db')!r})):\n"
+            "    print('locked', flush=True)\n"
+            f"    while not Path({str(release)!r}).exists(): time.sleep(0.05)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        command = [sys.executable, "-m", "feedkit.cli", "build", "--now", "2026-01-01T00:00:00Z"]
+        patient = subprocess.Popen(
+            [*command, "--wait", "60"],
+            cwd=site,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.5)  # it has scanned the folder by now, and waits for the lock
+        write_post(site / "content", "late.md", "title: Written while it waited\ndate: 2025-12-31")
+        release.touch()
+        assert patient.wait(timeout=60) == 0, patient.stderr.read()
+    finally:
+        release.touch()
+        holder.wait()
+    titles = [e.title for e in feedparser.parse((site / "public/rss.xml").read_bytes()).entries]
+    assert "Written while it waited" in titles
+
+
+def test_a_run_with_nothing_to_do_does_not_wait_for_the_lock(site):
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    command = [sys.executable, "-m", "feedkit.cli", "build", "--now", "2026-01-01T00:00:00Z"]
+    _age(site / "content", 3600)
+    assert subprocess.run(command, cwd=site, env=env, capture_output=True).returncode == 0
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from pathlib import Path; from feedkit.state import lock_state\n"
+            f"with lock_state(Path({str(site / '.feedkit/state.db')!r})):\n"
+            "    print('locked', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        idle = subprocess.run([*command, "--json"], cwd=site, env=env, capture_output=True)
+        assert idle.returncode == 0, idle.stderr
+        assert json.loads(idle.stdout)["files_written"] == []
+        post = site / "content" / "typhoon-report.md"
+        post.write_text(post.read_text("utf-8") + "\nMore.\n", "utf-8")
+        busy = subprocess.run(command, cwd=site, env=env, capture_output=True, text=True)
+        assert busy.returncode == 75, busy.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "More." not in (site / "public" / "rss.xml").read_text("utf-8")
+
+
 @pytest.mark.parametrize("missing", ["state", "output"])
 def test_losing_state_or_output_is_recovered(site, build_site, missing):
     build_site(site)
@@ -257,7 +327,9 @@ def test_a_run_with_nothing_to_do_reuses_the_last_build(site, build_site):
     assert sorted(again.files_unchanged) == sorted(first.files_written)
 
 
-@pytest.mark.parametrize("change", ["edit", "touch-recent", "output-deleted", "config", "due"])
+@pytest.mark.parametrize(
+    "change", ["edit", "touch-recent", "output-deleted", "output-edited", "config", "due"]
+)
 def test_the_last_build_is_not_reused_when_something_changed(site, build_site, change):
     _age(site / "content", 3600)
     first = build_site(site)
@@ -272,6 +344,9 @@ def test_the_last_build_is_not_reused_when_something_changed(site, build_site, c
         post.write_bytes(data.replace("초속 25m".encode(), "초속 26m".encode()))  # same size
     elif change == "output-deleted":
         (site / "public" / "categories" / "국제" / "rss.xml").unlink()
+    elif change == "output-edited":
+        with (site / "public" / "categories" / "국제" / "atom.xml").open("ab") as output:
+            output.write(b"<!-- changed by hand -->")
     elif change == "config":
         config = site / "feedkit.toml"
         config.write_text(config.read_text("utf-8").replace("limit = 20", "limit = 5"), "utf-8")
@@ -283,6 +358,8 @@ def test_the_last_build_is_not_reused_when_something_changed(site, build_site, c
         assert "초속 26m" in (site / "public" / "rss.xml").read_text("utf-8")
     if change == "output-deleted":
         assert (site / "public" / "categories" / "국제" / "rss.xml").is_file()
+    if change == "output-edited":
+        assert b"by hand" not in (site / "public" / "categories" / "국제" / "atom.xml").read_bytes()
 
 
 def test_an_edit_renders_only_the_posts_of_the_feeds_that_hold_it(tmp_path):

@@ -212,6 +212,23 @@ def test_retry_after_as_http_date_and_backoff_use_the_given_sleep(hub_factory):
     assert slept[2] > 0  # exponential backoff with jitter between 5xx answers
 
 
+def test_a_run_with_nothing_to_do_reports_the_queue_and_pings_it_only_when_asked(
+    tmp_path, hub_factory
+):
+    hub = hub_factory(204, 204, 204)
+    make_site(tmp_path, [hub.url])
+    for path in (tmp_path / "content").iterdir():
+        os.utime(path, (0, 0))  # old enough for the last build to be reused
+    first = run(tmp_path, ping=False)
+    assert (first.pings.queued_now, first.pings.still_queued) == (3, 3)
+    idle = run(tmp_path, ping=False)
+    assert idle.reused and (idle.pings.queued_now, idle.pings.still_queued) == (0, 3)
+    assert hub.requests == []
+    pinged = run(tmp_path)
+    assert pinged.reused and (pinged.pings.delivered, pinged.pings.still_queued) == (3, 0)
+    assert len(hub.requests) == 3
+
+
 def test_400_is_reported_and_not_retried(tmp_path, hub_factory):
     hub = hub_factory(400, 400, 400)
     make_site(tmp_path, [hub.url])
