@@ -724,26 +724,47 @@ def _archive_page(
 
 
 class _PublishedFiles:
-    """Writes artifacts batch by batch and adds up what was written and kept."""
+    """Writes artifacts and adds up what was written and kept.
+
+    Artifacts wait in memory until there are enough of them (or :meth:`result` is asked
+    for), then are written together: flushing many files to disk at once costs about
+    what flushing one does (see :func:`feedkit.publish.write_atomic_many`).
+    """
 
     def __init__(self, output_dir: Path, known_digests: Mapping[str, str]) -> None:
         self._output_dir = output_dir
         self._known = known_digests
         self._results: list[PublishResult] = []
         self._swept: set[Path] = set()
+        self._waiting: list[Artifact] = []
+        self._waiting_bytes = 0
 
     def write(self, artifacts: list[Artifact]) -> None:
+        """Write ``artifacts``, now or with the next ones."""
+        self._waiting.extend(artifacts)
+        self._waiting_bytes += sum(len(artifact.data) for artifact in artifacts)
+        if len(self._waiting) >= _WAITING_FILES or self._waiting_bytes >= _WAITING_BYTES:
+            self._write_waiting()
+
+    def _write_waiting(self) -> None:
         from .publish import write_artifacts
 
-        self._results.append(
-            write_artifacts(
-                self._output_dir, artifacts, known_digests=self._known, swept_folders=self._swept
+        if self._waiting:
+            self._results.append(
+                write_artifacts(
+                    self._output_dir,
+                    self._waiting,
+                    known_digests=self._known,
+                    swept_folders=self._swept,
+                )
             )
-        )
+        self._waiting, self._waiting_bytes = [], 0
 
     def result(self) -> PublishResult:
+        """Write the artifacts still waiting; return what was written and kept."""
         from .publish import PublishResult
 
+        self._write_waiting()
         return PublishResult(
             written=tuple(path for r in self._results for path in r.written),
             unchanged=tuple(path for r in self._results for path in r.unchanged),
@@ -751,6 +772,10 @@ class _PublishedFiles:
             sizes={k: v for r in self._results for k, v in r.sizes.items()},
         )
 
+
+# How many files, or bytes, _PublishedFiles lets wait before it writes them.
+_WAITING_FILES = 32
+_WAITING_BYTES = 4 << 20
 
 _SITE_EXTRAS = "site-extras"  # feeds.html, timeline.ics and feed.xsl, which follow the site feed
 TIMELINE_FILE_NAME = "timeline.ics"

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from .errors import PublishError
 from .models import Artifact
@@ -22,7 +23,14 @@ from .models import Artifact
 # The names write_atomic gives its temporary files: "." + name + "." + 8 random chars + ".tmp".
 _STALE_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
-__all__ = ["PublishResult", "digest", "safe_output_path", "write_artifacts", "write_atomic"]
+__all__ = [
+    "PublishResult",
+    "digest",
+    "safe_output_path",
+    "write_artifacts",
+    "write_atomic",
+    "write_atomic_many",
+]
 
 
 @dataclass(frozen=True)
@@ -58,25 +66,90 @@ def write_atomic(target: Path, data: bytes) -> None:
 
     Raises :class:`PublishError` on any OS error; ``target`` is then left as it was.
     """
+    write_atomic_many([(target, data)])
+
+
+def write_atomic_many(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Replace each ``target`` with its ``data`` atomically, as :func:`write_atomic` does.
+
+    Every file is written to its temporary file first, then they are all flushed to disk
+    together, then renamed over their targets in order: a file system commits flushes
+    that come together at once, where one flush after each file waits for each commit.
+    Raises :class:`PublishError` for the first file that cannot be written: the files
+    renamed before it are complete, the others are left as they were, and no temporary
+    file is left behind.
+    """
+    written: list[_Temporary] = []
+    renamed = 0
+    try:
+        for target, data in files:
+            written.append(_write_temporary(target, data))
+        _flush(written)
+        for temporary in written:
+            try:
+                # mkstemp creates files readable by the owner only; a published feed is public.
+                os.chmod(temporary.name, 0o644)
+                os.replace(temporary.name, temporary.target)
+            except OSError as exc:
+                raise _cannot_write(temporary.target, exc) from exc
+            renamed += 1
+    finally:
+        for temporary in written:
+            os.close(temporary.descriptor)
+        for temporary in written[renamed:]:
+            Path(temporary.name).unlink(missing_ok=True)
+
+
+class _Temporary(NamedTuple):
+    target: Path
+    descriptor: int
+    name: str
+
+
+def _write_temporary(target: Path, data: bytes) -> _Temporary:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         descriptor, name = tempfile.mkstemp(
             dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
         )
     except OSError as exc:
-        raise PublishError(f"cannot write: {exc.strerror or exc}", path=target) from exc
-    temporary = Path(name)
+        raise _cannot_write(target, exc) from exc
+    temporary = _Temporary(target, descriptor, name)
     try:
-        with open(descriptor, "wb") as handle:
+        with open(descriptor, "wb", closefd=False) as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates files readable by the owner only; a published feed is public.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise PublishError(f"cannot write: {exc.strerror or exc}", path=target) from exc
+        os.close(descriptor)
+        Path(name).unlink(missing_ok=True)
+        raise _cannot_write(target, exc) from exc
+    return temporary
+
+
+# From this many files on, their fsyncs are issued from threads, all at once (an fsync
+# waits for the disk and holds no lock of Python's).
+_PARALLEL_FLUSHES = 4
+
+
+def _flush(temporaries: Sequence[_Temporary]) -> None:
+    def flush(temporary: _Temporary) -> None:
+        try:
+            os.fsync(temporary.descriptor)
+        except OSError as exc:
+            raise _cannot_write(temporary.target, exc) from exc
+
+    if len(temporaries) < _PARALLEL_FLUSHES:
+        for temporary in temporaries:
+            flush(temporary)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(len(temporaries), 16)) as pool:
+        for _ in pool.map(flush, temporaries):
+            pass
+
+
+def _cannot_write(target: Path, exc: OSError) -> PublishError:
+    return PublishError(f"cannot write: {exc.strerror or exc}", path=target)
 
 
 def _has_same_bytes(target: Path, data: bytes) -> bool:
@@ -107,14 +180,16 @@ def write_artifacts(
     folder written to is first swept of the temporary files a killed run left; a caller
     writing in batches passes the same ``swept_folders`` set so each is swept once.
 
-    Raises :class:`PublishError` on the first file that cannot be written; files written
-    before it are complete, and no file is ever left half-written.
+    Raises :class:`PublishError` on the first file that cannot be written; the files
+    before it are complete or left as they were (see :func:`write_atomic_many`), and no
+    file is ever left half-written.
     """
     known = known_digests or {}
     artifacts = list(artifacts)
     _remove_stale_temporaries(
         output_dir, artifacts, swept_folders if swept_folders is not None else set()
     )
+    changed: list[tuple[Path, bytes]] = []
     written: list[str] = []
     unchanged: list[str] = []
     digests: dict[str, str] = {}
@@ -124,15 +199,21 @@ def write_artifacts(
         new_digest = digest(artifact.data)
         digests[artifact.path] = new_digest
         sizes[artifact.path] = len(artifact.data)
-        if known.get(artifact.path) == new_digest and _has_size(target, len(artifact.data)):
+        known_unchanged = known.get(artifact.path) == new_digest and _has_size(
+            target, len(artifact.data)
+        )
+        if known_unchanged or _has_same_bytes(target, artifact.data):
             unchanged.append(artifact.path)
-            continue
-        if _has_same_bytes(target, artifact.data):
-            unchanged.append(artifact.path)
-            continue
-        write_atomic(target, artifact.data)
-        written.append(artifact.path)
+        else:
+            changed.append((target, artifact.data))
+            written.append(artifact.path)
+    # A few at a time: each holds a file descriptor until the files are renamed.
+    for start in range(0, len(changed), _FILES_AT_ONCE):
+        write_atomic_many(changed[start : start + _FILES_AT_ONCE])
     return PublishResult(tuple(written), tuple(unchanged), digests, sizes)
+
+
+_FILES_AT_ONCE = 128
 
 
 def _remove_stale_temporaries(

@@ -8,7 +8,7 @@ import pytest
 
 from feedkit.errors import PublishError
 from feedkit.models import Artifact
-from feedkit.publish import safe_output_path, write_artifacts, write_atomic
+from feedkit.publish import safe_output_path, write_artifacts, write_atomic, write_atomic_many
 
 
 def artifact(path: str, data: bytes) -> Artifact:
@@ -66,3 +66,62 @@ def test_unwritable_folder_is_a_publish_error(tmp_path, monkeypatch):
     with pytest.raises(PublishError, match="Permission denied"):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
+
+
+def _old_files(folder, count: int) -> list:
+    targets = [folder / f"sub{n % 3}" / f"feed{n}.xml" for n in range(count)]
+    for target in targets:
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(b"old " + target.name.encode())
+    return targets
+
+
+def _temporaries(folder) -> list[str]:
+    return [p.name for p in folder.rglob("*.tmp")]
+
+
+def test_many_files_are_flushed_together_and_all_replaced(tmp_path, monkeypatch):
+    targets = _old_files(tmp_path, 10)
+    flushed = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (flushed.append(fd), real_fsync(fd))[1])
+    write_atomic_many([(target, b"new " + target.name.encode()) for target in targets])
+    assert [t.read_bytes() for t in targets] == [b"new " + t.name.encode() for t in targets]
+    assert {t.stat().st_mode & 0o777 for t in targets} == {0o644}
+    assert len(set(flushed)) == 10 and _temporaries(tmp_path) == []
+
+
+@pytest.mark.parametrize("failing", ["create", "flush", "rename"])
+def test_a_file_that_cannot_be_written_stops_the_others_cleanly(tmp_path, monkeypatch, failing):
+    import tempfile
+
+    targets = _old_files(tmp_path, 6)
+    calls = []
+
+    def third_fails(real):
+        def call(*args, **kwargs):
+            calls.append(args)
+            if len(calls) == 3:
+                raise OSError(28, "No space left on device")
+            return real(*args, **kwargs)
+
+        return call
+
+    if failing == "create":
+        monkeypatch.setattr(tempfile, "mkstemp", third_fails(tempfile.mkstemp))
+    elif failing == "flush":
+        monkeypatch.setattr(os, "fsync", third_fails(os.fsync))
+    else:
+        monkeypatch.setattr(os, "replace", third_fails(os.replace))
+    with pytest.raises(PublishError, match="No space left") as caught:
+        write_atomic_many([(target, b"new") for target in targets])
+    contents = [target.read_bytes() for target in targets]
+    if failing == "rename":
+        # Renamed in order: the first two are complete, the rest as they were.
+        assert contents[:2] == [b"new", b"new"] and caught.value.path == str(targets[2])
+        assert contents[2:] == [b"old " + t.name.encode() for t in targets[2:]]
+    else:
+        assert contents == [b"old " + t.name.encode() for t in targets]
+    if failing == "create":
+        assert caught.value.path == str(targets[2])
+    assert _temporaries(tmp_path) == []
