@@ -13,6 +13,7 @@ import os
 from array import array
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from itertools import pairwise
 from operator import attrgetter
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
@@ -317,8 +318,8 @@ class ContentScan:
         paths, abspaths = taken.paths, taken.abspaths
         found: list[SourceFile] = []
         append, new = found.append, tuple.__new__
-        ends = [*taken.starts[1:], len(paths)]
-        for folder, start, end in zip(taken.folders, taken.starts, ends, strict=True):
+        bounds = pairwise([*taken.starts, len(paths)])
+        for folder, (start, end) in zip(taken.folders, bounds, strict=True):
             _, is_draft_file, categories, collection = folder
             for path, abspath, size, mtime_ns in zip(
                 paths[start:end],

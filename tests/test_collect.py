@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 import feedkit._walk
-from feedkit._walk import scan_content
+from feedkit._walk import SiteLayout, scan_content
 from feedkit.collect import discover_files, read_source, to_post
 from feedkit.dates import DateFacts, resolve_dates
 from feedkit.diagnostics import Diagnostics, Level
@@ -92,6 +94,19 @@ def test_a_link_to_nothing_is_reported_and_the_walk_goes_on(tmp_path):
     (problem,) = diagnostics.at_least(Level.ERROR)
     assert (problem.code, problem.path) == ("unreadable", "gone.md")
     assert problem.message == "cannot stat: No such file or directory"
+
+
+@pytest.mark.parametrize("exclude", [(), ("old",)])
+def test_a_folder_with_no_posts_gives_none_on_either_walk(tmp_path, exclude):
+    """Jekyll's exclude list turns the walk's fast path off; both find nothing here."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "notes.json").write_text("{}")
+    layout = SiteLayout(exclude=exclude)
+    assert discover_files(tmp_path, Diagnostics(), layout=layout) == []
+    write_post(tmp_path, "sub/a.md", "title: A")
+    write_post(tmp_path, "old/b.md", "title: B")
+    found = paths(discover_files(tmp_path, Diagnostics(), layout=layout))
+    assert found == (["sub/a.md"] if exclude else ["old/b.md", "sub/a.md"])
 
 
 def _same_files(folder: Path, names: list[str]) -> None:
