@@ -306,18 +306,27 @@ def _reuse_unlocked(
     started: float,
 ) -> BuildResult | None:
     """:func:`_reuse_last_build` on a read-only connection, without the lock; None also
-    when there is no state database this feedkit can read as it is."""
+    when the state database cannot be read so (the build then takes the lock and opens
+    it as usual, which reports what is wrong)."""
+    # What the last build said is reported only if it is reused here: if the look fails
+    # half-way, the build under the lock decides what to report.
+    replayed = Diagnostics()
+    waiting = 0
     try:
-        state = State.read_only(settings.state.path)
+        with State.read_only(settings.state.path) as state, state.snapshot():
+            result = _reuse_last_build(state, settings, scanned, now, replayed, started)
+            if result is not None and settings.websub.hubs:
+                waiting = len(state.pings(status="queued"))
     except StateError:
         return None
-    with state, state.snapshot():
-        result = _reuse_last_build(state, settings, scanned, now, diagnostics, started)
-        if result is None or not settings.websub.hubs:
-            return result
-        from .pings import PingSummary
+    if result is None:
+        return None
+    diagnostics.extend(replayed)
+    result = replace(result, diagnostics=diagnostics)
+    if not settings.websub.hubs:
+        return result
+    from .pings import PingSummary
 
-        waiting = len(state.pings(status="queued"))
     return replace(result, pings=PingSummary(0, 0, 0, waiting))
 
 

@@ -23,7 +23,7 @@ import json
 import pickle
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -367,15 +367,21 @@ class State:
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
-        """Read in one transaction: the block sees the database as one build left it."""
+        """Read in one transaction: the block sees the database as one build left it.
+
+        Raises :class:`StateError` when SQLite fails in the block.
+        """
         try:
             self._db.execute("BEGIN")
         except sqlite3.Error as exc:
             raise StateError(f"cannot start a transaction: {exc}", path=self.path) from exc
         try:
             yield
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot read the state database: {exc}", path=self.path) from exc
         finally:
-            self._db.execute("ROLLBACK")
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
 
     # --- the ledger -------------------------------------------------------------
 

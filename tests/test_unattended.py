@@ -15,14 +15,16 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
 
-from feedkit.diagnostics import Diagnostics
+from feedkit.diagnostics import Diagnostics, Level
 from feedkit.pipeline import BuildResult, build
 from feedkit.settings import load_settings
+from feedkit.state import State
 
 from .conftest import BUNDLED_NOW, REPO_ROOT, write_post
 
@@ -325,6 +327,31 @@ def test_a_run_with_nothing_to_do_reuses_the_last_build(site, build_site):
     assert again.posts_published == first.posts_published
     assert again.next_scheduled == first.next_scheduled
     assert sorted(again.files_unchanged) == sorted(first.files_written)
+
+
+@pytest.mark.parametrize("failing", ["meta", "pings"])
+def test_a_state_database_unreadable_without_the_lock_is_read_with_it(
+    site, build_site, monkeypatch, failing
+):
+    hubs = {"websub": {"hubs": ["http://127.0.0.1:9/hub"]}}  # queued, never pinged here
+    _age(site / "content", 3600)
+    first = build_site(site, **hubs)
+    real_read = getattr(State, failing)
+    calls = []
+
+    def failing_once(state: State, *args: Any, **kwargs: Any) -> Any:
+        calls.append(state)
+        if len(calls) == 1:  # the read-only look, before the lock
+            raise sqlite3.OperationalError("disk I/O error")
+        return real_read(state, *args, **kwargs)
+
+    monkeypatch.setattr(State, failing, failing_once)
+    again = build_site(site, **hubs)
+    assert again.reused and len(calls) == 2
+    assert again.pings.still_queued == first.pings.still_queued > 0
+    # The last build's diagnostics are reported as they were.
+    assert first.diagnostics.at_least(Level.INFO)
+    assert list(again.diagnostics) == list(first.diagnostics)
 
 
 @pytest.mark.parametrize(
