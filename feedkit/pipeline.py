@@ -225,17 +225,16 @@ def build(
     Bad posts are reported to ``diagnostics`` and skipped. With ``strict``, any warning
     stops the build before anything is written. A build that finds nothing changed since
     the last one returns that build's result without taking the lock of the state
-    database; any other holds the lock for its whole length, waiting up to ``wait``
-    seconds for another build to finish, and then looks at the content folder again.
-    When hubs are
-    configured, each subscription feed whose bytes changed is queued for a WebSub ping;
-    with ``ping`` the queue is sent right after the files are written. ``progress``, if
-    given, is called as ``progress(stage, done, total)`` ("read" posts, "write" feeds);
-    drawing anything is the caller's business.
+    database; any other holds the lock for its whole length, waits up to ``wait``
+    seconds for another build to finish, and if it did wait, looks at the content folder
+    again. When hubs are configured, each subscription feed whose bytes changed is
+    queued for a WebSub ping; with ``ping`` the queue is sent right after the files are
+    written. ``progress``, if given, is called as ``progress(stage, done, total)``
+    ("read" posts, "write" feeds); drawing anything is the caller's business.
 
     Raises :class:`FeedkitError` when the content folder is missing, when ``strict``
     finds a warning, or when an output file cannot be written; :class:`LockTimeout`
-    when another build holds the lock.
+    when another build holds the lock and this one has something to write.
     """
     started = _time.perf_counter()
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()

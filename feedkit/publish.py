@@ -82,9 +82,12 @@ def write_atomic_many(files: Sequence[tuple[Path, bytes]]) -> None:
     written: list[_Temporary] = []
     renamed = 0
     try:
-        for target, data in files:
-            written.append(_write_temporary(target, data))
-        _flush(written)
+        try:
+            for target, data in files:
+                written.append(_write_temporary(target, data))
+            _flush(written)
+        finally:
+            _close(written)  # before the renames: Windows renames no open file
         for temporary in written:
             try:
                 # mkstemp creates files readable by the owner only; a published feed is public.
@@ -94,8 +97,6 @@ def write_atomic_many(files: Sequence[tuple[Path, bytes]]) -> None:
                 raise _cannot_write(temporary.target, exc) from exc
             renamed += 1
     finally:
-        for temporary in written:
-            os.close(temporary.descriptor)
         for temporary in written[renamed:]:
             Path(temporary.name).unlink(missing_ok=True)
 
@@ -146,6 +147,18 @@ def _flush(temporaries: Sequence[_Temporary]) -> None:
     with ThreadPoolExecutor(max_workers=min(len(temporaries), 16)) as pool:
         for _ in pool.map(flush, temporaries):
             pass
+
+
+def _close(temporaries: Sequence[_Temporary]) -> None:
+    """Close every temporary file; raise for the first that could not be closed."""
+    failure = None
+    for temporary in temporaries:
+        try:
+            os.close(temporary.descriptor)
+        except OSError as exc:
+            failure = failure or _cannot_write(temporary.target, exc)
+    if failure is not None:
+        raise failure
 
 
 def _cannot_write(target: Path, exc: OSError) -> PublishError:

@@ -91,7 +91,7 @@ def test_many_files_are_flushed_together_and_all_replaced(tmp_path, monkeypatch)
     assert len(set(flushed)) == 10 and _temporaries(tmp_path) == []
 
 
-@pytest.mark.parametrize("failing", ["create", "flush", "rename"])
+@pytest.mark.parametrize("failing", ["create", "flush", "close", "rename"])
 def test_a_file_that_cannot_be_written_stops_the_others_cleanly(tmp_path, monkeypatch, failing):
     import tempfile
 
@@ -111,6 +111,14 @@ def test_a_file_that_cannot_be_written_stops_the_others_cleanly(tmp_path, monkey
         monkeypatch.setattr(tempfile, "mkstemp", third_fails(tempfile.mkstemp))
     elif failing == "flush":
         monkeypatch.setattr(os, "fsync", third_fails(os.fsync))
+    elif failing == "close":
+        real_close = os.close
+
+        def close_then_fail(descriptor: int) -> None:
+            real_close(descriptor)
+            third_fails(lambda *args: None)(descriptor)
+
+        monkeypatch.setattr(os, "close", close_then_fail)
     else:
         monkeypatch.setattr(os, "replace", third_fails(os.replace))
     with pytest.raises(PublishError, match="No space left") as caught:
@@ -122,6 +130,6 @@ def test_a_file_that_cannot_be_written_stops_the_others_cleanly(tmp_path, monkey
         assert contents[2:] == [b"old " + t.name.encode() for t in targets[2:]]
     else:
         assert contents == [b"old " + t.name.encode() for t in targets]
-    if failing == "create":
+    if failing in ("create", "close"):
         assert caught.value.path == str(targets[2])
     assert _temporaries(tmp_path) == []
