@@ -310,11 +310,16 @@ class State:
         state = cls.__new__(cls)
         state.path = path
         try:
+            # A short timeout: a reader that would wait can as well take the lock instead.
             state._db = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=1
             )
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot open the state database: {exc}", path=path) from exc
+        try:
             version = state._db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.Error as exc:
+            state.close()
             raise StateError(f"cannot open the state database: {exc}", path=path) from exc
         if version != SCHEMA_VERSION:
             state.close()

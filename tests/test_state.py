@@ -52,6 +52,25 @@ def test_a_file_that_is_not_a_database_is_a_state_error(tmp_path):
         State(path)
 
 
+def test_reading_only_neither_creates_nor_migrates_a_database(tmp_path):
+    path = tmp_path / "state.db"
+    with pytest.raises(StateError, match="cannot open"):
+        State.read_only(path)
+    assert not path.exists()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 1")
+    with pytest.raises(StateError, match="schema version 1"):
+        State.read_only(path)
+    path.unlink()
+    with State(path) as state:
+        state.save_meta({"fingerprint": "f"})
+    with State.read_only(path) as state:
+        with state.snapshot():
+            assert state.meta() == {"fingerprint": "f"}
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            state.save_meta({"fingerprint": "g"})
+
+
 def test_ledger_round_trip_and_path_handover(tmp_path):
     with State(tmp_path / "state.db") as state:
         with state.transaction():
