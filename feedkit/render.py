@@ -14,7 +14,8 @@ from __future__ import annotations
 import html
 import mimetypes
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -148,20 +149,58 @@ def _is_safe_url(url: str) -> bool:
     return scheme in _SAFE_SCHEMES or scheme == ""
 
 
-def _attribute_rewriter(base_url: str, *, sanitize: bool) -> Callable[[str, str, str], str | None]:
-    def rewrite(tag: str, attribute: str, value: str) -> str | None:
-        if attribute in _URL_ATTRIBUTES:
-            url = absolute_url(value, base_url)
-            if (sanitize and not _is_safe_url(url)) or (value.strip() and not url):
-                return None
-            return url
-        if attribute in _SRCSET_ATTRIBUTES:
-            return _absolute_srcset(value, base_url, sanitize=sanitize)
-        if sanitize and attribute.startswith("on"):
-            return None
-        return value
+# The URL that relative URLs resolve against, for the fragment being cleaned now: the
+# cleaners are built once (building one costs as much as cleaning a post), so their
+# attribute filter cannot close over a post's URL.
+_BASE_URL: ContextVar[str] = ContextVar("feedkit_base_url", default="")
 
-    return rewrite
+
+def _rewrite_url(value: str, *, sanitize: bool) -> str | None:
+    url = absolute_url(value, _BASE_URL.get())
+    if (sanitize and not _is_safe_url(url)) or (value.strip() and not url):
+        return None
+    return url
+
+
+def _rewrite_safe(tag: str, attribute: str, value: str) -> str | None:
+    if attribute in _URL_ATTRIBUTES:
+        return _rewrite_url(value, sanitize=True)
+    if attribute in _SRCSET_ATTRIBUTES:
+        return _absolute_srcset(value, _BASE_URL.get(), sanitize=True)
+    if attribute.startswith("on"):
+        return None
+    return value
+
+
+def _rewrite_trusted(tag: str, attribute: str, value: str) -> str | None:
+    if attribute in _URL_ATTRIBUTES:
+        return _rewrite_url(value, sanitize=False)
+    if attribute in _SRCSET_ATTRIBUTES:
+        return _absolute_srcset(value, _BASE_URL.get(), sanitize=False)
+    return value
+
+
+@lru_cache(maxsize=2)
+def _cleaner(sanitize: bool) -> nh3.Cleaner:
+    if sanitize:
+        return nh3.Cleaner(
+            tags=set(_SAFE_TAGS - _UNSAFE_TAGS),
+            clean_content_tags={"script", "style"},
+            attributes=_SAFE_ATTRIBUTES,
+            generic_attribute_prefixes={"data-"},
+            attribute_filter=_rewrite_safe,
+            link_rel=None,
+            filter_style_properties=set(_SAFE_STYLE_PROPERTIES),
+        )
+    return nh3.Cleaner(
+        tags=set(_SAFE_TAGS | _UNSAFE_TAGS | {"iframe", "object", "param"}),
+        clean_content_tags=set(),
+        attributes={"*": _ALL_ATTRIBUTES},
+        generic_attribute_prefixes={"data-", "aria-", "on"},
+        attribute_filter=_rewrite_trusted,
+        link_rel=None,
+        strip_comments=False,
+    )
 
 
 def clean_html(fragment: str, base_url: str, *, sanitize: bool = True) -> str:
@@ -175,29 +214,11 @@ def clean_html(fragment: str, base_url: str, *, sanitize: bool = True) -> str:
     markup is only repaired (for sites that trust their own HTML).
     """
     fragment = strip_xml_illegal(fragment)
-    rewrite = _attribute_rewriter(base_url, sanitize=sanitize)
-    if sanitize:
-        cleaned = nh3.clean(
-            fragment,
-            tags=set(_SAFE_TAGS - _UNSAFE_TAGS),
-            clean_content_tags={"script", "style"},
-            attributes=_SAFE_ATTRIBUTES,
-            generic_attribute_prefixes={"data-"},
-            attribute_filter=rewrite,
-            link_rel=None,
-            filter_style_properties=set(_SAFE_STYLE_PROPERTIES),
-        )
-    else:
-        cleaned = nh3.clean(
-            fragment,
-            tags=set(_SAFE_TAGS | _UNSAFE_TAGS | {"iframe", "object", "param"}),
-            clean_content_tags=set(),
-            attributes={"*": _ALL_ATTRIBUTES},
-            generic_attribute_prefixes={"data-", "aria-", "on"},
-            attribute_filter=rewrite,
-            link_rel=None,
-            strip_comments=False,
-        )
+    token = _BASE_URL.set(base_url)
+    try:
+        cleaned = _cleaner(sanitize).clean(fragment)
+    finally:
+        _BASE_URL.reset(token)
     return strip_xml_illegal(cleaned)
 
 

@@ -40,6 +40,31 @@ def test_relative_urls_become_absolute(fragment, expected):
     assert expected in clean_html(fragment, BASE)
 
 
+def test_each_fragment_resolves_against_its_own_base():
+    # The cleaner is built once and reused: the base must still be the call's own.
+    first = clean_html('<a href="x.html">a</a>', "https://a.example/one/")
+    second = clean_html('<a href="x.html">a</a>', "https://b.example/two/")
+    trusted = clean_html('<a href="x.html">a</a>', "https://c.example/", sanitize=False)
+    assert 'href="https://a.example/one/x.html"' in first
+    assert 'href="https://b.example/two/x.html"' in second
+    assert 'href="https://c.example/x.html"' in trusted
+    assert clean_html('<a href="x.html">a</a>', "") == '<a href="x.html">a</a>'
+
+
+def test_threads_cleaning_at_once_keep_their_own_base():
+    from concurrent.futures import ThreadPoolExecutor
+
+    bases = [f"https://site{i}.example/p/" for i in range(8)]
+    fragment = "".join(f'<img src="i{i}.png">' for i in range(200))
+
+    def clean(base):
+        return base, clean_html(fragment, base)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for base, cleaned in pool.map(clean, bases * 4):
+            assert cleaned.count(f'src="{base}i') == 200
+
+
 def test_broken_seed_markup_is_repaired_like_a_browser_would():
     broken = "<p>intro<ul><li>item</li></p></p><table><tr><td>18-19일</td></tr></table>"
     cleaned = clean_html(broken, BASE)
