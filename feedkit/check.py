@@ -188,7 +188,8 @@ class _Context:
             return
         try:
             fragment = lxml.html.fragment_fromstring(html, create_parent="div")
-        except (etree.ParserError, ValueError):
+        except (etree.ParserError, ValueError, AssertionError):
+            # lxml.html asserts that a document has one <body>, which some markup defeats.
             return
         self.check_content_urls(fragment.iter(etree.Element), what, entry)
 

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 # lxml ships no type information; its elements are Any to mypy.
-import lxml.html  # type: ignore[import-untyped]
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from ._datexpr import DateSpan, PartialDate, Precision, parse
 
@@ -34,9 +33,14 @@ _TABLE = re.compile("<table", re.IGNORECASE)
 _PARENTHETICAL = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _HEADER_PUNCTUATION = " :*.#"
 _SPAN_LIMIT = 64  # larger colspan/rowspan values are typos or attacks, not layouts
-# Elements whose boundaries separate words, though text_content() joins them without a space.
+# Elements whose boundaries separate words, though their text is joined without a space.
 _BLOCKS = ("br", "p", "div", "li", "ul", "ol", "table", "tr", "td", "th", "h1", "h2", "h3")
 _TEXT_SEPARATOR = " — "
+# libxml2's HTML parser as lxml.html uses it, without lxml.html's element classes: their
+# lookup runs Python code for every element, which cost more than the parse itself.
+_HTML_PARSER = etree.HTMLParser(recover=True, no_network=True)
+_FULL_DOCUMENT = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
+_STRING_VALUE = etree.XPath("string()", smart_strings=False)
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,9 @@ def extract_timeline(html: str, published_at: datetime, tz: tzinfo) -> tuple[Tim
     if not isinstance(html, str) or not _TABLE.search(html):
         return ()
     try:
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        root = _document(html)
+        if root is None:
+            return ()
         for element in root.iter(*_BLOCKS):
             element.tail = " " + (element.tail or "")
         tables = list(root.iter("table"))
@@ -166,14 +172,22 @@ def _is_date_header(text: str) -> bool:
     )
 
 
-def _span_of(cell: lxml.html.HtmlElement, name: str) -> int:
+def _document(html: str) -> etree._Element | None:
+    """Parse ``html`` as lxml.html's fragment_fromstring does: a fragment is put in a
+    document's body; None for a document that holds nothing."""
+    if not _FULL_DOCUMENT.match(html):
+        html = f"<html><body>{html}</body></html>"
+    return etree.fromstring(html, _HTML_PARSER)
+
+
+def _span_of(cell: etree._Element, name: str) -> int:
     try:
         return max(1, min(int(cell.get(name, "1")), _SPAN_LIMIT))
     except ValueError:
         return 1
 
 
-def _grid(table: lxml.html.HtmlElement) -> list[list[_Cell]]:
+def _grid(table: etree._Element) -> list[list[_Cell]]:
     """Return the table's rows as cells, expanding colspan and rowspan.
 
     Cells of <thead> rows count as header cells even when written as <td>; rows of nested
@@ -216,5 +230,5 @@ def _grid(table: lxml.html.HtmlElement) -> list[list[_Cell]]:
     return grid
 
 
-def _text_of(element: lxml.html.HtmlElement) -> str:
-    return " ".join(element.text_content().split())
+def _text_of(element: etree._Element) -> str:
+    return " ".join(_STRING_VALUE(element).split())

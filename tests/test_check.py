@@ -280,6 +280,26 @@ def test_json_item_relative_content_url(published, out):
     assert found(check_output(out)) == [("feed.json", ids[0], "relative-url")]
 
 
+def test_json_item_content_that_lxml_cannot_take_apart_is_skipped(published, out):
+    # A whole document whose parse has no single <body> makes lxml.html assert; the
+    # check goes on to the next item and file.
+    path = copy_feed(published, "feed.json", out)
+    ids = []
+
+    def break_content(document: dict[str, Any]) -> None:
+        document["items"][0]["content_html"] = (
+            "<html></table><html><script>x</script><td rowspan=2><!-- c --><html>text<body>"
+            "</td><thead><script>x</script></tr>날짜</tr></td><thead><th><tr><body></th>"
+            '<thead></th><td></thead><body><br><img src="a.png"><table><tr><td>x</td></tr>'
+        )
+        item = document["items"][1]
+        ids.append(item["id"])
+        item["content_html"] += '<img src="relative.png">'
+
+    edit_json(path, break_content)
+    assert found(check_output(out)) == [("feed.json", ids[0], "relative-url")]
+
+
 def test_invalid_json(published, out):
     path = copy_feed(published, "tags/feeds/feed.json", out)
     path.write_text(path.read_text(encoding="utf-8")[:-10], encoding="utf-8")

@@ -251,6 +251,11 @@ def test_broken_and_nested_html() -> None:
         "<div>" * 5000 + "<table><tr><th>날짜</th></tr><tr><td>18일</td></tr></table>",
         "<table>" * 300 + "<tr><td>2024-06-18</td></tr>",
         '<table><tr><td rowspan="99999999" colspan="-3">2024-06-18</td></tr></table>',
+        # A whole document whose parse has no <body>: lxml.html's fragment parser asserts.
+        "<html></table><html><script>x</script><td rowspan=2><!-- c --><html>text<body></td>"
+        "<thead><script>x</script></tr>날짜</tr></td><thead><th><tr><body></th><thead></th>"
+        "2000년 7월2000년 7월<td></thead><body><br><table><tr><td>Date</td><td>x</td></tr>"
+        "<td rowspan=2>",
     ],
 )
 def test_hostile_html_never_raises(html: str) -> None:
