@@ -6,6 +6,7 @@ import json
 import os
 import time as _time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -715,16 +716,23 @@ def _render_post(
 
 
 def _archive_page(
-    job: tuple[FeedSpec, Settings, Mapping[str, int]],
+    job: tuple[FeedSpec, Settings, Mapping[str, int], Mapping[str, Item]],
 ) -> tuple[list[Artifact], list[Diagnostic], list[str]]:
     """Render and serialize one archive page (run in a worker process): its files, the
-    diagnostics its posts gave, and the ids of the posts it rendered."""
+    diagnostics its posts gave, and the ids of the posts it rendered.
+
+    The job's last part holds the items of the page's posts that were rendered already
+    (for the subscription feeds); the other posts are rendered here.
+    """
     from .browser import with_stylesheet
     from .generate import generate_feed
 
-    spec, settings, site_files = job
+    spec, settings, site_files, rendered = job
     found = Diagnostics()
-    items = {post.id: _render_post(post, settings, site_files, found)[0] for post in spec.posts}
+    items = {
+        post.id: rendered.get(post.id) or _render_post(post, settings, site_files, found)[0]
+        for post in spec.posts
+    }
     artifacts = list(generate_feed(spec, items, settings))
     if settings.feeds.xslt:
         artifacts = [with_stylesheet(artifact) for artifact in artifacts]
@@ -1336,17 +1344,30 @@ def _build_locked(
     # and let go one page at a time, which bounds memory on a large first build.
     items: dict[str, Item] = {}
     workers = min(os.cpu_count() or 1, 4)
-    subscription_posts = {
-        post.id: post for spec in fresh_specs if spec.archive_page is None for post in spec.posts
-    }
+    subscription_specs = [spec for spec in fresh_specs if spec.archive_page is None]
+    archive_specs = [spec for spec in fresh_specs if spec.archive_page is not None]
+    subscription_posts = {post.id: post for spec in subscription_specs for post in spec.posts}
     if extras_needed:
         subscription_posts.update({post.id: post for post in specs[0].posts})
-    if len(subscription_posts) >= _PARALLEL_POSTS and workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
 
-        posts_list = list(subscription_posts.values())
-        jobs = ((post, settings, site_files) for post in posts_list)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+    def write_subscription_feed(spec: FeedSpec) -> None:
+        for post in spec.posts:
+            if post.id not in items:
+                items[post.id] = render(post)
+        write(list(generate_feed(spec, items, settings)))
+
+    pending_feeds = iter(subscription_specs)
+    with ExitStack() as stack:
+        pool = None
+        if workers > 1 and (
+            len(subscription_posts) >= _PARALLEL_POSTS or len(archive_specs) >= _PARALLEL_PAGES
+        ):
+            from concurrent.futures import ProcessPoolExecutor
+
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+        if pool is not None and len(subscription_posts) >= _PARALLEL_POSTS:
+            posts_list = list(subscription_posts.values())
+            jobs = ((post, settings, site_files) for post in posts_list)
             for post, (item, events, found) in zip(
                 posts_list, pool.map(_rendered_post, jobs, chunksize=32), strict=True
             ):
@@ -1356,13 +1377,34 @@ def _build_locked(
                 rendered.add(post.id)
                 if post.id in site_ids:
                     timelines[post.id] = events
-    for spec in fresh_specs:
-        if spec.archive_page is not None:
-            continue
-        for post in spec.posts:
-            if post.id not in items:
-                items[post.id] = render(post)
-        write(list(generate_feed(spec, items, settings)))
+        if pool is not None and len(archive_specs) >= _PARALLEL_PAGES:
+            # A first build renders every post for its archive pages: spread them over the
+            # cores. Each page is rendered (but for the posts already rendered here for the
+            # subscription feeds) and serialized in a worker; files are written here, where
+            # the subscription feeds are made meanwhile, one for each page that comes back.
+            page_jobs = (
+                (
+                    spec,
+                    settings,
+                    site_files,
+                    {post.id: items[post.id] for post in spec.posts if post.id in items},
+                )
+                for spec in archive_specs
+            )
+            for artifacts, found, page_ids in pool.map(_archive_page, page_jobs, chunksize=4):
+                for diagnostic in found:
+                    diagnostics.add(diagnostic)
+                rendered.update(page_ids)
+                written_feeds += 1
+                if progress is not None:
+                    progress("write", written_feeds, len(fresh_specs))
+                published_files.write(artifacts)  # the worker added the stylesheet
+                spec = next(pending_feeds, None)
+                if spec is not None:
+                    write_subscription_feed(spec)
+            archive_specs = []
+    for spec in pending_feeds:
+        write_subscription_feed(spec)
     if extras_needed:
         for post in specs[0].posts:
             if post.id not in items:
@@ -1380,26 +1422,9 @@ def _build_locked(
             )
             extras.append(Artifact(TIMELINE_FILE_NAME, calendar, "text/calendar"))
         published_files.write(extras)
-    archive_specs = [spec for spec in fresh_specs if spec.archive_page is not None]
-    if len(archive_specs) >= _PARALLEL_PAGES and workers > 1:
-        # A first build renders every post for its archive pages: spread them over the
-        # cores. Each page is rendered and serialized in a worker; files are written here.
-        from concurrent.futures import ProcessPoolExecutor
-
-        page_jobs = ((spec, settings, site_files) for spec in archive_specs)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for artifacts, found, page_ids in pool.map(_archive_page, page_jobs, chunksize=4):
-                for diagnostic in found:
-                    diagnostics.add(diagnostic)
-                rendered.update(page_ids)
-                written_feeds += 1
-                if progress is not None:
-                    progress("write", written_feeds, len(fresh_specs))
-                published_files.write(artifacts)  # the worker added the stylesheet
-    else:
-        for spec in archive_specs:
-            page_items = {post.id: items.get(post.id) or render(post) for post in spec.posts}
-            write(list(generate_feed(spec, page_items, settings)))
+    for spec in archive_specs:  # on one core, or too few pages to start processes for
+        page_items = {post.id: items.get(post.id) or render(post) for post in spec.posts}
+        write(list(generate_feed(spec, page_items, settings)))
     result = published_files.result()
     kept = [path for key in current for path in paths[key]]
     state.save_outputs(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import feedparser
 import lxml.etree
+import pytest
 
 from feedkit.diagnostics import Diagnostics
 from feedkit.pipeline import build
@@ -160,6 +161,60 @@ def test_subscription_posts_rendered_in_worker_processes_equal_those_rendered_he
 
     assert files(site / "public") == files(other / "public")
     assert sorted(map(str, parallel.diagnostics)) == sorted(map(str, sequential.diagnostics))
+
+
+def test_a_first_build_in_workers_renders_each_post_once(tmp_path, monkeypatch):
+    """Posts rendered for the subscription feeds are handed to the archive pages that
+    hold them, not rendered again there; the files equal those of a build in one process."""
+    import multiprocessing
+    import os
+
+    import feedkit.pipeline
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("worker processes see the counting wrapper only when forked")
+    outputs = {}
+    for mode in ("parallel", "sequential"):
+        root = tmp_path / mode
+        root.mkdir()
+        make_site(root, 0)
+        toml = (root / "feedkit.toml").read_text()
+        (root / "feedkit.toml").write_text(
+            toml.replace("limit = 3", "limit = 2").replace("tags = false", "tags = true"), "utf-8"
+        )
+        for n in range(40):
+            tags = ["odd" if n % 2 else "even", f"t{n % 7}"]
+            write_post(
+                root / "content",
+                f"p{n:02}.md",
+                f"title: Post {n}\ndate: 2024-{1 + n // 28:02}-{1 + n % 28:02}\ntags: {tags}",
+            )
+        log = tmp_path / f"{mode}.log"
+        render_post = feedkit.pipeline._render_post
+
+        def counted(post, *args, _log=log, _render_post=render_post):
+            with open(_log, "a", encoding="utf-8") as file:  # one write per line: O_APPEND
+                file.write(f"{os.getpid()} {post.id}\n")
+            return _render_post(post, *args)
+
+        monkeypatch.setattr(feedkit.pipeline, "_render_post", counted)
+        parallel = mode == "parallel"
+        monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_POSTS", 1 if parallel else 10**9)
+        monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_PAGES", 1 if parallel else 10**9)
+        result = run(root)
+        lines = log.read_text("utf-8").splitlines()
+        ids = [line.split(" ", 1)[1] for line in lines]
+        assert result.posts_rendered == 40
+        assert sorted(ids) == sorted(set(ids)) and len(ids) == 40
+        if parallel:
+            assert {line.split(" ", 1)[0] for line in lines} - {str(os.getpid())}
+        outputs[mode] = {
+            p.relative_to(root / "public"): p.read_bytes()
+            for p in (root / "public").rglob("*")
+            if p.is_file()
+        }
+    assert len([p for p in outputs["parallel"] if p.parts[0] == "tags"]) == 9 * 3
+    assert outputs["parallel"] == outputs["sequential"]
 
 
 def test_progress_counts_every_feed_written_in_workers_too(tmp_path, monkeypatch):
