@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import time as _time
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from ._incremental import RACY_NS, input_fingerprint
 from ._walk import ContentScan, SourceFile, scan_content, site_layout
@@ -23,6 +24,8 @@ from .state import State, lock_state
 # build with nothing to do, or `feedkit --help`, should not pay for YAML, lxml, feedgen,
 # nor even for the models of posts and feeds.
 if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
+
     import requests
 
     from ._git import GitDates
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
     from .timeline import TimelineEvent
 
 Progress = Callable[[str, int, int], None]
+_Job = TypeVar("_Job")
+_Result = TypeVar("_Result")
 
 __all__ = [
     "BuildResult",
@@ -739,6 +744,31 @@ def _archive_page(
     return artifacts, list(found), [post.id for post in spec.posts]
 
 
+def _for_worker(item: Item) -> Item:
+    """``item`` without its post's source text, which feeds do not need: less to send."""
+    post = item.post
+    return replace(item, post=replace(post, source=replace(post.source, body=None)))
+
+
+def _map_ahead(
+    pool: Executor, function: Callable[[_Job], _Result], jobs: Iterable[_Job], *, ahead: int
+) -> Iterator[_Result]:
+    """Yield ``function(job)`` for each of ``jobs``, in order, run in ``pool`` with at most
+    ``ahead`` jobs given to it and not yet taken back: unlike ``pool.map``, which takes
+    every job at once, results that come faster than they are taken cannot pile up."""
+    waiting: deque[Future[_Result]] = deque()
+    try:
+        for job in jobs:
+            if len(waiting) >= ahead:
+                yield waiting.popleft().result()
+            waiting.append(pool.submit(function, job))
+        while waiting:
+            yield waiting.popleft().result()
+    finally:
+        for future in waiting:
+            future.cancel()
+
+
 class _PublishedFiles:
     """Writes artifacts and adds up what was written and kept.
 
@@ -1356,7 +1386,6 @@ def _build_locked(
                 items[post.id] = render(post)
         write(list(generate_feed(spec, items, settings)))
 
-    pending_feeds = iter(subscription_specs)
     with ExitStack() as stack:
         pool = None
         if workers > 1 and (
@@ -1379,19 +1408,23 @@ def _build_locked(
                     timelines[post.id] = events
         if pool is not None and len(archive_specs) >= _PARALLEL_PAGES:
             # A first build renders every post for its archive pages: spread them over the
-            # cores. Each page is rendered (but for the posts already rendered here for the
-            # subscription feeds) and serialized in a worker; files are written here, where
-            # the subscription feeds are made meanwhile, one for each page that comes back.
+            # cores. Each page is rendered (but for the posts rendered for the subscription
+            # feeds already) and serialized in a worker; files are written here.
             page_jobs = (
                 (
                     spec,
                     settings,
                     site_files,
-                    {post.id: items[post.id] for post in spec.posts if post.id in items},
+                    {
+                        post.id: _for_worker(items[post.id])
+                        for post in spec.posts
+                        if post.id in items
+                    },
                 )
                 for spec in archive_specs
             )
-            for artifacts, found, page_ids in pool.map(_archive_page, page_jobs, chunksize=4):
+            pages = _map_ahead(pool, _archive_page, page_jobs, ahead=4 * workers)
+            for artifacts, found, page_ids in pages:
                 for diagnostic in found:
                     diagnostics.add(diagnostic)
                 rendered.update(page_ids)
@@ -1399,11 +1432,8 @@ def _build_locked(
                 if progress is not None:
                     progress("write", written_feeds, len(fresh_specs))
                 published_files.write(artifacts)  # the worker added the stylesheet
-                spec = next(pending_feeds, None)
-                if spec is not None:
-                    write_subscription_feed(spec)
             archive_specs = []
-    for spec in pending_feeds:
+    for spec in subscription_specs:
         write_subscription_feed(spec)
     if extras_needed:
         for post in specs[0].posts:

@@ -212,3 +212,48 @@ def test_output_files_are_world_readable(built):
     out, _ = built
     for path in feed_files(out):
         assert os.stat(path).st_mode & 0o044 == 0o044
+
+
+def test_map_ahead_keeps_order_and_never_gives_the_pool_more_than_it_may():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from feedkit.pipeline import _map_ahead
+
+    submitted: list[int] = []
+
+    class CountingPool(ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            submitted.append(args[0])
+            return super().submit(fn, *args, **kwargs)
+
+    taken = 0
+    with CountingPool(max_workers=3) as pool:
+        for result in _map_ahead(pool, lambda n: n * n, range(50), ahead=4):
+            assert result == taken * taken
+            taken += 1
+            # Each job is submitted before the results of the four before it are taken.
+            assert len(submitted) - taken <= 4 - 1
+    assert taken == 50 and submitted == list(range(50))
+
+
+def test_map_ahead_cancels_what_was_not_taken():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from feedkit.pipeline import _map_ahead
+
+    gate = threading.Event()
+    ran: list[int] = []
+
+    def job(n: int) -> int:
+        if n > 0:
+            gate.wait(5)
+        ran.append(n)
+        return n
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        results = _map_ahead(pool, job, range(10), ahead=5)
+        assert next(results) == 0
+        results.close()  # jobs 1-4 were submitted: all but a started one are cancelled
+        gate.set()
+    assert ran in ([0], [0, 1])
