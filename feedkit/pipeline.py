@@ -732,10 +732,10 @@ def _archive_page(
     from .browser import with_stylesheet
     from .generate import generate_feed
 
-    spec, settings, site_files, rendered = job
+    spec, settings, site_files, prerendered = job
     found = Diagnostics()
     items = {
-        post.id: rendered.get(post.id) or _render_post(post, settings, site_files, found)[0]
+        post.id: prerendered.get(post.id) or _render_post(post, settings, site_files, found)[0]
         for post in spec.posts
     }
     artifacts = list(generate_feed(spec, items, settings))
@@ -1380,21 +1380,15 @@ def _build_locked(
     if extras_needed:
         subscription_posts.update({post.id: post for post in specs[0].posts})
 
-    def write_subscription_feed(spec: FeedSpec) -> None:
-        for post in spec.posts:
-            if post.id not in items:
-                items[post.id] = render(post)
-        write(list(generate_feed(spec, items, settings)))
-
+    parallel_posts = workers > 1 and len(subscription_posts) >= _PARALLEL_POSTS
+    parallel_pages = workers > 1 and len(archive_specs) >= _PARALLEL_PAGES
     with ExitStack() as stack:
         pool = None
-        if workers > 1 and (
-            len(subscription_posts) >= _PARALLEL_POSTS or len(archive_specs) >= _PARALLEL_PAGES
-        ):
+        if parallel_posts or parallel_pages:
             from concurrent.futures import ProcessPoolExecutor
 
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
-        if pool is not None and len(subscription_posts) >= _PARALLEL_POSTS:
+        if pool is not None and parallel_posts:
             posts_list = list(subscription_posts.values())
             jobs = ((post, settings, site_files) for post in posts_list)
             for post, (item, events, found) in zip(
@@ -1406,7 +1400,7 @@ def _build_locked(
                 rendered.add(post.id)
                 if post.id in site_ids:
                     timelines[post.id] = events
-        if pool is not None and len(archive_specs) >= _PARALLEL_PAGES:
+        if pool is not None and parallel_pages:
             # A first build renders every post for its archive pages: spread them over the
             # cores. Each page is rendered (but for the posts rendered for the subscription
             # feeds already) and serialized in a worker; files are written here.
@@ -1432,9 +1426,11 @@ def _build_locked(
                 if progress is not None:
                     progress("write", written_feeds, len(fresh_specs))
                 published_files.write(artifacts)  # the worker added the stylesheet
-            archive_specs = []
     for spec in subscription_specs:
-        write_subscription_feed(spec)
+        for post in spec.posts:
+            if post.id not in items:
+                items[post.id] = render(post)
+        write(list(generate_feed(spec, items, settings)))
     if extras_needed:
         for post in specs[0].posts:
             if post.id not in items:
@@ -1452,9 +1448,10 @@ def _build_locked(
             )
             extras.append(Artifact(TIMELINE_FILE_NAME, calendar, "text/calendar"))
         published_files.write(extras)
-    for spec in archive_specs:  # on one core, or too few pages to start processes for
-        page_items = {post.id: items.get(post.id) or render(post) for post in spec.posts}
-        write(list(generate_feed(spec, page_items, settings)))
+    if not parallel_pages:  # one core, or too few pages to start processes for
+        for spec in archive_specs:
+            page_items = {post.id: items.get(post.id) or render(post) for post in spec.posts}
+            write(list(generate_feed(spec, page_items, settings)))
     result = published_files.result()
     kept = [path for key in current for path in paths[key]]
     state.save_outputs(

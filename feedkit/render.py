@@ -16,7 +16,7 @@ import mimetypes
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -155,28 +155,17 @@ def _is_safe_url(url: str) -> bool:
 _BASE_URL: ContextVar[str] = ContextVar("feedkit_base_url", default="")
 
 
-def _rewrite_url(value: str, *, sanitize: bool) -> str | None:
-    url = absolute_url(value, _BASE_URL.get())
-    if (sanitize and not _is_safe_url(url)) or (value.strip() and not url):
-        return None
-    return url
-
-
-def _rewrite_safe(tag: str, attribute: str, value: str) -> str | None:
+def _rewrite_attribute(tag: str, attribute: str, value: str, *, sanitize: bool) -> str | None:
+    base_url = _BASE_URL.get()
     if attribute in _URL_ATTRIBUTES:
-        return _rewrite_url(value, sanitize=True)
+        url = absolute_url(value, base_url)
+        if (sanitize and not _is_safe_url(url)) or (value.strip() and not url):
+            return None
+        return url
     if attribute in _SRCSET_ATTRIBUTES:
-        return _absolute_srcset(value, _BASE_URL.get(), sanitize=True)
-    if attribute.startswith("on"):
+        return _absolute_srcset(value, base_url, sanitize=sanitize)
+    if sanitize and attribute.startswith("on"):
         return None
-    return value
-
-
-def _rewrite_trusted(tag: str, attribute: str, value: str) -> str | None:
-    if attribute in _URL_ATTRIBUTES:
-        return _rewrite_url(value, sanitize=False)
-    if attribute in _SRCSET_ATTRIBUTES:
-        return _absolute_srcset(value, _BASE_URL.get(), sanitize=False)
     return value
 
 
@@ -188,7 +177,7 @@ def _cleaner(sanitize: bool) -> nh3.Cleaner:
             clean_content_tags={"script", "style"},
             attributes=_SAFE_ATTRIBUTES,
             generic_attribute_prefixes={"data-"},
-            attribute_filter=_rewrite_safe,
+            attribute_filter=partial(_rewrite_attribute, sanitize=True),
             link_rel=None,
             filter_style_properties=set(_SAFE_STYLE_PROPERTIES),
         )
@@ -197,7 +186,7 @@ def _cleaner(sanitize: bool) -> nh3.Cleaner:
         clean_content_tags=set(),
         attributes={"*": _ALL_ATTRIBUTES},
         generic_attribute_prefixes={"data-", "aria-", "on"},
-        attribute_filter=_rewrite_trusted,
+        attribute_filter=partial(_rewrite_attribute, sanitize=False),
         link_rel=None,
         strip_comments=False,
     )
