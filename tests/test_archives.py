@@ -54,6 +54,11 @@ def walk(root: Path, fmt: str) -> list[list[str]]:
     return documents
 
 
+def published_files(folder: Path) -> dict[Path, bytes]:
+    """Every file under ``folder``, by its path relative to it, with its bytes."""
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 def test_walking_back_finds_every_post_once_per_archive(tmp_path):
     make_site(tmp_path, 10)
     run(tmp_path)
@@ -132,11 +137,7 @@ def test_archive_pages_rendered_in_worker_processes_equal_those_rendered_here(
         assert result.posts_rendered == 40
         # A row whose date does not parse is reported from whichever process rendered it.
         assert sum(d.code == "timeline-undated" for d in result.diagnostics) == 40
-        outputs[mode] = {
-            p.relative_to(root / "public"): p.read_bytes()
-            for p in (root / "public").rglob("*")
-            if p.is_file()
-        }
+        outputs[mode] = published_files(root / "public")
     assert len([p for p in outputs["parallel"] if p.parts[0] == "archive"]) == 3 * 20
     assert outputs["parallel"] == outputs["sequential"]
 
@@ -156,10 +157,7 @@ def test_subscription_posts_rendered_in_worker_processes_equal_those_rendered_he
     sequential = build_site(other)
     assert parallel.posts_rendered == sequential.posts_rendered == 6
 
-    def files(root):
-        return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-    assert files(site / "public") == files(other / "public")
+    assert published_files(site / "public") == published_files(other / "public")
     assert sorted(map(str, parallel.diagnostics)) == sorted(map(str, sequential.diagnostics))
 
 
@@ -208,11 +206,7 @@ def test_a_first_build_in_workers_renders_each_post_once(tmp_path, monkeypatch):
         assert sorted(ids) == sorted(set(ids)) and len(ids) == 40
         if parallel:
             assert {line.split(" ", 1)[0] for line in lines} - {str(os.getpid())}
-        outputs[mode] = {
-            p.relative_to(root / "public"): p.read_bytes()
-            for p in (root / "public").rglob("*")
-            if p.is_file()
-        }
+        outputs[mode] = published_files(root / "public")
     assert len([p for p in outputs["parallel"] if p.parts[0] == "tags"]) == 9 * 3
     assert outputs["parallel"] == outputs["sequential"]
 
