@@ -9,7 +9,9 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, tzinfo
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
@@ -481,15 +483,23 @@ _PARALLEL_RESOLVE = 400
 
 def _resolve_chunk(
     job: tuple[list[tuple[Source, LedgerEntry | None, GitDates | None]], Settings, datetime],
-) -> list[tuple[Post | None, list[Diagnostic]]]:
-    """Resolve a share of the posts (in a worker process), with the diagnostics of each."""
+) -> list[tuple[tuple[object, ...] | None, list[Diagnostic]]]:
+    """Resolve a share of the posts (in a worker process), with the diagnostics of each.
+
+    Each post comes back as its fields but the first, its source: the main process holds
+    the source already, and a second copy of every source would double what a large
+    first build keeps in memory (and what it sends between processes).
+    """
+    from .models import Post
+
     chunk, settings, now = job
-    results: list[tuple[Post | None, list[Diagnostic]]] = []
+    fields = attrgetter(*(field.name for field in dataclass_fields(Post)[1:]))
+    results: list[tuple[tuple[object, ...] | None, list[Diagnostic]]] = []
     for source, entry, git_dates in chunk:
         found = Diagnostics()
         history = {source.path: git_dates} if git_dates is not None else {}
         post = _make_post(source, entry, _PostContext(settings, now, history, found))
-        results.append((post, list(found)))
+        results.append((None if post is None else fields(post), list(found)))
     return results
 
 
@@ -507,14 +517,16 @@ def _make_posts_in_workers(
         return None
     from concurrent.futures import ProcessPoolExecutor
 
+    from .models import Post
+
     jobs = [(source, matches.get(source.path), history.get(source.path)) for source in sources]
     size = 64
     chunks = [(jobs[start : start + size], settings, now) for start in range(0, len(jobs), size)]
     made: dict[str, tuple[Post | None, list[Diagnostic]]] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk, results in zip(chunks, pool.map(_resolve_chunk, chunks), strict=True):
-            for (source, _, _), result in zip(chunk[0], results, strict=True):
-                made[source.path] = result
+            for (source, _, _), (fields, found) in zip(chunk[0], results, strict=True):
+                made[source.path] = (None if fields is None else Post(source, *fields), found)
     return made
 
 

@@ -257,3 +257,28 @@ def test_map_ahead_cancels_what_was_not_taken():
         results.close()  # jobs 1-4 were submitted: all but a started one are cancelled
         gate.set()
     assert ran in ([0], [0, 1])
+
+
+def test_posts_resolved_in_workers_hold_the_sources_read_here(site_settings):
+    """A worker sends a resolved post back without its source: the post holds the very
+    source the main process read (not a second copy of every source, on a large first
+    build), and is the post that resolving it here gives."""
+    from feedkit.collect import collect_sources
+    from feedkit.diagnostics import Diagnostics
+    from feedkit.pipeline import _make_post, _make_posts_in_workers, _PostContext
+
+    from .conftest import BUNDLED_NOW
+
+    sources = collect_sources(site_settings, Diagnostics()).sources
+    made = _make_posts_in_workers(sources, {}, {}, site_settings, BUNDLED_NOW)
+    if made is None:
+        pytest.skip("one core: nothing is resolved in workers")
+    assert len(sources) >= 6
+    for source in sources:
+        here = Diagnostics()
+        expected = _make_post(source, None, _PostContext(site_settings, BUNDLED_NOW, {}, here))
+        post, found = made[source.path]
+        assert post == expected
+        assert list(map(str, found)) == list(map(str, here))
+        if post is not None:
+            assert post.source is source
