@@ -317,9 +317,24 @@ def _read_one(source_file: SourceFile, cached_hash: str | None, encoding: str) -
 
 
 def _read_chunk(job: tuple[list[tuple[SourceFile, str | None]], str]) -> list[_ReadOutcome]:
-    """Read and parse a share of the files (in a worker process)."""
+    """Read and parse a share of the files (in a worker process).
+
+    Each front matter goes back as the parse cache stores it (a
+    :class:`~feedkit.state.StoredMetadata`): the main process keeps every source of a
+    large first build, and stores that record, while only the workers that resolve the
+    posts read the front matter again.
+    """
+    from .state import StoredMetadata
+
     chunk, encoding = job
-    return [_read_one(source_file, cached_hash, encoding) for source_file, cached_hash in chunk]
+    outcomes = []
+    for source_file, cached_hash in chunk:
+        outcome = _read_one(source_file, cached_hash, encoding)
+        if outcome.source is not None:
+            stored = StoredMetadata.of(outcome.source.metadata)
+            outcome = replace(outcome, source=replace(outcome.source, metadata=stored))
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _read_in_workers(

@@ -213,9 +213,16 @@ class StoredMetadata(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._front_matter())
 
+    @classmethod
+    def of(cls, metadata: Mapping[str, Any]) -> StoredMetadata:
+        """``metadata`` as the parse cache stores it, not decoded again until used."""
+        eager = {key: metadata[key] for key in EAGER_KEYS if key in metadata}
+        return cls(dump_record(dict(metadata)), eager)
+
     def __reduce__(self) -> tuple[Any, ...]:
-        # To a worker process (the stdlib pickle, not load_record): as a plain dict.
-        return (dict, (self._front_matter(),))
+        # To another process (the stdlib pickle, not load_record): as stored, to be
+        # decoded there if it is used.
+        return (StoredMetadata, (self._stored, self._eager))
 
     def __repr__(self) -> str:
         return repr(self._front_matter())

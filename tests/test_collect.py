@@ -277,6 +277,7 @@ def test_reading_in_worker_processes_gives_what_one_process_gives(tmp_path, monk
     diagnostics (in file order) and the parse count must not depend on it."""
     import feedkit.collect
     from feedkit.collect import collect_sources
+    from feedkit.state import StoredMetadata
 
     content = tmp_path / "content"
     for number in range(12):
@@ -296,6 +297,9 @@ def test_reading_in_worker_processes_gives_what_one_process_gives(tmp_path, monk
     in_workers, found_in_workers = collect(1)
     in_one, found_in_one = collect(10**9)
     assert in_workers == in_one
+    # What came from the workers keeps its front matter as the parse cache stores it.
+    assert all(isinstance(s.metadata, StoredMetadata) for s in in_workers.sources)
+    assert all(type(s.metadata) is dict for s in in_one.sources)
     assert found_in_workers == found_in_one
     assert in_one.parsed == 14 and len(in_one.sources) == 13  # 12, and the one without title
     assert {"binary", "front-matter", "skipped"} <= {code for code, _, _ in found_in_one}

@@ -200,6 +200,11 @@ def test_cached_front_matter_is_decoded_when_used_and_its_id_without_decoding(tm
         assert damaged.get("id") == "urn:a"
         with pytest.raises(StateError, match="delete the state database"):
             damaged.get("title")
-        # To a worker process it goes as a plain dict.
-        assert pickle.loads(pickle.dumps(cached)) == metadata
-        assert type(pickle.loads(pickle.dumps(cached))) is dict
+        # To a worker process it goes as stored, to be decoded there when used; a front
+        # matter read in a worker comes back the same way.
+        sent = pickle.loads(pickle.dumps(cached))
+        assert type(sent) is StoredMetadata and sent == metadata
+        made = StoredMetadata.of(metadata)
+        assert made == metadata and made.get("id") == "urn:a"
+        assert pickle.loads(pickle.dumps(made)) == metadata
+        assert StoredMetadata.of({"title": "B"}).get("id") is None
