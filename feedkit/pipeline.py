@@ -893,7 +893,7 @@ def _whole_posts(
     if len(whole) != len(planned):
         lost = sorted(set(planned) - set(whole))[0]
         with state.transaction():
-            state.save_planned({}, valid_for="", replace_all=True)  # the next reads all
+            state.save_planned((), valid_for="", replace_all=True)  # the next reads all
         raise FeedkitError("the state database does not hold this post; build again", path=lost)
     return tuple(
         replace(spec, posts=tuple(whole.get(post.source.path, post) for post in spec.posts))
@@ -960,14 +960,15 @@ def _store_posts(
     ledger_changes: Iterable[LedgerEntry],
     collected: Collected,
     resolved: Iterable[tuple[str, str, bytes]],
-    planned: Mapping[int, bytes],
+    planned: Iterable[tuple[int, bytes]],
     *,
     valid_for: str,
     replace_all: bool,
 ) -> None:
     """Store, in one transaction, what reading the posts decided: the ledger's changes,
     the parse cache, the records of the posts resolved now and the planned posts (of
-    some shards, or with ``replace_all`` of all). Done before any file is written: a
+    some shards, or with ``replace_all`` of all), each consumed as it is stored. Done
+    before any file is written: a
     run killed after this point is finished by the next one with the same ids and dates.
     """
     from .collect import to_cache_record
@@ -1046,7 +1047,8 @@ def _gather_all(
         ledger_update.changed,
         collected,
         _fresh_records(fresh, entries, settings, now),
-        {shard: planned_record(posts) for shard, posts in shards.items()},
+        # One shard's record at a time, each shard's planned posts let go once stored.
+        ((shard, planned_record(shards.pop(shard))) for shard in range(PLANNED_SHARDS)),
         valid_for=_planned_key(settings, now),
         replace_all=True,
     )
@@ -1261,12 +1263,15 @@ def _gather_changed(
         ledger_update.changed,
         collected,
         _fresh_records(fresh, entries, settings, now),
-        {
-            shard: planned_record(
-                planned[path] for path in paths if path in planned and path not in gone
+        (
+            (
+                shard,
+                planned_record(
+                    planned[path] for path in paths if path in planned and path not in gone
+                ),
             )
             for shard, paths in shards.items()
-        },
+        ),
         valid_for=planned_key,
         replace_all=False,
     )

@@ -596,16 +596,17 @@ class State:
         return list(self._db.execute("SELECT shard, valid_for, record FROM planned"))
 
     def save_planned(
-        self, records: Mapping[int, bytes], *, valid_for: str, replace_all: bool = False
+        self, records: Iterable[tuple[int, bytes]], *, valid_for: str, replace_all: bool = False
     ) -> None:
-        """Store the planned posts of the given shards (call inside a transaction); with
-        ``replace_all``, forget every other shard. Storing no shard at all with
-        ``replace_all`` makes the next build read every post."""
+        """Store the planned posts of the given ``(shard, record)`` pairs (call inside a
+        transaction), consuming them one at a time; with ``replace_all``, forget every
+        other shard. Storing no shard at all with ``replace_all`` makes the next build
+        read every post."""
         if replace_all:
             self._db.execute("DELETE FROM planned")
         self._db.executemany(
             "INSERT OR REPLACE INTO planned VALUES (?, ?, ?)",
-            [(shard, valid_for, record) for shard, record in records.items()],
+            ((shard, valid_for, record) for shard, record in records),
         )
 
     def ledger_subset(self, *, paths: Collection[str], ids: Collection[str]) -> list[LedgerEntry]:
