@@ -13,7 +13,7 @@ from dataclasses import fields as dataclass_fields
 from datetime import datetime, tzinfo
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ._incremental import RACY_NS, input_fingerprint
 from ._walk import ContentScan, SourceFile, scan_content, site_layout
@@ -483,7 +483,7 @@ _PARALLEL_RESOLVE = 400
 
 def _resolve_chunk(
     job: tuple[list[tuple[Source, LedgerEntry | None, GitDates | None]], Settings, datetime],
-) -> list[tuple[tuple[object, ...] | None, list[Diagnostic]]]:
+) -> list[tuple[tuple[Any, ...] | None, list[Diagnostic]]]:
     """Resolve a share of the posts (in a worker process), with the diagnostics of each.
 
     Each post comes back as its fields but the first, its source: the main process holds
@@ -494,7 +494,7 @@ def _resolve_chunk(
 
     chunk, settings, now = job
     fields = attrgetter(*(field.name for field in dataclass_fields(Post)[1:]))
-    results: list[tuple[tuple[object, ...] | None, list[Diagnostic]]] = []
+    results: list[tuple[tuple[Any, ...] | None, list[Diagnostic]]] = []
     for source, entry, git_dates in chunk:
         found = Diagnostics()
         history = {source.path: git_dates} if git_dates is not None else {}
