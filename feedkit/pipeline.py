@@ -968,8 +968,8 @@ def _store_posts(
     """Store, in one transaction, what reading the posts decided: the ledger's changes,
     the parse cache, the records of the posts resolved now and the planned posts (of
     some shards, or with ``replace_all`` of all), each consumed as it is stored. Done
-    before any file is written: a
-    run killed after this point is finished by the next one with the same ids and dates.
+    before any file is written: a run killed after this point is finished by the next
+    one with the same ids and dates.
     """
     from .collect import to_cache_record
 
