@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime, tzinfo
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -692,9 +693,11 @@ def _read_posts(
     return collected, posts
 
 
-# Fewer archive pages, or posts to render, than these are not worth starting processes for.
+# Fewer archive pages, posts to render, or subscription feeds than these are not worth
+# starting processes for.
 _PARALLEL_PAGES = 16
 _PARALLEL_POSTS = 200
+_PARALLEL_FEEDS = 16
 
 
 def _rendered_post(
@@ -732,13 +735,13 @@ def _render_post(
     return item, events
 
 
-def _archive_page(
+def _feed_in_worker(
     job: tuple[FeedSpec, Settings, Mapping[str, int], Mapping[str, Item]],
 ) -> tuple[list[Artifact], list[Diagnostic], list[str]]:
-    """Render and serialize one archive page (run in a worker process): its files, the
-    diagnostics its posts gave, and the ids of the posts it rendered.
+    """Render and serialize one feed (run in a worker process): its files, the diagnostics
+    its posts gave, and the ids of the posts it rendered.
 
-    The job's last part holds the items of the page's posts that were rendered already
+    The job's last part holds the items of the feed's posts that were rendered already
     (for the subscription feeds); the other posts are rendered here.
     """
     from .browser import with_stylesheet
@@ -1376,15 +1379,18 @@ def _build_locked(
 
     written_feeds = 0
 
-    def write(batch: list[Artifact]) -> None:
+    def publish(batch: list[Artifact]) -> None:
         nonlocal written_feeds
         written_feeds += 1
         if progress is not None:
             progress("write", written_feeds, len(fresh_specs))
+        published_files.write(batch)
+
+    def write(batch: list[Artifact]) -> None:
         if settings.feeds.xslt:
             # Browsers that still apply XSLT show RSS and Atom as a page; readers ignore it.
             batch = [with_stylesheet(artifact) for artifact in batch]
-        published_files.write(batch)
+        publish(batch)
 
     # Subscription feeds share their newest posts, so their items are kept for each
     # other; an archive page's posts are in no other page, so they are rendered, written
@@ -1399,6 +1405,8 @@ def _build_locked(
 
     parallel_posts = workers > 1 and len(subscription_posts) >= _PARALLEL_POSTS
     parallel_pages = workers > 1 and len(archive_specs) >= _PARALLEL_PAGES
+    # Serialized in workers only from posts rendered there: they are all in ``items``.
+    parallel_feeds = parallel_posts and len(subscription_specs) >= _PARALLEL_FEEDS
     with ExitStack() as stack:
         pool = None
         if parallel_posts or parallel_pages:
@@ -1417,33 +1425,36 @@ def _build_locked(
                 rendered.add(post.id)
                 if post.id in site_ids:
                     timelines[post.id] = events
-        if pool is not None and parallel_pages:
+        if pool is not None and (parallel_pages or parallel_feeds):
             # A first build renders every post for its archive pages: spread them over the
             # cores. Each page is rendered (but for the posts rendered for the subscription
-            # feeds already) and serialized in a worker; files are written here.
+            # feeds already) and serialized in a worker; files are written here. The
+            # subscription feeds follow them into the same workers, so that both cores
+            # stay busy to the end, and are written after the pages they link to.
+            sendable = {post_id: _for_worker(item) for post_id, item in items.items()}
             page_jobs = (
                 (
                     spec,
                     settings,
                     site_files,
-                    {
-                        post.id: _for_worker(items[post.id])
-                        for post in spec.posts
-                        if post.id in items
-                    },
+                    {post.id: sendable[post.id] for post in spec.posts if post.id in sendable},
                 )
-                for spec in archive_specs
+                for spec in (archive_specs if parallel_pages else ())
             )
-            pages = _map_ahead(pool, _archive_page, page_jobs, ahead=4 * workers)
-            for artifacts, found, page_ids in pages:
+            feed_jobs = (
+                (spec, settings, site_files, {post.id: sendable[post.id] for post in spec.posts})
+                for spec in (subscription_specs if parallel_feeds else ())
+            )
+            feeds = _map_ahead(
+                pool, _feed_in_worker, chain(page_jobs, feed_jobs), ahead=4 * workers
+            )
+            for artifacts, found, post_ids in feeds:
                 for diagnostic in found:
                     diagnostics.add(diagnostic)
-                rendered.update(page_ids)
-                written_feeds += 1
-                if progress is not None:
-                    progress("write", written_feeds, len(fresh_specs))
-                published_files.write(artifacts)  # the worker added the stylesheet
-    for spec in subscription_specs:
+                rendered.update(post_ids)
+                publish(artifacts)  # the worker added the stylesheet
+            del sendable
+    for spec in subscription_specs if not parallel_feeds else ():
         for post in spec.posts:
             if post.id not in items:
                 items[post.id] = render(post)

@@ -151,10 +151,13 @@ def test_subscription_posts_rendered_in_worker_processes_equal_those_rendered_he
 
     other = tmp_path / "other"
     shutil.copytree(site, other)
-    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_POSTS", 1)  # every build in workers
-    parallel = build_site(site)
+    # Every build renders its posts, and serializes its subscription feeds, in workers.
+    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_POSTS", 1)
+    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_FEEDS", 1)
+    # With the stylesheet, which a worker adds to what it serializes.
+    parallel = build_site(site, feeds={"xslt": True})
     monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_POSTS", 10**9)
-    sequential = build_site(other)
+    sequential = build_site(other, feeds={"xslt": True})
     assert parallel.posts_rendered == sequential.posts_rendered == 6
 
     assert published_files(site / "public") == published_files(other / "public")
