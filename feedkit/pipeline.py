@@ -135,15 +135,34 @@ def _drop_duplicate_urls(posts: Iterable[Post], diagnostics: Diagnostics) -> lis
 
 
 def _site_files(content_dir: Path, url_paths: Iterable[str]) -> dict[str, int]:
-    """Sizes of the files the site holds at the given image paths (for enclosure lengths)."""
+    """Sizes of the files the site holds at the given image paths (for enclosure lengths).
+
+    A path that leads outside the content folder, through ``..`` or a symbolic link,
+    is not the site's file and has no size here.
+    """
+    from stat import S_ISLNK, S_ISREG
     from urllib.parse import unquote
 
     sizes: dict[str, int] = {}
     root = content_dir.resolve()
-    for url_path in url_paths:
-        candidate = (root / unquote(url_path).lstrip("/")).resolve()
-        if candidate.is_relative_to(root) and candidate.is_file():
-            sizes[url_path] = candidate.stat().st_size
+    # Posts share a few image folders: each is resolved once, and a file on its own only
+    # when it is a link, which keeps this to one system call for most images.
+    real_folders: dict[str, Path] = {}
+    for url_path in dict.fromkeys(url_paths):
+        folder, _, name = unquote(url_path).lstrip("/").rpartition("/")
+        try:
+            real_folder = real_folders.get(folder)
+            if real_folder is None:
+                real_folder = real_folders[folder] = (root / folder).resolve()
+            candidate = real_folder / name
+            status = os.lstat(candidate)
+            if S_ISLNK(status.st_mode):
+                candidate = candidate.resolve()
+                status = os.stat(candidate)
+        except (OSError, ValueError, RuntimeError):  # missing, a NUL, a link loop
+            continue
+        if S_ISREG(status.st_mode) and candidate.is_relative_to(root):
+            sizes[url_path] = status.st_size
     return sizes
 
 

@@ -119,6 +119,37 @@ def test_seed_image_becomes_absolute_with_enclosure_length(built):
     assert enclosure.type == "image/jpeg"
 
 
+def test_site_files_are_sized_only_inside_the_content_folder(tmp_path):
+    from feedkit.pipeline import _site_files
+
+    content, outside = tmp_path / "content", tmp_path / "outside"
+    (content / "img").mkdir(parents=True)
+    outside.mkdir()
+    (content / "img" / "a.jpg").write_bytes(b"x" * 7)
+    (content / "img" / "사진.png").write_bytes(b"x" * 11)
+    (outside / "secret.jpg").write_bytes(b"x" * 13)
+    (content / "img" / "linked.jpg").symlink_to(content / "img" / "a.jpg")
+    (content / "img" / "escape.jpg").symlink_to(outside / "secret.jpg")
+    (content / "shortcut").symlink_to(outside, target_is_directory=True)
+    paths = [
+        "/img/a.jpg",
+        "/img/a.jpg",  # posts share images
+        "/img/%EC%82%AC%EC%A7%84.png",
+        "/img/linked.jpg",
+        "/img/escape.jpg",
+        "/shortcut/secret.jpg",
+        "/img/../../outside/secret.jpg",
+        "/img/missing.jpg",
+        "/img",
+        "/img/\x00.jpg",
+    ]
+    assert _site_files(content, paths) == {
+        "/img/a.jpg": 7,
+        "/img/%EC%82%AC%EC%A7%84.png": 11,
+        "/img/linked.jpg": 7,
+    }
+
+
 def test_atom_files_match_the_rfc_4287_grammar(built):
     schemas = require_schemas()
     grammar = lxml.etree.RelaxNG(lxml.etree.parse(str(schemas / "atom.rng")))
