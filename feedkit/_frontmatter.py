@@ -120,10 +120,14 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc]
         # Keyed by type too: 1, 1.0 and true are equal in Python but distinct in YAML.
         seen: dict[tuple[type, Any], int] = {}
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            tag = key_node.tag
+            if tag == "tag:yaml.org,2002:merge":
                 # "<<" merges are meant to be overridden by explicit keys.
                 continue
-            key = self.construct_object(key_node, deep=True)
+            if tag == "tag:yaml.org,2002:str" and isinstance(key_node, ScalarNode):
+                key = key_node.value  # what constructing it would give, at no cost
+            else:
+                key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1 + self.line_offset
             try:
                 first = seen.get((type(key), key))

@@ -18,6 +18,7 @@ import unicodedata
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from types import MappingProxyType
 
 __all__ = [
@@ -50,6 +51,8 @@ _PRETTY_EXTRA = frozenset("._~!$&'()+,;=@")
 
 # RFC 3986 pchar minus ALPHA / DIGIT / "-._~" (which quote() never encodes), plus "/".
 _PATH_SAFE = "/!$&'()*+,;=:@"
+# A path made only of these needs no encoding (most values: digits, ASCII slugs).
+_NOTHING_TO_ENCODE = re.compile(r"[A-Za-z0-9\-._~/!$&'()*+,;=:@]*")
 
 # RFC 3986 section 3.1; a path with a scheme is already absolute.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -196,6 +199,8 @@ def encode_url_path(path: str) -> str:
     always, which is what its comment (the RFC 3986 ``segment`` grammar) says it means.
     Lone surrogates, which cannot be UTF-8, are encoded as ``%3F``.
     """
+    if _NOTHING_TO_ENCODE.fullmatch(path):
+        return path
     return urllib.parse.quote(path, safe=_PATH_SAFE, encoding="utf-8", errors="replace")
 
 
@@ -321,20 +326,31 @@ def _join_unique(parts: Iterable[str]) -> str:
 
 def _fill(pattern: str, values: Mapping[str, Callable[[], str]]) -> str:
     out: list[str] = []
-    position = 0
-    for match in _PLACEHOLDER.finditer(pattern):
-        out.append(encode_url_path(pattern[position : match.start()]))
-        key = match.group(1)
-        suffix = ""
+    for literal, placeholder in _template_parts(pattern):
+        out.append(literal)
+        if placeholder is None:
+            continue
+        key, suffix = placeholder, ""
         if key not in values and key.endswith("_") and key[:-1] in values:
             # Jekyll tries "month_" then "month" (one "_" only), keeping the "_" as text.
             key, suffix = key[:-1], "_"
         if key not in values:
-            raise ValueError(f"unknown permalink placeholder ':{match.group(1)}' in {pattern!r}")
+            raise ValueError(f"unknown permalink placeholder ':{placeholder}' in {pattern!r}")
         out.append(encode_url_path(values[key]()) + suffix)
-        position = match.end()
-    out.append(encode_url_path(pattern[position:]))
     return "".join(out)
+
+
+@lru_cache(maxsize=64)
+def _template_parts(pattern: str) -> tuple[tuple[str, str | None], ...]:
+    """Split a permalink template into (literal text, encoded; the placeholder after it);
+    the last part has no placeholder. Every post of a site shares a few templates."""
+    parts: list[tuple[str, str | None]] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(pattern):
+        parts.append((encode_url_path(pattern[position : match.start()]), match.group(1)))
+        position = match.end()
+    parts.append((encode_url_path(pattern[position:]), None))
+    return tuple(parts)
 
 
 def _sanitize(url: str) -> str:
