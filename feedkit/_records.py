@@ -56,9 +56,10 @@ class ReusedPost(NamedTuple):
     diagnostics: tuple[Diagnostic, ...]  # what resolving it said, said again
 
 
-def post_record(post: Post, found: Diagnostics) -> bytes:
+def post_record(post: Post, found: Diagnostics, signature: str | None = None) -> bytes:
     """Serialize a resolved post (everything but its source) with the diagnostics its
-    resolution gave and its part of the feed signatures.
+    resolution gave and its part of the feed signatures (``signature``, when the caller
+    has made it already: see :func:`~feedkit._incremental.post_signature`).
 
     A tuple of plain values: it decodes several times faster than the pickled objects.
     """
@@ -80,7 +81,7 @@ def post_record(post: Post, found: Diagnostics) -> bytes:
             post.lang,
             post.is_draft,
             diagnostics_record(found),
-            post_signature(post),
+            post_signature(post) if signature is None else signature,
         )
     )
 

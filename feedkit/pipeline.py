@@ -501,25 +501,39 @@ def _with_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post
 _PARALLEL_RESOLVE = 400
 
 
+class _Made(NamedTuple):
+    """A post resolved in a worker process (None if it cannot be published), with the
+    diagnostics its resolution gave and its part of the feed signatures."""
+
+    post: Post | None
+    found: list[Diagnostic]
+    signature: str | None
+
+
 def _resolve_chunk(
     job: tuple[list[tuple[Source, LedgerEntry | None, GitDates | None]], Settings, datetime],
-) -> list[tuple[tuple[Any, ...] | None, list[Diagnostic]]]:
-    """Resolve a share of the posts (in a worker process), with the diagnostics of each.
+) -> list[tuple[tuple[Any, ...] | None, list[Diagnostic], str | None]]:
+    """Resolve a share of the posts (in a worker process), with the diagnostics and the
+    signature part (see :class:`_Made`) of each.
 
     Each post comes back as its fields but the first, its source: the main process holds
     the source already, and a second copy of every source would double what a large
     first build keeps in memory (and what it sends between processes).
     """
+    from ._incremental import post_signature
     from .models import Post
 
     chunk, settings, now = job
     fields = attrgetter(*(field.name for field in dataclass_fields(Post)[1:]))
-    results: list[tuple[tuple[Any, ...] | None, list[Diagnostic]]] = []
+    results: list[tuple[tuple[Any, ...] | None, list[Diagnostic], str | None]] = []
     for source, entry, git_dates in chunk:
         found = Diagnostics()
         history = {source.path: git_dates} if git_dates is not None else {}
         post = _make_post(source, entry, _PostContext(settings, now, history, found))
-        results.append((None if post is None else fields(post), list(found)))
+        if post is None:
+            results.append((None, list(found), None))
+        else:
+            results.append((fields(post), list(found), post_signature(post)))
     return results
 
 
@@ -529,9 +543,9 @@ def _make_posts_in_workers(
     history: Mapping[str, GitDates],
     settings: Settings,
     now: datetime,
-) -> dict[str, tuple[Post | None, list[Diagnostic]]] | None:
+) -> dict[str, _Made] | None:
     """Resolve ``sources`` on every core (a first build resolves every post); by path,
-    each post (None if it cannot be published) with its diagnostics. None on one core."""
+    each post as :class:`_Made`. None on one core."""
     workers = min(os.cpu_count() or 1, 4)
     if workers < 2:
         return None
@@ -542,11 +556,12 @@ def _make_posts_in_workers(
     jobs = [(source, matches.get(source.path), history.get(source.path)) for source in sources]
     size = 64
     chunks = [(jobs[start : start + size], settings, now) for start in range(0, len(jobs), size)]
-    made: dict[str, tuple[Post | None, list[Diagnostic]]] = {}
+    made: dict[str, _Made] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk, results in zip(chunks, pool.map(_resolve_chunk, chunks), strict=True):
-            for (source, _, _), (fields, found) in zip(chunk[0], results, strict=True):
-                made[source.path] = (None if fields is None else Post(source, *fields), found)
+            for (source, _, _), (fields, found, signature) in zip(chunk[0], results, strict=True):
+                post = None if fields is None else Post(source, *fields)
+                made[source.path] = _Made(post, found, signature)
     return made
 
 
@@ -571,9 +586,11 @@ def _fresh_records(
     ledger: Mapping[str, LedgerEntry],
     settings: Settings,
     now: datetime,
+    signatures: Mapping[str, str],
 ) -> Iterator[tuple[str, str, bytes]]:
     """The ``(path, key, record)`` rows of the posts resolved in this build, made one at
-    a time as the state database stores them.
+    a time as the state database stores them. ``signatures`` holds each post's part of
+    the feed signatures, by path, as the caller made it for the planned posts.
 
     Each key is made with the post's ledger entry as this build leaves it, which is the
     entry the next build matches the file to: keyed with the entry it was resolved with
@@ -592,7 +609,7 @@ def _fresh_records(
             post_key(
                 item.source, ledger.get(item.post.id), item.git_dates, settings_key, settings, now
             ),
-            post_record(item.post, item.found),
+            post_record(item.post, item.found, signatures[item.source.path]),
         )
         for item in fresh
     )
@@ -690,8 +707,9 @@ def _read_posts(
             continue
         found = Diagnostics()
         post: Post | None
+        signature = None
         if made is not None and source.path in made:
-            post, diagnostics_found = made[source.path]
+            post, diagnostics_found, signature = made[source.path]
             for diagnostic in diagnostics_found:
                 found.add(diagnostic)
         else:
@@ -702,13 +720,13 @@ def _read_posts(
             former = by_id.get(post.id)
             if former and former.id not in claimed and former.path not in current_paths:
                 claimed.add(former.id)
-                post = _make_post(source, former, context)
+                post, signature = _make_post(source, former, context), None
         if post is not None:
             posts.append(post)
             if fresh is not None:
                 fresh.append(_FreshPost(source, history.get(source.path), post, found))
             if resolutions is not None:
-                resolutions[source.path] = _Resolution(tuple(found), None)
+                resolutions[source.path] = _Resolution(tuple(found), signature)
     return collected, posts
 
 
@@ -1052,12 +1070,14 @@ def _gather_all(
     published_paths = {post.source.path for post in published}
 
     parts: dict[str, str] = {}  # each published post's part of the feed signatures, by id
+    parts_by_path: dict[str, str] = {}  # every post's, for the records of fresh posts
     shards: dict[int, list[PlannedPost]] = {shard: [] for shard in range(PLANNED_SHARDS)}
     for post in every_post:
         path = post.source.path
         said, part = resolutions[path]
         if part is None:
             part = post_signature(post)
+        parts_by_path[path] = part
         is_published = path in published_paths
         if is_published:
             parts[post.id] = part
@@ -1068,7 +1088,7 @@ def _gather_all(
         state,
         ledger_update.changed,
         collected,
-        _fresh_records(fresh, entries, settings, now),
+        _fresh_records(fresh, entries, settings, now, parts_by_path),
         # One shard's record at a time, each shard's planned posts let go once stored.
         ((shard, planned_record(shards.pop(shard))) for shard in range(PLANNED_SHARDS)),
         valid_for=_planned_key(settings, now),
@@ -1263,12 +1283,13 @@ def _gather_changed(
     seq = {post.id: post.seq for post in planned.values() if post.published}
     seq.update({post.id: entries[post.id].seq for post in fresh_published})
     gone = {path for path in changed_paths if made.get(path, (None,))[0] is None}
+    parts_by_path = {item.source.path: post_signature(item.post) for item in fresh}
     for item in fresh:
         path = item.source.path
         is_published = path in published_paths
         planned[path] = planned_post(
             item.post,
-            post_signature(item.post),
+            parts_by_path[path],
             made[path][1],
             published=is_published,
             seq=entries[item.post.id].seq if is_published else -1,
@@ -1284,7 +1305,7 @@ def _gather_changed(
         state,
         ledger_update.changed,
         collected,
-        _fresh_records(fresh, entries, settings, now),
+        _fresh_records(fresh, entries, settings, now, parts_by_path),
         (
             (
                 shard,

@@ -293,7 +293,8 @@ def test_map_ahead_cancels_what_was_not_taken():
 def test_posts_resolved_in_workers_hold_the_sources_read_here(site_settings):
     """A worker sends a resolved post back without its source: the post holds the very
     source the main process read (not a second copy of every source, on a large first
-    build), and is the post that resolving it here gives."""
+    build), and is the post that resolving it here gives, with its signature part."""
+    from feedkit._incremental import post_signature
     from feedkit.collect import collect_sources
     from feedkit.diagnostics import Diagnostics
     from feedkit.pipeline import _make_post, _make_posts_in_workers, _PostContext
@@ -308,8 +309,11 @@ def test_posts_resolved_in_workers_hold_the_sources_read_here(site_settings):
     for source in sources:
         here = Diagnostics()
         expected = _make_post(source, None, _PostContext(site_settings, BUNDLED_NOW, {}, here))
-        post, found = made[source.path]
+        post, found, signature = made[source.path]
         assert post == expected
         assert list(map(str, found)) == list(map(str, here))
         if post is not None:
             assert post.source is source
+            assert signature == post_signature(expected)
+        else:
+            assert signature is None
