@@ -41,6 +41,9 @@ _TEXT_SEPARATOR = " — "
 _HTML_PARSER = etree.HTMLParser(recover=True, no_network=True)
 _FULL_DOCUMENT = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
 _STRING_VALUE = etree.XPath("string()", smart_strings=False)
+# Compiled once: a path given to .xpath() as a string is compiled again at every call.
+_TABLE_ROWS = etree.XPath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+_ROW_CELLS = etree.XPath("./td | ./th")
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,12 @@ def extract_timeline(html: str, published_at: datetime, tz: tzinfo) -> tuple[Tim
         root = _document(html)
         if root is None:
             return ()
-        for element in root.iter(*_BLOCKS):
-            element.tail = " " + (element.tail or "")
         tables = list(root.iter("table"))
+        # Only the text of table cells is read: blocks outside tables need no spacing.
+        for table in tables:
+            if next(table.iterancestors("table"), None) is None:  # nested ones are inside
+                for element in table.iter(*_BLOCKS):
+                    element.tail = " " + (element.tail or "")
         return tuple(
             event
             for index, table in enumerate(tables)
@@ -193,13 +199,13 @@ def _grid(table: etree._Element) -> list[list[_Cell]]:
     Cells of <thead> rows count as header cells even when written as <td>; rows of nested
     tables belong to those tables.
     """
-    rows = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    rows = _TABLE_ROWS(table)
     grid: list[list[_Cell]] = []
     carried: dict[int, tuple[_Cell, int]] = {}  # column -> (cell, rows still to cover)
     for tr in rows:
         in_head = tr.getparent().tag == "thead"
         row: list[_Cell] = []
-        cells = iter(tr.xpath("./td | ./th"))
+        cells = iter(_ROW_CELLS(tr))
         while True:
             column = len(row)
             if column in carried:
