@@ -192,7 +192,7 @@ def _parse_source(
         return None, True
     for recovery in front.recoveries:
         diagnostics.warn("front-matter-recovered", recovery.message, path=path, line=recovery.line)
-    suffix = PurePosixPath(path).suffix.lower()
+    suffix = os.path.splitext(path)[1].lower()
     source = Source(
         path=path,
         abspath=Path(source_file.abspath),
