@@ -355,8 +355,16 @@ def _json_bytes(context: _FeedContext) -> bytes:
     if older is not None:
         document["next_url"] = _archive_url(older, "json", settings)
     # Compact: the indented form goes through json's pure-Python encoder, ten times slower.
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    return (strip_xml_illegal(text) + "\n").encode("utf-8")
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    # json escapes every control character; of what XML forbids (and readers choke on)
+    # only lone surrogates and U+FFFE/U+FFFF can be left, and looking for them costs a
+    # fraction of removing them (a whole feed, on every build).
+    if "\ufffe" in text or "\uffff" in text:
+        text = strip_xml_illegal(text)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return strip_xml_illegal(text).encode("utf-8")
 
 
 def _json_item(item: Item, context: _FeedContext) -> dict[str, Any]:

@@ -202,12 +202,20 @@ def clean_html(fragment: str, base_url: str, *, sanitize: bool = True) -> str:
     ``embed``, ``on*`` handlers and ``javascript:`` URLs are removed; without it, the
     markup is only repaired (for sites that trust their own HTML).
     """
-    fragment = strip_xml_illegal(fragment)
+    return _clean(strip_xml_illegal(fragment), base_url, sanitize=sanitize)
+
+
+def _clean(fragment: str, base_url: str, *, sanitize: bool) -> str:
+    """:func:`clean_html` of a fragment made from text that :func:`strip_xml_illegal`
+    has been through already, and so holds no lone surrogate, which nh3 cannot take:
+    Markdown rendered from such text, or the text itself. Scanning a whole post once
+    more for what it cannot hold costs about a twentieth of rendering it."""
     token = _BASE_URL.set(base_url)
     try:
         cleaned = _cleaner(sanitize).clean(fragment)
     finally:
         _BASE_URL.reset(token)
+    # Character references (&#1;) may still spell characters XML forbids.
     return strip_xml_illegal(cleaned)
 
 
@@ -251,7 +259,7 @@ def render_item_html(post_source: Source, *, sanitize: bool = True) -> str:
     """
     body = strip_xml_illegal(post_source.body or "")
     raw_html = render_markdown(body) if post_source.markup == "markdown" else body
-    return clean_html(raw_html, "", sanitize=sanitize)
+    return _clean(raw_html, "", sanitize=sanitize)
 
 
 def render_item(
@@ -271,10 +279,10 @@ def render_item(
     # Dropped before Markdown, which would turn a NUL into U+FFFD (CommonMark 2.3).
     body = strip_xml_illegal(post.source.body or "")
     raw_html = render_markdown(body) if post.source.markup == "markdown" else body
-    content_html = clean_html(raw_html, post.url, sanitize=sanitize)
+    content_html = _clean(raw_html, post.url, sanitize=sanitize)
     if post.excerpt:
         excerpt_html = render_markdown(strip_xml_illegal(post.excerpt))
-        summary_html = clean_html(excerpt_html, post.url, sanitize=True)
+        summary_html = _clean(excerpt_html, post.url, sanitize=True)
     else:
         summary_html = first_paragraph(content_html)
     summary_text = html_to_text(summary_html)

@@ -126,6 +126,8 @@ CASES: tuple[Case, ...] = (
     # Characters XML forbids, and markup in the title.
     Case("control-chars.md", PUBLISHED, title="Control \x7f characters"),
     Case("hostile-title.md", PUBLISHED, title="<script>alert(1)</script> ]]> & <b>co</b>"),
+    # U+FFFE and U+FFFF in fields the feeds take as they are (tags), and references.
+    Case("noncharacters.md", PUBLISHED, title="Noncharacters  here"),
     # Dates.
     Case("date-zero.md", SKIPPED, (_error("front-matter", 3),)),
     Case("date-year-10000.md", PUBLISHED, (_warn("date-invalid"),), "Year ten thousand"),
