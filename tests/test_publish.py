@@ -30,6 +30,21 @@ def test_unchanged_file_keeps_its_mtime(tmp_path):
     assert target.stat().st_mtime_ns == 1_000_000_000
 
 
+def test_a_digest_recorded_otherwise_only_costs_a_comparison(tmp_path):
+    """A digest the state holds from an older version (another hash) does not get an
+    unchanged file rewritten: its bytes are compared instead; a changed file is written."""
+    write_artifacts(tmp_path, [artifact("a.xml", b"same"), artifact("b.xml", b"old")])
+    for name in ("a.xml", "b.xml"):
+        os.utime(tmp_path / name, ns=(1_000_000_000, 1_000_000_000))
+    older = {"a.xml": "0" * 32, "b.xml": "0" * 32}
+    result = write_artifacts(
+        tmp_path, [artifact("a.xml", b"same"), artifact("b.xml", b"new")], known_digests=older
+    )
+    assert result.unchanged == ("a.xml",) and result.written == ("b.xml",)
+    assert (tmp_path / "a.xml").stat().st_mtime_ns == 1_000_000_000
+    assert result.digests["a.xml"] != older["a.xml"] and len(result.digests["a.xml"]) == 32
+
+
 @pytest.mark.parametrize(
     "bad", ["../escape.xml", "/etc/passwd", "a/../../b.xml", "a\x00b.xml", "x" * 300 + ".xml", ""]
 )
