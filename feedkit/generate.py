@@ -241,6 +241,8 @@ def _feedgen(context: _FeedContext, fmt: str, entries: Sequence[Any] | None = No
     """A feedgen generator for ``fmt`` ("rss" or "atom"), with ``entries`` if given (those
     of the generator of the other format: an entry holds what both formats write), else
     with an entry made for each item."""
+    from feedgen.ext.dc import DcEntryExtension, DcExtension
+    from feedgen.ext.media import MediaEntryExtension, MediaExtension
     from feedgen.feed import FeedGenerator
 
     from ._feedgen_ext import FeedkitEntryExtension, FeedkitExtension
@@ -249,8 +251,10 @@ def _feedgen(context: _FeedContext, fmt: str, entries: Sequence[Any] | None = No
     site = settings.site
     self_url, self_type = feed_url(spec, fmt, settings), FEED_FILES[fmt][1]
     generator = FeedGenerator()
-    generator.load_extension("dc", atom=False, rss=True)
-    generator.load_extension("media")
+    # What load_extension("dc") and ("media") register, without the import of a
+    # "<name>_entry" module that does not exist, which it tries (and fails) every time.
+    generator.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
+    generator.register_extension("media", MediaExtension, MediaEntryExtension)
     generator.register_extension("feedkit", FeedkitExtension, FeedkitEntryExtension)
     extension = generator.feedkit
     if spec.archive_page is not None:
