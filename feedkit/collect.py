@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._walk import (
@@ -622,7 +622,7 @@ def to_post(
     The permalink is the front matter's ``permalink`` or the site's pattern (Jekyll
     tokens and named styles); the id is the front matter's ``id`` or the post's URL.
     """
-    from .dates import filename_parts
+    from .dates import filename_parts, path_stem
     from .permalinks import expand_permalink, join_url
 
     metadata = source.metadata
@@ -658,7 +658,7 @@ def to_post(
             slug=slug,
             output_ext=output_ext,
             collection=source.collection,
-            name=PurePosixPath(source.path).stem,
+            name=path_stem(source.path),
             path=collection_path,
         )
     except ValueError as exc:

@@ -19,7 +19,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
-from pathlib import PurePosixPath
 
 from ._datexpr import DateSpan, Precision, parse, parse_partial
 from .diagnostics import Diagnostics
@@ -36,6 +35,7 @@ __all__ = [
     "front_matter_instant",
     "has_own_date",
     "parse",
+    "path_stem",
     "resolve_dates",
     "timeline_date",
 ]
@@ -105,12 +105,22 @@ def _from_keys(
     return None
 
 
+def path_stem(path: str) -> str:
+    """Return the file name of ``path`` (relative, ``/``-separated, without empty or
+    ``.`` segments, as the walk gives it) without its last suffix, as
+    ``PurePosixPath(path).stem`` does (``.md`` has no suffix, ``a.`` none): without
+    making a path object, for every post of every first build."""
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
 def filename_parts(path: str) -> tuple[tuple[int, int, int] | None, str]:
     """Split a Jekyll post name ``YYYY-MM-DD-title.ext`` into its date and title.
 
     Returns ``(None, stem)`` for names without a date prefix.
     """
-    stem = PurePosixPath(path).stem
+    stem = path_stem(path)
     match = _JEKYLL_NAME.match(stem)
     if match is None:
         return None, stem

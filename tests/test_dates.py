@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from icalendar import Calendar
 
-from feedkit.dates import DateFacts, front_matter_instant, resolve_dates, timeline_date
+from feedkit.dates import (
+    DateFacts,
+    front_matter_instant,
+    path_stem,
+    resolve_dates,
+    timeline_date,
+)
 from feedkit.diagnostics import Diagnostics
 from feedkit.models import Source
 from feedkit.timeline import extract_timeline
@@ -221,3 +229,25 @@ def test_feedkit_dates_explains_every_bundled_post(site, monkeypatch):
     assert reports["draft-interview.md"]["status"] == "draft"
     assert len(reports["olympic-archery-gold.md"]["timeline"]["events"]) == 2
     assert not (site / ".feedkit").exists()  # explaining writes nothing
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["2024-06-18-hello.md", "a/b/c.html", "a/.md", "a/b.", "a/b.tar.md", "a/b", "a/..x", ".."],
+)
+def test_path_stem_is_the_stem_of_the_path(path):
+    """A post's path as the walk gives it: no empty or "." segment, which a path
+    object would drop."""
+    assert path_stem(path) == PurePosixPath(path).stem
+
+
+@given(
+    st.lists(
+        st.text(alphabet="ab.-_한", min_size=1, max_size=6).filter(lambda part: part != "."),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_path_stem_is_the_stem_of_any_relative_path(parts):
+    path = "/".join(parts)
+    assert path_stem(path) == PurePosixPath(path).stem
