@@ -87,6 +87,8 @@ def extract_timeline(html: str, published_at: datetime, tz: tzinfo) -> tuple[Tim
         for table in tables:
             if next(table.iterancestors("table"), None) is None:  # nested ones are inside
                 for element in table.iter(*_BLOCKS):
+                    # A block starts and ends a line: "a<p>b</p>c" reads "a b c".
+                    element.text = " " + (element.text or "")
                     element.tail = " " + (element.tail or "")
         return tuple(
             event

@@ -224,6 +224,13 @@ def test_cell_text_is_normalised() -> None:
     assert events[0].span is not None and events[0].span.precision == Precision.DAY
 
 
+def test_a_block_in_a_cell_starts_a_word() -> None:
+    """Text before a block element is its own line in a browser, as text after it is."""
+    html = """<table><tr><th>날짜</th><th>내용</th></tr>
+<tr><td>6월 18일</td><td>회담<p>개최</p>예정<div>발표</div></td></tr></table>"""
+    assert [e.text for e in _extract(html)] == ["회담 개최 예정 발표"]
+
+
 def test_broken_and_nested_html() -> None:
     html = """<p>intro<div><table><tr><th>날짜<th>내용
 <tr><td>18일<td><b>회담<i>개최</table></p></p></div>
