@@ -207,6 +207,16 @@ class StoredMetadata(Mapping[str, Any]):
             return self._eager[key]
         return self._front_matter()[key]
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """``self[key]``, or ``default``; a key that the stored record does not spell
+        is not there, and is answered without decoding the record (the stored form is
+        a pickle, which writes every string key as its UTF-8 bytes)."""
+        if key in EAGER_KEYS:
+            return self._eager.get(key, default)
+        if self._decoded is None and key.encode("utf-8", "surrogatepass") not in self._stored:
+            return default
+        return self._front_matter().get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._front_matter())
 

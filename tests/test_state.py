@@ -195,11 +195,17 @@ def test_cached_front_matter_is_decoded_when_used_and_its_id_without_decoding(tm
             state.save_sources([state.cached_sources()["a.md"]], removed=[])
         assert state.cached_sources()["a.md"].metadata == metadata
         # A damaged front matter still gives its id (kept apart), and says what to do
-        # when anything else is asked of it.
-        damaged = StoredMetadata(b"not a pickle", {"id": "urn:a"})
+        # when anything it spells is asked of it.
+        damaged = StoredMetadata(b"not a pickle, but it spells title", {"id": "urn:a"})
         assert damaged.get("id") == "urn:a"
         with pytest.raises(StateError, match="delete the state database"):
             damaged.get("title")
+        # A key the stored record does not spell is answered without decoding it (which
+        # would have raised here): rendering asks every post for its excerpt_separator.
+        assert damaged.get("excerpt_separator") is None
+        assert damaged.get("excerpt_separator", "<!--more-->") == "<!--more-->"
+        assert cached.get("excerpt_separator") is None and cached.get("date") == date(2024, 1, 2)
+        assert StoredMetadata.of({"제목": "가"}).get("제목") == "가"
         # To a worker process it goes as stored, to be decoded there when used; a front
         # matter read in a worker comes back the same way.
         sent = pickle.loads(pickle.dumps(cached))
