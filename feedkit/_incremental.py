@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +40,7 @@ def input_fingerprint(settings: Settings, scan_digest: str) -> str:
     from . import __version__
 
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{__version__}\n{settings!r}\n".encode())
+    digest.update(f"{__version__}\n{_settings_text(settings)}\n".encode())
     if "git" in settings.dates.sources:
         from ._git import head_commit
 
@@ -98,7 +99,14 @@ def settings_digest(settings: Settings) -> str:
     """A digest of feedkit's version and every setting."""
     from . import __version__
 
-    return digest_text(__version__, repr(settings))
+    return digest_text(__version__, _settings_text(settings))
+
+
+def _settings_text(settings: Settings) -> str:
+    """The settings as the digests take them: all but how the config file's path was
+    spelled (``feedkit.toml`` from the site's folder, its absolute path from cron), which
+    changes nothing a build makes; every path the settings hold is absolute already."""
+    return repr(replace(settings, config_path=None))
 
 
 def feed_signature(spec: FeedSpec, settings_key: str, memo: dict[str, str] | None = None) -> str:

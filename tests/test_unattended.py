@@ -318,6 +318,22 @@ def _age(folder: Path, seconds: float) -> None:
         os.utime(path, (stamp, stamp))
 
 
+def test_the_config_file_named_another_way_is_the_same_build(site, monkeypatch):
+    """Cron often names the config by its absolute path; by hand, feedkit runs in the
+    site's folder. Neither way of naming the same file makes the other rebuild."""
+    _age(site / "content", 3600)
+    monkeypatch.chdir(site)
+    first = build(load_settings(Path("feedkit.toml")), now=BUNDLED_NOW, diagnostics=Diagnostics())
+    again = build(load_settings(site / "feedkit.toml"), now=BUNDLED_NOW, diagnostics=Diagnostics())
+    assert first.files_written and again.reused and again.posts_rendered == 0
+    # A file touched but not changed: the build reads again, and finds every feed as it
+    # was (their signatures hold the settings), so it renders and writes nothing.
+    touched = next((site / "content").rglob("*.md"))
+    os.utime(touched, (time.time() - 1800, time.time() - 1800))
+    later = build(load_settings(site / "feedkit.toml"), now=BUNDLED_NOW, diagnostics=Diagnostics())
+    assert not later.reused and later.posts_rendered == 0 and later.files_written == ()
+
+
 def test_a_run_with_nothing_to_do_reuses_the_last_build(site, build_site):
     _age(site / "content", 3600)
     first = build_site(site)
