@@ -143,8 +143,13 @@ def test_the_scan_digest_depends_on_the_files_not_on_the_order_they_are_listed(
 def test_a_large_site_is_stat_ed_by_two_processes_with_the_same_result(tmp_path, monkeypatch):
     names = [f"{folder}/{n:03}.md" for folder in ("a", "b", "c") for n in range(40)]
     _same_files(tmp_path, names)
+    for number, name in enumerate(names[3:]):  # each its own time: the order shows
+        os.utime(tmp_path / name, ns=(0, 1_600_000_000_000_000_000 + number))
     alone = scan_content(tmp_path, Diagnostics())
+    # Past the first 2 files, chunks of 16 go to the second process as the walk takes
+    # them; the main process takes back the chunks that process has not started.
     monkeypatch.setattr(feedkit._walk, "PARALLEL_STAT_FILES", 2)
+    monkeypatch.setattr(feedkit._walk, "_STAT_CHUNK", 16)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     pools = []
 
@@ -158,6 +163,17 @@ def test_a_large_site_is_stat_ed_by_two_processes_with_the_same_result(tmp_path,
     assert together.digest == alone.digest
     assert together.source_files(Diagnostics()) == alone.source_files(Diagnostics())
     assert len(pools) == 1
+    # Every chunk stat'ed by the second process (none taken back), in order all the same.
+    monkeypatch.setattr(concurrent.futures.Future, "cancel", lambda self: False)
+    by_the_other = scan_content(tmp_path, Diagnostics())
+    assert by_the_other.digest == alone.digest and len(pools) == 2
+    assert by_the_other.source_files(Diagnostics()) == alone.source_files(Diagnostics())
+    # A file that cannot be stat'ed in a chunk of the other process is named by its index.
+    listed = [str(tmp_path / name) for name in names[:40]]
+    listed[37] = str(tmp_path / "gone.md")
+    sizes, mtimes, failures = feedkit._walk._stat_all(listed)
+    assert failures == {37: "No such file or directory"} and sizes[37] == mtimes[37] == 0
+    assert list(mtimes[3:37]) == [1_600_000_000_000_000_000 + n for n in range(34)]
     paths_to_stat = [str(tmp_path / name) for name in names[:3]] + [str(tmp_path / "gone.md")]
     sizes, mtimes, failures = feedkit._walk._stat_all(paths_to_stat)
     assert list(sizes) == [24, 24, 24, 0] and failures == {3: "No such file or directory"}
