@@ -440,13 +440,6 @@ class _Stats:
             self._pool = None
 
 
-def _stat_all(paths: Sequence[str]) -> _StatResult:
-    """Stat ``paths`` as a walk that took them all at once would (see :class:`_Stats`)."""
-    stats = _Stats()
-    stats.send(paths)
-    return stats.finish(paths)
-
-
 def _stat_paths(paths: Sequence[str]) -> tuple[array[int], array[int], dict[int, str]]:
     sizes: array[int] = array("q")
     mtimes: array[int] = array("q")

@@ -140,6 +140,13 @@ def test_the_scan_digest_depends_on_the_files_not_on_the_order_they_are_listed(
     assert scan_content(tmp_path, Diagnostics()).digest != listed.digest
 
 
+def _stat_as_one_walk(paths: list[str]) -> Any:
+    """Stat ``paths`` as a walk that took them all in one folder would."""
+    stats = feedkit._walk._Stats()
+    stats.send(paths)
+    return stats.finish(paths)
+
+
 def test_a_large_site_is_stat_ed_by_two_processes_with_the_same_result(tmp_path, monkeypatch):
     names = [f"{folder}/{n:03}.md" for folder in ("a", "b", "c") for n in range(40)]
     _same_files(tmp_path, names)
@@ -171,11 +178,11 @@ def test_a_large_site_is_stat_ed_by_two_processes_with_the_same_result(tmp_path,
     # A file that cannot be stat'ed in a chunk of the other process is named by its index.
     listed = [str(tmp_path / name) for name in names[:40]]
     listed[37] = str(tmp_path / "gone.md")
-    sizes, mtimes, failures = feedkit._walk._stat_all(listed)
+    sizes, mtimes, failures = _stat_as_one_walk(listed)
     assert failures == {37: "No such file or directory"} and sizes[37] == mtimes[37] == 0
     assert list(mtimes[3:37]) == [1_600_000_000_000_000_000 + n for n in range(34)]
     paths_to_stat = [str(tmp_path / name) for name in names[:3]] + [str(tmp_path / "gone.md")]
-    sizes, mtimes, failures = feedkit._walk._stat_all(paths_to_stat)
+    sizes, mtimes, failures = _stat_as_one_walk(paths_to_stat)
     assert list(sizes) == [24, 24, 24, 0] and failures == {3: "No such file or directory"}
     assert list(mtimes) == [1_700_000_000_000_000_000] * 3 + [0]
 
