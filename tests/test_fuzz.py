@@ -175,8 +175,9 @@ def _read_outputs(out: Path) -> list[str]:
         elif path.suffix == ".json":
             document = json.loads(data)
             for item in document["items"]:
+                # JSON Feed's "summary" is plain text (what the author wrote, as text:
+                # an escaped "\<script>" is the words "<script>"), so it is no fragment.
                 fragments.append(item.get("content_html", ""))
-                fragments.append(item.get("summary", ""))
                 for url in (item["url"], item.get("image"), item.get("external_url")):
                     if url:
                         assert url.startswith(("https://", "http://")), url
