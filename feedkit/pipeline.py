@@ -762,6 +762,9 @@ def _render_post(
         site_files=site_files,
         site_root=settings.site.root_url,
     )
+    # The item keeps the post as it was given, without its source text: feeds do not
+    # need it, and an item sent between processes then shares its post with the spec's.
+    item = replace(item, post=post)
     events: tuple[TimelineEvent, ...] = ()
     if settings.feeds.timeline:
         events = extract_timeline(item.content_html, post.published_at, _zone_of(post))
@@ -794,12 +797,6 @@ def _feed_in_worker(
     if settings.feeds.xslt:
         artifacts = [with_stylesheet(artifact) for artifact in artifacts]
     return artifacts, list(found), [post.id for post in spec.posts]
-
-
-def _for_worker(item: Item) -> Item:
-    """``item`` without its post's source text, which feeds do not need: less to send."""
-    post = item.post
-    return replace(item, post=replace(post, source=replace(post.source, body=None)))
 
 
 def _map_ahead(
@@ -1461,7 +1458,9 @@ def _build_locked(
             ):
                 for diagnostic in found:
                     diagnostics.add(diagnostic)
-                items[post.id] = item
+                # This process's own post, which the specs hold: sent with a feed's
+                # job, the two are then one object, pickled once.
+                items[post.id] = replace(item, post=post)
                 rendered.add(post.id)
                 if post.id in site_ids:
                     timelines[post.id] = events
@@ -1471,18 +1470,17 @@ def _build_locked(
             # feeds already) and serialized in a worker; files are written here. The
             # subscription feeds follow them into the same workers, so that both cores
             # stay busy to the end, and are written after the pages they link to.
-            sendable = {post_id: _for_worker(item) for post_id, item in items.items()}
             page_jobs = (
                 (
                     spec,
                     settings,
                     site_files,
-                    {post.id: sendable[post.id] for post in spec.posts if post.id in sendable},
+                    {post.id: items[post.id] for post in spec.posts if post.id in items},
                 )
                 for spec in (archive_specs if parallel_pages else ())
             )
             feed_jobs = (
-                (spec, settings, site_files, {post.id: sendable[post.id] for post in spec.posts})
+                (spec, settings, site_files, {post.id: items[post.id] for post in spec.posts})
                 for spec in (subscription_specs if parallel_feeds else ())
             )
             feeds = _map_ahead(
@@ -1493,7 +1491,6 @@ def _build_locked(
                     diagnostics.add(diagnostic)
                 rendered.update(post_ids)
                 publish(artifacts)  # the worker added the stylesheet
-            del sendable
     for spec in subscription_specs if not parallel_feeds else ():
         for post in spec.posts:
             if post.id not in items:

@@ -199,6 +199,19 @@ def test_a_first_build_in_workers_renders_each_post_once(tmp_path, monkeypatch):
             return _render_post(post, *args)
 
         monkeypatch.setattr(feedkit.pipeline, "_render_post", counted)
+        feed_in_worker = feedkit.pipeline._feed_in_worker
+
+        def checked(job, _feed_in_worker=feed_in_worker):
+            spec, _, _, rendered = job
+            for post in spec.posts:
+                if post.id in rendered:  # one object with the spec's post: sent once
+                    assert rendered[post.id].post is post
+                    assert post.source.body is None  # a feed needs no source text
+            return _feed_in_worker(job)
+
+        # Sent to the pool by name, which finds ``checked`` in the forked workers too.
+        checked.__module__, checked.__qualname__ = "feedkit.pipeline", "_feed_in_worker"
+        monkeypatch.setattr(feedkit.pipeline, "_feed_in_worker", checked)
         parallel = mode == "parallel"
         monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_POSTS", 1 if parallel else 10**9)
         monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_PAGES", 1 if parallel else 10**9)
