@@ -1200,7 +1200,11 @@ def _gather_changed(
         for source in sources
         if isinstance(declared_id := source.metadata.get("id"), str)
     }
-    known = state.ledger_subset(paths=changed_paths.union(*former_paths.values()), ids=declared)
+    known = state.ledger_subset(
+        paths=changed_paths.union(*former_paths.values()),
+        ids=declared,
+        hashes={source.content_hash for source in sources},
+    )
     matches = match_sources(sources, known, former_paths=former_paths, current_paths=walked)
     if any(entry.id in unchanged_ids for entry in matches.values()):
         return None  # a changed file takes over another post's identity

@@ -49,7 +49,7 @@ __all__ = [
     "lock_state",
 ]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Each entry migrates the schema from version N-1 to N; never edit one that has shipped.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -112,6 +112,8 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE TABLE planned (shard INTEGER PRIMARY KEY, valid_for TEXT NOT NULL, "
         "record BLOB NOT NULL)",
     ),
+    # Deleted posts by path: matching a few changed files reads only their tombstones.
+    8: ("CREATE INDEX posts_deleted_by_path ON posts (path) WHERE deleted_at IS NOT NULL",),
 }
 
 
@@ -619,16 +621,32 @@ class State:
             ((shard, valid_for, record) for shard, record in records),
         )
 
-    def ledger_subset(self, *, paths: Collection[str], ids: Collection[str]) -> list[LedgerEntry]:
-        """Return the ledger entries at ``paths`` or with ``ids``, and every deleted one:
-        all that matching a few changed files to known posts may need."""
+    def ledger_subset(
+        self, *, paths: Collection[str], ids: Collection[str], hashes: Collection[str] = ()
+    ) -> list[LedgerEntry]:
+        """Return the ledger entries at ``paths`` (live or deleted), those with ``ids``, and
+        the deleted ones whose content hash is one of ``hashes``: all that matching a few
+        changed files to known posts needs (see :func:`feedkit.identity.match_sources`).
+
+        Each part is found by an index, so the cost does not grow with the ledger, nor
+        with the posts deleted over the years. Entries come in the order they were
+        added, as :meth:`ledger` gives them, which breaks ties in matching the same way.
+        """
+        columns = "rowid, id, path, content_hash, first_seen_at, changed_at, deleted_at, seq"
+        among = "IN (SELECT value FROM json_each(?))"
         query = (
-            "SELECT id, path, content_hash, first_seen_at, changed_at, deleted_at, seq "
-            "FROM posts WHERE deleted_at IS NOT NULL OR path IN (SELECT value FROM json_each(?)) "
-            "OR id IN (SELECT value FROM json_each(?))"
+            f"SELECT {columns} FROM posts WHERE deleted_at IS NULL AND path {among} "
+            f"UNION SELECT {columns} FROM posts WHERE deleted_at IS NOT NULL AND path {among} "
+            f"UNION SELECT {columns} FROM posts WHERE id {among} "
+            f"UNION SELECT {columns} FROM posts "
+            f"WHERE deleted_at IS NOT NULL AND content_hash {among} "
+            "ORDER BY 1"
         )
-        rows = self._db.execute(query, (json.dumps(list(paths)), json.dumps(list(ids))))
-        return [_ledger_entry(row) for row in rows]
+        path_list = json.dumps(list(paths))
+        rows = self._db.execute(
+            query, (path_list, path_list, json.dumps(list(ids)), json.dumps(list(hashes)))
+        )
+        return [_ledger_entry(row[1:]) for row in rows]
 
     def max_seq(self) -> int:
         """Return the highest publication number given out so far (-1 for none)."""

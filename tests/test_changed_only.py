@@ -131,8 +131,18 @@ def _steps() -> list[tuple[str, _Step, bool]]:
             root / content, "zz-late.md", f"id: {taken_id}\ntitle: 늦은 글\ndate: 2024-01-01"
         )
 
+    removed: dict[str, bytes] = {}
+
     def remove(root: Path) -> None:
-        (root / content / "2024-07-02-release-notes.html").unlink()
+        path = root / content / "2024-07-02-release-notes.html"
+        removed["text"] = path.read_bytes()
+        path.unlink()
+
+    def restore(root: Path) -> None:
+        (root / content / "2024-07-02-release-notes.html").write_bytes(removed["text"])
+
+    def restore_renamed(root: Path) -> None:
+        (root / content / "2024-07-03-notes-again.html").write_bytes(removed["text"])
 
     def new_category(root: Path) -> None:
         _edit(
@@ -154,6 +164,10 @@ def _steps() -> list[tuple[str, _Step, bool]]:
         ("add a category", new_category, True),
         ("declare the id of a post that did not change", take_an_id, False),
         ("remove a post", remove, False),
+        # A deleted post's entry is found by its path, then by its content hash.
+        ("put it back", restore, True),
+        ("remove it again", remove, False),
+        ("put it back under another name", restore_renamed, True),
     ]
 
 

@@ -90,6 +90,39 @@ def test_ledger_round_trip_and_path_handover(tmp_path):
     assert entries["b"].deleted_at == T0
 
 
+def test_a_ledger_subset_holds_what_matching_needs_found_by_index(tmp_path):
+    gone = T0 + timedelta(days=1)
+    entries = [
+        LedgerEntry("live", "a.md", "h1", T0),
+        LedgerEntry("gone-here", "a.md", "h0", T0, deleted_at=gone),  # a's path, earlier
+        LedgerEntry("gone-same-text", "old.md", "h2", T0, deleted_at=gone),
+        LedgerEntry("gone-other", "x.md", "h3", T0, deleted_at=gone),
+        LedgerEntry("live-same-text", "b.md", "h2", T0),
+        LedgerEntry("declared", "c.md", "h4", T0),
+        *(LedgerEntry(f"n{n}", f"n{n}.md", f"k{n}", T0, deleted_at=gone) for n in range(50)),
+    ]
+    with State(tmp_path / "state.db") as state:
+        with state.transaction():
+            state.save_ledger(entries)
+        statements: list[str] = []
+        state._db.set_trace_callback(statements.append)
+        subset = state.ledger_subset(paths=["a.md"], ids=["declared"], hashes=["h2"])
+        state._db.set_trace_callback(None)
+        # Live and deleted entries at the path, the id, and deleted ones with the hash; in
+        # the order State.ledger gives them, which breaks ties when matching.
+        order = [entry.id for entry in state.ledger()]
+        assert [entry.id for entry in subset] == [
+            entry_id
+            for entry_id in order
+            if entry_id in {"live", "gone-here", "gone-same-text", "declared"}
+        ]
+        assert state.ledger_subset(paths=[], ids=[], hashes=[]) == []
+        (query,) = statements  # as run, with its values in it
+        plan = [row[3] for row in state._db.execute(f"EXPLAIN QUERY PLAN {query}")]
+    assert not [step for step in plan if step.startswith("SCAN posts")], plan
+    assert any("posts_deleted_by_path" in step for step in plan), plan
+
+
 def test_failed_transaction_writes_nothing(tmp_path):
     with State(tmp_path / "state.db") as state:
         with pytest.raises(RuntimeError), state.transaction():
