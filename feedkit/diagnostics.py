@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from ._pickling import pickled_by_fields
+
 __all__ = ["Diagnostic", "Diagnostics", "Level"]
 
 
@@ -24,6 +26,7 @@ class Level(StrEnum):
     ERROR = "error"
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class Diagnostic:
     """One reported problem, located in a file (and line) where there is one."""

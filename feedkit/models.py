@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ._pickling import pickled_by_fields
 from .diagnostics import Diagnostic
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class Author:
     """A person credited in a feed (RFC 4287 section 3.2)."""
@@ -39,6 +41,7 @@ class Author:
     uri: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class LedgerEntry:
     """One post's identity and history. ``path`` is where it was last seen; a deleted post
@@ -54,6 +57,7 @@ class LedgerEntry:
     seq: int = 0
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class CachedSource:
     """A source's parsed record, valid while its size and mtime (or hash) are unchanged."""
@@ -70,6 +74,7 @@ class CachedSource:
     notes: tuple[Diagnostic, ...] = ()  # warnings of the parse, reported again on a hit
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class Source:
     """A post file as read from the content folder, before any interpretation.
@@ -95,6 +100,7 @@ class Source:
     collection: str = "posts"  # a Jekyll collection's label for documents outside _posts
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class ResolvedDate:
     """An instant with the place it came from (``front-matter:date``, ``filename``, ...)."""
@@ -103,6 +109,7 @@ class ResolvedDate:
     source: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class PostDates:
     """The published and updated instants of one post; ``updated.at >= published.at``."""
@@ -111,6 +118,7 @@ class PostDates:
     updated: ResolvedDate
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class Post:
     """A post ready to render: its identity, URL, dates and descriptive fields."""
@@ -140,6 +148,7 @@ class Post:
         return self.dates.updated.at
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class Enclosure:
     """A file attached to an entry (RSS ``enclosure``, Atom ``link rel="enclosure"``)."""
@@ -149,6 +158,7 @@ class Enclosure:
     media_type: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class Item:
     """A post rendered for feeds: absolute URLs, repaired and XML-safe HTML."""
@@ -162,6 +172,7 @@ class Item:
     extensions: Mapping[str, object] = field(default_factory=dict)
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class FeedSpec:
     """One feed document set: a subscription feed (site, category, tag) or an archive page.
@@ -184,6 +195,7 @@ class FeedSpec:
     next_archive: int | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class Artifact:
     """One output file: its path inside the output folder and its exact bytes."""
@@ -194,6 +206,7 @@ class Artifact:
     feed_key: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class QueuedPing:
     """A WebSub ping waiting in the state database, with why it is still there."""
