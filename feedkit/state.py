@@ -410,9 +410,10 @@ class State:
     # --- the ledger -------------------------------------------------------------
 
     def ledger(self) -> list[LedgerEntry]:
-        """Return every post the database knows, live or deleted."""
+        """Return every post the database knows, live or deleted, in the table's order."""
         rows = self._db.execute(
-            "SELECT id, path, content_hash, first_seen_at, changed_at, deleted_at, seq FROM posts"
+            "SELECT id, path, content_hash, first_seen_at, changed_at, deleted_at, seq "
+            "FROM posts ORDER BY rowid"
         )
         return [_ledger_entry(row) for row in rows]
 
@@ -629,8 +630,8 @@ class State:
         changed files to known posts needs (see :func:`feedkit.identity.match_sources`).
 
         Each part is found by an index, so the cost does not grow with the ledger, nor
-        with the posts deleted over the years. Entries come in the order they were
-        added, as :meth:`ledger` gives them, which breaks ties in matching the same way.
+        with the posts deleted over the years. Entries come in the table's order, as
+        :meth:`ledger` gives them, so that ties in matching are broken the same way.
         """
         columns = "rowid, id, path, content_hash, first_seen_at, changed_at, deleted_at, seq"
         among = "IN (SELECT value FROM json_each(?))"
