@@ -48,6 +48,10 @@ _CLOSE = ("---", "...")
 _LINE_SPACE = " \t\r\f\v"
 # Front matter starts on file line 2: YAML line 0 is file line 2.
 _FIRST_LINE = 2
+# YAML ends a line at these too (a CR alone, NEL, LS, PS), where a file's lines, as its
+# author's editor and our messages count them, end only at "\n".
+_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 # The characters that cannot start a YAML plain scalar and that people type at the start
 # of a title anyway.
@@ -105,10 +109,10 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc]
     """libyaml's safe loader, refusing duplicate keys and reporting bad values by line.
 
     The constructor is Python even with libyaml, so overriding it costs little.
-    ``line_offset`` turns a YAML line index into a file line number in messages.
+    ``source`` is the YAML text, for the file lines of messages (:func:`_file_line`).
     """
 
-    line_offset = 0
+    source = ""
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, MappingNode):
@@ -118,7 +122,7 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc]
 
     def _check_duplicates(self, node: MappingNode) -> None:
         # Keyed by type too: 1, 1.0 and true are equal in Python but distinct in YAML.
-        seen: dict[tuple[type, Any], int] = {}
+        seen: dict[tuple[type, Any], int] = {}  # the YAML line of each key
         for key_node, _ in node.value:
             tag = key_node.tag
             if tag == "tag:yaml.org,2002:merge":
@@ -128,19 +132,19 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc]
                 key = key_node.value  # what constructing it would give, at no cost
             else:
                 key = self.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1 + self.line_offset
             try:
                 first = seen.get((type(key), key))
             except TypeError:
                 continue  # unhashable; SafeConstructor reports it
             if first is not None:
+                first_line = _file_line(self.source, first)
                 raise _DuplicateKeyError(
                     None,
                     None,
-                    f"duplicate key {key!r} (first defined on line {first})",
+                    f"duplicate key {key!r} (first defined on line {first_line})",
                     key_node.start_mark,
                 )
-            seen[(type(key), key)] = line
+            seen[(type(key), key)] = key_node.start_mark.line
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         try:
@@ -228,7 +232,7 @@ def _load_with_recovery(
 
 def _load_mapping(source: str) -> dict[str, object]:
     loader = _StrictLoader(source)
-    loader.line_offset = _FIRST_LINE - 1
+    loader.source = source
     try:
         node = loader.get_single_node()
         if node is None:
@@ -237,23 +241,23 @@ def _load_mapping(source: str) -> dict[str, object]:
             kind = "a list" if isinstance(node, SequenceNode) else "a single value"
             raise FrontMatterError(
                 f"front matter must be a mapping of keys to values, not {kind}",
-                line=node.start_mark.line + _FIRST_LINE,
+                line=_file_line(source, node.start_mark.line),
             )
-        _check_top_level_keys(node)
+        _check_top_level_keys(node, source)
         data = loader.construct_document(node)
     finally:
         loader.dispose()
     return dict(data)
 
 
-def _check_top_level_keys(node: MappingNode) -> None:
+def _check_top_level_keys(node: MappingNode, source: str) -> None:
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue
         if not (isinstance(key_node, ScalarNode) and key_node.tag == "tag:yaml.org,2002:str"):
             raise FrontMatterError(
                 f"front matter key {_node_text(key_node)!r} is not a string; quote it",
-                line=key_node.start_mark.line + _FIRST_LINE,
+                line=_file_line(source, key_node.start_mark.line),
             )
 
 
@@ -274,7 +278,7 @@ def _recoverable_line(
     """
     if exc.problem_mark is None:
         return None
-    error_line = exc.problem_mark.line
+    error_line = _line_index("\n".join(lines), exc.problem_mark.line)
     for index in range(min(error_line, len(lines) - 1), -1, -1):
         if index in recovered or _recoverable_value(lines[index]) is None:
             continue
@@ -351,19 +355,35 @@ def _error_from_yaml(exc: yaml.YAMLError, lines: list[str]) -> FrontMatterError:
         mark = exc.context_mark
     if mark is None:
         return FrontMatterError(problem)
-    line = mark.line + _FIRST_LINE
-    if mark.line < len(lines) and (
-        "tab" in problem or lines[mark.line].lstrip(" ").startswith("\t")
-    ):
+    source = "\n".join(lines)
+    index = _line_index(source, mark.line)
+    line = index + _FIRST_LINE
+    if index < len(lines) and ("tab" in problem or lines[index].lstrip(" ").startswith("\t")):
         return FrontMatterError(
             "tab character used for indentation; YAML allows only spaces", line=line
         )
     if not exc.context:
         return FrontMatterError(problem, line=line)
-    context_line = None if exc.context_mark is None else exc.context_mark.line + _FIRST_LINE
+    context_line = None if exc.context_mark is None else _file_line(source, exc.context_mark.line)
     if context_line is None or context_line == line:
         return FrontMatterError(f"{exc.context}: {problem}", line=line)
     return FrontMatterError(f"{exc.context} (line {context_line}): {problem}", line=line)
+
+
+def _line_index(source: str, yaml_line: int) -> int:
+    """Return the index, in ``source.split("\n")``, of the line where YAML's line
+    ``yaml_line`` (from 0) starts: YAML counts more line breaks than "\n"."""
+    if yaml_line <= 0 or not _OTHER_BREAKS.search(source):
+        return max(yaml_line, 0)  # the usual case: the same lines
+    for number, match in enumerate(_YAML_BREAKS.finditer(source), 1):
+        if number == yaml_line:
+            return source.count("\n", 0, match.end())
+    return source.count("\n")
+
+
+def _file_line(source: str, yaml_line: int) -> int:
+    """Return the 1-based file line of YAML's line ``yaml_line`` of the front matter."""
+    return _line_index(source, yaml_line) + _FIRST_LINE
 
 
 def _error_from_reader(exc: yaml.reader.ReaderError, lines: list[str]) -> FrontMatterError:

@@ -153,6 +153,25 @@ def test_front_matter_must_be_a_mapping(text: str, line: int) -> None:
     assert "must be a mapping" in error.message
 
 
+@pytest.mark.parametrize(
+    ("yaml_text", "line", "message"),
+    [
+        # LS, NEL and a lone CR end a line for YAML, not for an editor or a reader of ours.
+        ('title: "뉴스\u2028속보"\ntag: a\ntag: b', 4, "first defined on line 3"),
+        ('title: "a\rb"\ny: 1\ny: 2', 4, "first defined on line 3"),
+        ("ü: \x85\nü: \x85\nü: \x85\n0", 5, "could not find expected ':'"),
+    ],
+)
+def test_lines_are_the_files_where_yaml_breaks_lines_elsewhere_too(
+    yaml_text: str, line: int, message: str
+) -> None:
+    with pytest.raises(FrontMatterError) as caught:
+        parse_front_matter(f"---\n{yaml_text}\n---\nbody\n")
+    assert caught.value.line == line
+    assert message in caught.value.message
+    assert "(line" not in caught.value.message  # no context line past the front matter
+
+
 def test_duplicate_key_names_key_and_line() -> None:
     error = fails("---\ntitle: a\nauthor: b\ntitle: c\n---\n")
     assert error.line == 4
