@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import time as _time
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -739,12 +740,38 @@ _PARALLEL_FEEDS = 16
 
 def _rendered_post(
     job: tuple[Post, Settings, Mapping[str, int]],
-) -> tuple[Item, tuple[TimelineEvent, ...], list[Diagnostic]]:
-    """Render one post in a worker process; with the diagnostics it gave."""
+) -> tuple[bytes, tuple[TimelineEvent, ...], list[Diagnostic]]:
+    """Render one post in a worker process: its item as :func:`_item_bytes` gives it,
+    its timeline events and the diagnostics it gave."""
     post, settings, site_files = job
     found = Diagnostics()
     item, events = _render_post(post, settings, site_files, found)
-    return item, events, list(found)
+    return _item_bytes(item), events, list(found)
+
+
+def _item_bytes(item: Item) -> bytes:
+    """``item`` pickled without its post, as the main process holds the items rendered
+    for the subscription feeds until the feed jobs that send them: as objects, their
+    Korean text would take more room, and more again once pickled for each job, as
+    pickling keeps a UTF-8 copy in each string (:func:`_item_from` reads it back)."""
+    return pickle.dumps(
+        (
+            item.content_html,
+            item.summary_html,
+            item.summary_text,
+            item.image_url,
+            item.enclosure,
+            item.extensions,
+        ),
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
+
+
+def _item_from(post: Post, data: bytes) -> Item:
+    """The item of ``post`` from what :func:`_item_bytes` made of it."""
+    from .models import Item
+
+    return Item(post, *pickle.loads(data))
 
 
 def _render_post(
@@ -776,13 +803,14 @@ def _render_post(
 
 
 def _feed_in_worker(
-    job: tuple[FeedSpec, Settings, Mapping[str, int], Mapping[str, Item]],
+    job: tuple[FeedSpec, Settings, Mapping[str, int], Mapping[str, bytes]],
 ) -> tuple[list[Artifact], list[Diagnostic], list[str]]:
     """Render and serialize one feed (run in a worker process): its files, the diagnostics
     its posts gave, and the ids of the posts it rendered.
 
     The job's last part holds the items of the feed's posts that were rendered already
-    (for the subscription feeds); the other posts are rendered here.
+    (for the subscription feeds), as :func:`_item_bytes` gives them; the other posts are
+    rendered here.
     """
     from .browser import with_stylesheet
     from .generate import generate_feed
@@ -790,7 +818,9 @@ def _feed_in_worker(
     spec, settings, site_files, prerendered = job
     found = Diagnostics()
     items = {
-        post.id: prerendered.get(post.id) or _render_post(post, settings, site_files, found)[0]
+        post.id: _item_from(post, data)
+        if (data := prerendered.get(post.id)) is not None
+        else _render_post(post, settings, site_files, found)[0]
         for post in spec.posts
     }
     artifacts = list(generate_feed(spec, items, settings))
@@ -1416,6 +1446,15 @@ def _build_locked(
             timelines[post.id] = events
         return item
 
+    def item_of(post: Post) -> Item:
+        """``post``'s item: kept, rendered in a worker (and waiting), or rendered here."""
+        item = items.get(post.id)
+        if item is None:
+            data = waiting.get(post.id)
+            item = render(post) if data is None else _item_from(post, data)
+            items[post.id] = item
+        return item
+
     published_files = _PublishedFiles(settings.feeds.output, stored_digests)
 
     written_feeds = 0
@@ -1437,6 +1476,7 @@ def _build_locked(
     # other; an archive page's posts are in no other page, so they are rendered, written
     # and let go one page at a time, which bounds memory on a large first build.
     items: dict[str, Item] = {}
+    waiting: dict[str, bytes] = {}  # the items rendered in workers, as _item_bytes gives
     workers = min(os.cpu_count() or 1, 4)
     subscription_specs = [spec for spec in fresh_specs if spec.archive_page is None]
     archive_specs = [spec for spec in fresh_specs if spec.archive_page is not None]
@@ -1446,7 +1486,7 @@ def _build_locked(
 
     parallel_posts = workers > 1 and len(subscription_posts) >= _PARALLEL_POSTS
     parallel_pages = workers > 1 and len(archive_specs) >= _PARALLEL_PAGES
-    # Serialized in workers only from posts rendered there: they are all in ``items``.
+    # Serialized in workers only from posts rendered there: they are all in ``waiting``.
     parallel_feeds = parallel_posts and len(subscription_specs) >= _PARALLEL_FEEDS
     with ExitStack() as stack:
         pool = None
@@ -1457,14 +1497,12 @@ def _build_locked(
         if pool is not None and parallel_posts:
             posts_list = list(subscription_posts.values())
             jobs = ((post, settings, site_files) for post in posts_list)
-            for post, (item, events, found) in zip(
+            for post, (data, events, found) in zip(
                 posts_list, pool.map(_rendered_post, jobs, chunksize=32), strict=True
             ):
                 for diagnostic in found:
                     diagnostics.add(diagnostic)
-                # This process's own post, which the specs hold: sent with a feed's
-                # job, the two are then one object, pickled once.
-                items[post.id] = replace(item, post=post)
+                waiting[post.id] = data
                 rendered.add(post.id)
                 if post.id in site_ids:
                     timelines[post.id] = events
@@ -1479,12 +1517,12 @@ def _build_locked(
                     spec,
                     settings,
                     site_files,
-                    {post.id: items[post.id] for post in spec.posts if post.id in items},
+                    {post.id: waiting[post.id] for post in spec.posts if post.id in waiting},
                 )
                 for spec in (archive_specs if parallel_pages else ())
             )
             feed_jobs = (
-                (spec, settings, site_files, {post.id: items[post.id] for post in spec.posts})
+                (spec, settings, site_files, {post.id: waiting[post.id] for post in spec.posts})
                 for spec in (subscription_specs if parallel_feeds else ())
             )
             feeds = _map_ahead(
@@ -1496,18 +1534,12 @@ def _build_locked(
                 rendered.update(post_ids)
                 publish(artifacts)  # the worker added the stylesheet
     for spec in subscription_specs if not parallel_feeds else ():
-        for post in spec.posts:
-            if post.id not in items:
-                items[post.id] = render(post)
-        write(list(generate_feed(spec, items, settings)))
+        write(list(generate_feed(spec, {post.id: item_of(post) for post in spec.posts}, settings)))
     if extras_needed:
-        for post in specs[0].posts:
-            if post.id not in items:
-                items[post.id] = render(post)
         extras = []
         if settings.feeds.xslt:
             extras.append(Artifact(XSLT_FILE_NAME, xslt_stylesheet(), XSLT_MEDIA_TYPE))
-        latest = [items[post.id] for post in specs[0].posts]
+        latest = [item_of(post) for post in specs[0].posts]
         page = render_feeds_page(settings, feed_links(specs, settings), latest)
         extras.append(Artifact(FEEDS_PAGE_NAME, page, FEEDS_PAGE_MEDIA_TYPE))
         if settings.feeds.timeline:
@@ -1519,7 +1551,7 @@ def _build_locked(
         published_files.write(extras)
     if not parallel_pages:  # one core, or too few pages to start processes for
         for spec in archive_specs:
-            page_items = {post.id: items.get(post.id) or render(post) for post in spec.posts}
+            page_items = {post.id: item_of(post) for post in spec.posts}
             write(list(generate_feed(spec, page_items, settings)))
     result = published_files.result()
     kept = [path for key in current for path in paths[key]]
