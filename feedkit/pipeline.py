@@ -750,28 +750,20 @@ def _rendered_post(
 
 
 def _item_bytes(item: Item) -> bytes:
-    """``item`` pickled without its post, as the main process holds the items rendered
-    for the subscription feeds until the feed jobs that send them: as objects, their
-    Korean text would take more room, and more again once pickled for each job, as
-    pickling keeps a UTF-8 copy in each string (:func:`_item_from` reads it back)."""
-    return pickle.dumps(
-        (
-            item.content_html,
-            item.summary_html,
-            item.summary_text,
-            item.image_url,
-            item.enclosure,
-            item.extensions,
-        ),
-        protocol=pickle.HIGHEST_PROTOCOL,
-    )
+    """``item`` pickled without its post (its first field): how the main process holds
+    the items rendered for the subscription feeds until the jobs that send them. As
+    objects, their Korean text takes more room, and more again once pickled for a job,
+    as pickling keeps a UTF-8 copy in each string it writes. :func:`_item_from` reads
+    it back."""
+    parts = {field.name: getattr(item, field.name) for field in dataclass_fields(item)[1:]}
+    return pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _item_from(post: Post, data: bytes) -> Item:
     """The item of ``post`` from what :func:`_item_bytes` made of it."""
     from .models import Item
 
-    return Item(post, *pickle.loads(data))
+    return Item(post=post, **pickle.loads(data))
 
 
 def _render_post(
