@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+import posixpath
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -247,8 +248,43 @@ def first_paragraph(fragment: str) -> str:
     return ""
 
 
+# The types of the files an enclosure usually is, so that they do not depend on the
+# host: Python 3.11's own table lacks .webp, .m4a and .ogg, and slim containers have no
+# /etc/mime.types to add them (an enclosure would say application/octet-stream there).
+_MEDIA_TYPES = {
+    ".avif": "image/avif",
+    ".bmp": "image/bmp",
+    ".gif": "image/gif",
+    ".heic": "image/heic",
+    ".ico": "image/vnd.microsoft.icon",
+    ".jpeg": "image/jpeg",
+    ".jpg": "image/jpeg",
+    ".jxl": "image/jxl",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".webp": "image/webp",
+    ".flac": "audio/flac",
+    ".m4a": "audio/mp4",
+    ".mp3": "audio/mpeg",
+    ".oga": "audio/ogg",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",  # RFC 7845: an Ogg Opus file is audio/ogg
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".pdf": "application/pdf",
+}
+
+
 def _guess_media_type(url: str) -> str:
-    guessed, _ = mimetypes.guess_type(urlsplit(url).path)
+    path = urlsplit(url).path
+    known = _MEDIA_TYPES.get(posixpath.splitext(path)[1].lower())
+    if known is not None:
+        return known
+    guessed, _ = mimetypes.guess_type(path)
     return guessed or "application/octet-stream"
 
 

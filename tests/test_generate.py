@@ -124,3 +124,26 @@ def test_utc_setting_flattens_offsets():
     items = {p.id: render_item(p) for p in spec.posts}
     atom = next(a for a in generate_feed(spec, items, settings) if a.path == "atom.xml")
     assert b"2024-06-01T03:01:00+00:00" in atom.data
+
+
+def test_enclosure_types_do_not_depend_on_the_hosts_mime_table(monkeypatch):
+    import mimetypes
+
+    def with_image(image: str) -> Post:
+        return dataclasses.replace(make_post(1), image=image)
+
+    root = "https://example.com/"
+    on_this_host = render_item(with_image("/img/voice.wav"), site_root=root).enclosure
+    assert on_this_host is not None and on_this_host.media_type.startswith("audio/")
+    # A slim container: no /etc/mime.types, and Python 3.11's own table lacks .webp.
+    monkeypatch.setattr(mimetypes, "guess_type", lambda *args, **kwargs: (None, None))
+    expected = {
+        "/img/photo.webp": "image/webp",
+        "/img/PHOTO.JPG": "image/jpeg",
+        "/img/a.svg?v=2": "image/svg+xml",
+        "/podcast/1.m4a": "audio/mp4",
+        "/img/photo.xyz": "application/octet-stream",
+    }
+    for image, media_type in expected.items():
+        enclosure = render_item(with_image(image), site_root=root).enclosure
+        assert enclosure is not None and enclosure.media_type == media_type, image
