@@ -782,7 +782,7 @@ def _render_post(
         site_root=settings.site.root_url,
     )
     # The item keeps the post as it was given, without its source text: feeds do not
-    # need it, and an item sent between processes then shares its post with the spec's.
+    # need it, and an item kept for several feeds would keep the text as long.
     item = replace(item, post=post)
     events: tuple[TimelineEvent, ...] = ()
     if settings.feeds.timeline:
@@ -1438,13 +1438,16 @@ def _build_locked(
             timelines[post.id] = events
         return item
 
+    def made_item(post: Post) -> Item:
+        """``post``'s item, rendered in a worker (and waiting) or rendered here."""
+        data = waiting.get(post.id)
+        return render(post) if data is None else _item_from(post, data)
+
     def item_of(post: Post) -> Item:
-        """``post``'s item: kept, rendered in a worker (and waiting), or rendered here."""
+        """``post``'s item, kept for the other subscription feeds that hold it."""
         item = items.get(post.id)
         if item is None:
-            data = waiting.get(post.id)
-            item = render(post) if data is None else _item_from(post, data)
-            items[post.id] = item
+            item = items[post.id] = made_item(post)
         return item
 
     published_files = _PublishedFiles(settings.feeds.output, stored_digests)
@@ -1543,7 +1546,7 @@ def _build_locked(
         published_files.write(extras)
     if not parallel_pages:  # one core, or too few pages to start processes for
         for spec in archive_specs:
-            page_items = {post.id: item_of(post) for post in spec.posts}
+            page_items = {post.id: items.get(post.id) or made_item(post) for post in spec.posts}
             write(list(generate_feed(spec, page_items, settings)))
     result = published_files.result()
     kept = [path for key in current for path in paths[key]]
