@@ -14,7 +14,6 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._walk import (
@@ -115,7 +114,8 @@ def _first_surrogate(text: str) -> int:
 def _read_bytes(source_file: SourceFile, diagnostics: Diagnostics) -> bytes | None:
     path = source_file.path
     try:
-        data = Path(source_file.abspath).read_bytes()
+        with open(source_file.abspath, "rb") as file:
+            data = file.read()
     except FileNotFoundError:
         diagnostics.warn("vanished", "file disappeared while the build ran; skipped", path=path)
         return None
@@ -195,7 +195,7 @@ def _parse_source(
     suffix = os.path.splitext(path)[1].lower()
     source = Source(
         path=path,
-        abspath=Path(source_file.abspath),
+        abspath=source_file.abspath,
         metadata=front.metadata,
         body=_limit_body(front.body, path, front.body_line, diagnostics),
         body_line=front.body_line,
@@ -232,7 +232,7 @@ def _from_cache(cached: CachedSource, source_file: SourceFile, diagnostics: Diag
         diagnostics.add(note)
     return Source(
         path=cached.path,
-        abspath=Path(source_file.abspath),
+        abspath=source_file.abspath,
         metadata=cached.metadata,
         body=None,
         body_line=cached.body_line,
@@ -467,7 +467,7 @@ def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-
     )
     source_file = SourceFile(
         source.path,
-        str(source.abspath),
+        source.abspath,
         source.size,
         source.mtime_ns,
         source.is_draft_file,
@@ -479,7 +479,8 @@ def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-
 
 def _source_bytes(source: Source) -> bytes | None:
     try:
-        return source.abspath.read_bytes()
+        with open(source.abspath, "rb") as file:
+            return file.read()
     except OSError:
         return None
 

@@ -12,7 +12,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime, tzinfo
-from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -796,9 +795,9 @@ def _render_post(
 
 def _feed_in_worker(
     job: tuple[FeedSpec, Settings, Mapping[str, int], Mapping[str, bytes]],
-) -> tuple[list[Artifact], list[Diagnostic], list[str]]:
-    """Render and serialize one feed (run in a worker process): its files, the diagnostics
-    its posts gave, and the ids of the posts it rendered.
+) -> tuple[list[Artifact], list[Diagnostic]]:
+    """Render and serialize one feed (run in a worker process): its files, and the
+    diagnostics its posts gave.
 
     The job's last part holds the items of the feed's posts that were rendered already
     (for the subscription feeds), as :func:`_item_bytes` gives them; the other posts are
@@ -818,7 +817,7 @@ def _feed_in_worker(
     artifacts = list(generate_feed(spec, items, settings))
     if settings.feeds.xslt:
         artifacts = [with_stylesheet(artifact) for artifact in artifacts]
-    return artifacts, list(found), [post.id for post in spec.posts]
+    return artifacts, list(found)
 
 
 def _map_ahead(
@@ -1507,26 +1506,26 @@ def _build_locked(
             # feeds already) and serialized in a worker; files are written here. The
             # subscription feeds follow them into the same workers, so that both cores
             # stay busy to the end, and are written after the pages they link to.
-            page_jobs = (
+            sent = [
+                *(archive_specs if parallel_pages else ()),
+                *(subscription_specs if parallel_feeds else ()),
+            ]
+            jobs = (
                 (
                     spec,
                     settings,
                     site_files,
                     {post.id: waiting[post.id] for post in spec.posts if post.id in waiting},
                 )
-                for spec in (archive_specs if parallel_pages else ())
+                for spec in sent
             )
-            feed_jobs = (
-                (spec, settings, site_files, {post.id: waiting[post.id] for post in spec.posts})
-                for spec in (subscription_specs if parallel_feeds else ())
-            )
-            feeds = _map_ahead(
-                pool, _feed_in_worker, chain(page_jobs, feed_jobs), ahead=4 * workers
-            )
-            for artifacts, found, post_ids in feeds:
+            feeds = _map_ahead(pool, _feed_in_worker, jobs, ahead=4 * workers)
+            for spec, (artifacts, found) in zip(sent, feeds, strict=True):
                 for diagnostic in found:
                     diagnostics.add(diagnostic)
-                rendered.update(post_ids)
+                # The main process's own ids: the worker's copies would stay, 10,000
+                # strings at 10,000 posts.
+                rendered.update(post.id for post in spec.posts)
                 publish(artifacts)  # the worker added the stylesheet
     for spec in subscription_specs if not parallel_feeds else ():
         write(list(generate_feed(spec, {post.id: item_of(post) for post in spec.posts}, settings)))
@@ -1633,7 +1632,7 @@ def explain_dates(
     wanted = [path.resolve() for path in paths]
     reports = []
     for post in sorted(posts, key=lambda p: p.source.path):
-        location = post.source.abspath.resolve()
+        location = Path(post.source.abspath).resolve()
         if wanted and not any(location == w or location.is_relative_to(w) for w in wanted):
             continue
         loaded = _with_body(post, settings, diagnostics)

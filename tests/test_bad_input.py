@@ -363,14 +363,13 @@ def test_unreadable_file_is_reported_and_skipped(tmp_path, monkeypatch):
     # Tests (and CI) may run as root, for whom permissions do not apply: inject the error.
     root = _good_site(tmp_path)
     shutil.copyfile(CORPUS / "bom.md", root / "content" / "locked.md")
-    real_read_bytes = Path.read_bytes
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.md":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+    def opened(path: str, *args: Any) -> Any:
+        if os.path.basename(path) == "locked.md":
+            raise PermissionError(13, "Permission denied", path)
+        return open(path, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(feedkit.collect, "open", opened, raising=False)
     result, diagnostics = _build(root)
     assert _located(diagnostics, "locked.md") == {("error", "unreadable", None)}
     (problem,) = [d for d in diagnostics if d.path == "locked.md"]
@@ -420,7 +419,7 @@ def test_file_deleted_before_its_body_is_read(tmp_path, monkeypatch):
 
     def load_body(source: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(source.path)
-        source.abspath.unlink(missing_ok=True)
+        Path(source.abspath).unlink(missing_ok=True)
         return real_load_body(source, *args, **kwargs)
 
     monkeypatch.setattr(feedkit.collect, "load_body", load_body)

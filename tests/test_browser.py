@@ -67,7 +67,7 @@ def make_item(
     url: str | None = None,
 ) -> Item:
     when = at or BASE_TIME + timedelta(minutes=n)
-    source = Source(f"p{n}.md", Path(f"/x/p{n}.md"), {}, "Body.", 4, "markdown", 5, 0, "h")
+    source = Source(f"p{n}.md", f"/x/p{n}.md", {}, "Body.", 4, "markdown", 5, 0, "h")
     resolved = ResolvedDate(when, "front-matter:date")
     link = url or f"https://example.com/p{n}.html"
     post = Post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +32,7 @@ ALL = ("front-matter", "filename", "git", "first-seen", "mtime")
 
 
 def source(path: str = "post.md", **metadata: object) -> Source:
-    return Source(path, Path(path), metadata, "", 3, "markdown", 1, 1, "h")
+    return Source(path, path, metadata, "", 3, "markdown", 1, 1, "h")
 
 
 def resolve(src: Source, facts: DateFacts | None = None, sources=ALL):

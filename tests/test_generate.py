@@ -37,7 +37,7 @@ def make_post(
 ) -> Post:
     at = BASE_TIME + timedelta(minutes=n if minutes is None else minutes)
     source = Source(
-        f"p{n}.md", Path(f"/x/p{n}.md"), {}, "Body **bold**.", 4, "markdown", 10, 0, "h", False, ()
+        f"p{n}.md", f"/x/p{n}.md", {}, "Body **bold**.", 4, "markdown", 10, 0, "h", False, ()
     )
     resolved = ResolvedDate(at, "front-matter:date")
     url = f"https://example.com/p{n}.html"

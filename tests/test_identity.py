@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from feedkit.identity import match_sources, update_ledger
 from feedkit.models import LedgerEntry, Post, PostDates, ResolvedDate, Source
@@ -13,7 +12,7 @@ T1 = datetime(2024, 2, 1, tzinfo=UTC)
 
 
 def source(path: str, content_hash: str, **metadata: object) -> Source:
-    return Source(path, Path("/x") / path, metadata, "", 4, "markdown", 1, 1, content_hash)
+    return Source(path, f"/x/{path}", metadata, "", 4, "markdown", 1, 1, content_hash)
 
 
 def post(src: Source, post_id: str) -> Post:

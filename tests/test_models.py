@@ -7,7 +7,6 @@ import pickle
 import tracemalloc
 from dataclasses import is_dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from feedkit import models
 from feedkit.diagnostics import Diagnostic, Level
@@ -35,7 +34,7 @@ def make_post(number: int) -> Post:
     note = Diagnostic(Level.WARNING, "date-invalid", "no date", f"p{number}.md", 3)
     source = Source(
         path=f"p{number}.md",
-        abspath=Path(f"/site/content/p{number}.md"),
+        abspath=f"/site/content/p{number}.md",
         metadata={"title": f"글 {number}", "tags": ["a", "b"], "date": T0},
         body=None,
         body_line=5,
@@ -117,3 +116,16 @@ def test_pickling_posts_leaves_nothing_behind_and_writes_no_field_names():
     # Pickled the default way, each post's six records kept a dict each: ~400 bytes.
     assert (after - before) / len(posts) < 40
     assert b"content_hash" not in pickle.dumps(posts[0])
+
+
+def test_posts_read_back_one_by_one_share_their_repeated_strings():
+    # As posts come back from workers: each pickle makes its own copy of every string.
+    first, second = (pickle.loads(pickle.dumps(make_post(number))) for number in (1, 2))
+    assert first.categories[0] == "뉴스"
+    assert first.categories[0] is second.categories[0]
+    assert first.source.folder_categories[0] is second.source.folder_categories[0]
+    assert first.dates.updated.source is second.dates.updated.source
+    assert first.source.markup is second.source.markup
+    assert first.source.collection is second.source.collection
+    assert first.title is not second.title  # only the values posts share are shared
+    assert type(first.source.abspath) is str  # a Path would rebuild its list of parts
