@@ -171,6 +171,7 @@ def diagnostics_from_record(record: Iterable[Any], path: str) -> tuple[Diagnosti
 # The front-matter keys every run reads for every post (``id``, to match posts to the
 # ledger): a cached record keeps them beside the rest, which is decoded only when used.
 EAGER_KEYS = ("id",)
+_NO_EAGER_KEYS: dict[str, Any] = {}  # shared by the records without one; never changed
 
 
 class StoredMetadata(Mapping[str, Any]):
@@ -185,7 +186,8 @@ class StoredMetadata(Mapping[str, Any]):
 
     def __init__(self, stored: bytes, eager: Mapping[str, Any]) -> None:
         self._stored = stored
-        self._eager = dict(eager)
+        # Most front matter has no eager key: one shared empty mapping, not a dict a post.
+        self._eager = dict(eager) if eager else _NO_EAGER_KEYS
         self._decoded: dict[str, Any] | None = None
 
     def _front_matter(self) -> dict[str, Any]:

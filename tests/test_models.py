@@ -129,3 +129,16 @@ def test_posts_read_back_one_by_one_share_their_repeated_strings():
     assert first.source.collection is second.source.collection
     assert first.title is not second.title  # only the values posts share are shared
     assert type(first.source.abspath) is str  # a Path would rebuild its list of parts
+
+
+def test_an_item_waiting_for_its_feed_job_comes_back_equal_and_takes_little_room():
+    from feedkit.pipeline import _item_bytes, _item_from
+
+    post = make_post(1)
+    paragraph = "<p>태풍 북상에 따른 피해를 강조했다. 서울시는 이번 방문에 주목한다.</p>"
+    html = paragraph * 100
+    item = Item(post, html, paragraph, "요약", None, None, {"_timeline": {"events": []}})
+    data = _item_bytes(item)
+    assert _item_from(post, data) == item
+    assert _item_from(post, data).post is post  # the caller's post: not in the bytes
+    assert len(data) < len(html.encode("utf-8")) / 4  # compressed (HTML repeats itself)
