@@ -17,7 +17,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from ._incremental import post_signature
-from .diagnostics import Diagnostic, Diagnostics
+from .diagnostics import Diagnostic
 from .models import Author, Post, PostDates, ResolvedDate, Source
 from .state import (
     RecordError,
@@ -56,7 +56,7 @@ class ReusedPost(NamedTuple):
     diagnostics: tuple[Diagnostic, ...]  # what resolving it said, said again
 
 
-def post_record(post: Post, found: Diagnostics, signature: str | None = None) -> bytes:
+def post_record(post: Post, found: Iterable[Diagnostic], signature: str | None = None) -> bytes:
     """Serialize a resolved post (everything but its source) with the diagnostics its
     resolution gave and its part of the feed signatures (``signature``, when the caller
     has made it already: see :func:`~feedkit._incremental.post_signature`).

@@ -579,7 +579,9 @@ class _FreshPost(NamedTuple):
     source: Source
     git_dates: GitDates | None
     post: Post
-    found: Diagnostics  # the diagnostics its resolution gave
+    # The diagnostics its resolution gave: a tuple, as a Diagnostics with its list, set
+    # and lock takes half a kilobyte, for every post of a first build.
+    found: tuple[Diagnostic, ...]
 
 
 def _fresh_records(
@@ -725,7 +727,7 @@ def _read_posts(
         if post is not None:
             posts.append(post)
             if fresh is not None:
-                fresh.append(_FreshPost(source, history.get(source.path), post, found))
+                fresh.append(_FreshPost(source, history.get(source.path), post, tuple(found)))
             if resolutions is not None:
                 resolutions[source.path] = _Resolution(tuple(found), signature)
     return collected, posts
@@ -1250,7 +1252,7 @@ def _gather_changed(
         if post is not None:
             if post.id in unchanged_ids:
                 return None  # the same id as a post that did not change
-            fresh.append(_FreshPost(source, history.get(source.path), post, found))
+            fresh.append(_FreshPost(source, history.get(source.path), post, tuple(found)))
         made[source.path] = (post, tuple(found))
 
     # Every post in the order of the files, with what reading and resolving each said,
@@ -1512,7 +1514,7 @@ def _build_locked(
                 *(archive_specs if parallel_pages else ()),
                 *(subscription_specs if parallel_feeds else ()),
             ]
-            jobs = (
+            feed_jobs = (
                 (
                     spec,
                     settings,
@@ -1521,7 +1523,7 @@ def _build_locked(
                 )
                 for spec in sent
             )
-            feeds = _map_ahead(pool, _feed_in_worker, jobs, ahead=4 * workers)
+            feeds = _map_ahead(pool, _feed_in_worker, feed_jobs, ahead=4 * workers)
             for spec, (artifacts, found) in zip(sent, feeds, strict=True):
                 for diagnostic in found:
                     diagnostics.add(diagnostic)
