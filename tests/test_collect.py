@@ -346,3 +346,4 @@ def test_sources_read_in_workers_share_the_walks_path_strings(tmp_path, monkeypa
     for source, source_file in zip(collected.sources, files, strict=True):
         assert source.path is source_file.path
         assert source.abspath is source_file.abspath
+        assert source.mtime_ns is source_file.mtime_ns  # an int too large to be cached
