@@ -29,6 +29,22 @@ def test_version(runner):
     assert result.exit_code == 0 and __version__ in result.output
 
 
+def test_python_dash_m_feedkit_is_the_command(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "feedkit", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: feedkit [OPTIONS] COMMAND")
+    assert "build" in done.stdout
+
+
 def test_build_in_the_site_folder_with_no_arguments(runner, in_site):
     result = runner.invoke(main, ["build", "--now", "2026-01-01T00:00:00+09:00"])
     assert result.exit_code == 0, result.output
