@@ -1048,7 +1048,7 @@ def _store_posts(
             (to_cache_record(source) for source in collected.refreshed),
             removed=collected.removed,
         )
-        state.save_resolved_posts(resolved)
+        state.save_resolved_posts(resolved, removed=collected.removed)
         state.save_planned(planned, valid_for=valid_for, replace_all=replace_all)
 
 

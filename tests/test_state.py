@@ -186,6 +186,17 @@ def test_parse_cache_round_trip(tmp_path):
         assert state.cached_sources() == {}
 
 
+def test_resolved_records_of_removed_paths_are_forgotten(tmp_path):
+    with State(tmp_path / "state.db") as state:
+        with state.transaction():
+            rows = [("a.md", "key-a", b"A"), ("b.md", "key-b", b"B"), ("c.md", "key-c", b"C")]
+            state.save_resolved_posts(iter(rows), removed=[])
+        with state.transaction():
+            state.save_resolved_posts(iter([("b.md", "key-b2", b"B2")]), removed=["a.md", "x.md"])
+        assert state.resolved_keys() == {"b.md": "key-b2", "c.md": "key-c"}
+        assert dict(state.resolved_records()) == {"b.md": b"B2", "c.md": b"C"}
+
+
 def test_second_lock_times_out_and_is_freed_when_the_holder_dies(tmp_path):
     path = tmp_path / "state.db"
     holder = subprocess.Popen(
