@@ -34,7 +34,11 @@ the figures are those of an installed copy.
 Floors, measured in this process with a warm page cache: ``stat`` of every file under the
 content folder, reading every file, and reading plus parsing every front matter with
 PyYAML's ``CSafeLoader`` (libyaml; the pure-Python loader where libyaml is missing, as
-reported), and ``feedkit --version`` as the command's start-up time.
+reported), and ``feedkit --version`` as the command's start-up time. Beside them, what
+no version of feedkit can go under: the start-up of Python alone, of Python importing
+click (every run of the command), and of Python importing the libraries a build that
+renders a post needs (:data:`STARTUP_FLOORS`); and the libraries' own work on every
+post, once (:func:`libraries_pass`), on one core and divided by the number of cores.
 
 Where ``hugo`` is on PATH, the same posts are copied into a Hugo site whose only output
 is the home RSS feed (20 items), and ``hugo`` is timed cold and with no change. Note
@@ -63,8 +67,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -229,15 +234,24 @@ def measure_floors(site: Path, runs: int) -> dict[str, Any]:
             except yaml.YAMLError:
                 yaml_errors += 1
 
-    def timed(function: Callable[[], None]) -> float:
+    def timed(function: Callable[[], object], repeats: int = runs) -> float:
         times = []
-        for _ in range(max(1, runs)):
+        for _ in range(max(1, repeats)):
             started = time.perf_counter()
             function()
             times.append(time.perf_counter() - started)
         return statistics.median(times)
 
     startup = [measure([*feedkit_command(), "--version"], site) for _ in range(max(1, runs))]
+    # The same start-up floors, for what any feedkit run has to import before it can work.
+    imports = {
+        name: statistics.median(
+            measure([sys.executable, "-c", code], site).seconds for _ in range(max(1, runs))
+        )
+        for name, code in STARTUP_FLOORS.items()
+    }
+    libraries_s = timed(lambda: libraries_pass(posts), min(runs, 3))
+    cores = os.cpu_count() or 1
     return {
         "files": len(files),
         "posts": len(posts),
@@ -249,7 +263,80 @@ def measure_floors(site: Path, runs: int) -> dict[str, Any]:
         "libyaml": has_libyaml,
         "cli_startup_s": statistics.median(m.seconds for m in startup),
         "cli_startup_peak_mib": max(m.peak_mib for m in startup),
+        **imports,
+        "libraries_s": libraries_s,
+        "cores": cores,
+        "libraries_per_core_s": libraries_s / cores,
     }
+
+
+# What a command must import before it can do its work: Python alone (with this
+# installation's site), then click (any run of the command, --version and --help
+# included), then the libraries every build that renders a post imports.
+STARTUP_FLOORS = {
+    "python_s": "pass",
+    "import_click_s": "import click",
+    "import_render_s": (
+        "import click, yaml, sqlite3, filelock, feedgen.feed, markdown_it_pyrs, nh3"
+    ),
+}
+_FLOOR_SITE = "https://example.com"
+_FLOOR_PAGE = 20  # posts per feed document, as feedkit's archive pages hold
+
+
+def libraries_pass(posts: Sequence[Path]) -> int:
+    """Do, for every post, what the libraries feedkit is built on do for it, and nothing
+    of feedkit's own (:func:`floor_documents`); return the number of bytes serialized.
+
+    Any build that publishes every post in some feed document (as feedkit's archive
+    pages do) does at least this; spread over every core, it is the floor of a first
+    build. feedkit does more for each post: dates and their sources, permalinks,
+    timeline tables, URLs made absolute, several feeds a post, its state."""
+    return sum(len(document) for document in floor_documents(posts))
+
+
+def floor_documents(posts: Sequence[Path]) -> Iterator[bytes]:
+    """Read each post, parse its front matter (libyaml), render its Markdown
+    (markdown-it-pyrs), sanitize the HTML (nh3's defaults) and serialize it once in each
+    format, 20 posts to a document: yield feedgen's RSS and Atom and a JSON Feed (with
+    ``json``) of each 20."""
+    import nh3
+    import yaml
+    from feedgen.feed import FeedGenerator
+    from markdown_it_pyrs import MarkdownIt
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    markdown = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    for start in range(0, len(posts), _FLOOR_PAGE):
+        feed = FeedGenerator()
+        feed.id(f"{_FLOOR_SITE}/{start}")
+        feed.title("floor")
+        feed.link(href=_FLOOR_SITE, rel="alternate")
+        feed.description("floor")
+        feed.updated(when)
+        items = []
+        for number, path in enumerate(posts[start : start + _FLOOR_PAGE], start):
+            text = path.read_bytes().decode("utf-8")
+            block = _split_front_matter(text)
+            meta = yaml.load(block, Loader=loader) if block is not None else None
+            body = text[text.find("\n---", 3) + 4 :] if block is not None else text
+            html = body if path.suffix in (".html", ".htm") else markdown.render(body)
+            html = nh3.clean(html)
+            title = str(meta.get("title", path.stem)) if isinstance(meta, dict) else path.stem
+            url = f"{_FLOOR_SITE}/{number}"
+            entry = feed.add_entry(order="append")
+            entry.id(url)
+            entry.title(title)
+            entry.link(href=url)
+            entry.published(when)
+            entry.updated(when)
+            entry.content(html, type="html")
+            items.append({"id": url, "url": url, "title": title, "content_html": html})
+        yield feed.rss_str(pretty=True)
+        yield feed.atom_str(pretty=True)
+        document = {"version": "https://jsonfeed.org/version/1.1", "items": items}
+        yield json.dumps(document, ensure_ascii=False, indent=2).encode()
 
 
 # --- feedkit ----------------------------------------------------------------------------
@@ -597,6 +684,19 @@ def render_tables(results: list[dict[str, Any]]) -> str:
             f"| {_fmt(row['generate_s'], 2)} | {_fmt(floors['stat_s'])} "
             f"| {_fmt(floors['read_s'])} | {_fmt(floors['read_yaml_s'])} "
             f"| {'yes' if floors['libyaml'] else 'NO'} | {_fmt(floors['cli_startup_s'])} |"
+        )
+    lines += [
+        "",
+        "| N | python s | import click s | import render libraries s "
+        "| libraries, one core s | libraries ÷ cores s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in results:
+        floors = row["floors"]
+        lines.append(
+            f"| {row['posts']} | {_fmt(floors['python_s'])} | {_fmt(floors['import_click_s'])} "
+            f"| {_fmt(floors['import_render_s'])} | {_fmt(floors['libraries_s'], 2)} "
+            f"| {_fmt(floors['libraries_per_core_s'], 2)} ({floors['cores']} cores) |"
         )
     return "\n".join(lines)
 

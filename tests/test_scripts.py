@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from zoneinfo import ZoneInfo
 
+import feedparser
 import pytest
 import yaml
 
@@ -30,6 +31,8 @@ def _load(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # Registered first, as an import would: dataclasses look their module up.
+    sys.modules.setdefault(name, module)
     spec.loader.exec_module(module)
     return module
 
@@ -150,7 +153,12 @@ def test_bench_smoke_writes_json(tmp_path: Path) -> None:
     assert {"nproc", "cpu", "python", "feedkit", "hugo"} <= set(data["machine"])
     (row,) = data["results"]
     assert row["posts"] == 200
-    assert {"stat_s", "read_s", "read_yaml_s", "libyaml"} <= set(row["floors"])
+    floors = row["floors"]
+    assert {"stat_s", "read_s", "read_yaml_s", "libyaml"} <= set(floors)
+    for floor in ("python_s", "import_click_s", "import_render_s", "libraries_s"):
+        assert floors[floor] > 0
+    assert floors["libraries_per_core_s"] == floors["libraries_s"] / floors["cores"]
+    assert "| libraries, one core s |" in done.stdout
     for scenario in ("cold", "no-change", "edit-one", "new-post"):
         figures = row["feedkit"][scenario]
         assert figures["returncodes"] == [0]
@@ -163,3 +171,42 @@ def test_bench_smoke_writes_json(tmp_path: Path) -> None:
     assert hugo_set["report"]["posts_published"] == 200
     assert hugo_set["report"]["feeds"] == 1 < row["feedkit"]["report"]["feeds"]
     assert "cold (Hugo's output set)" in done.stdout
+
+
+def test_floor_documents_render_sanitize_and_serialize_every_post(tmp_path: Path) -> None:
+    """The libraries floor does the work it stands for: every post is parsed, rendered,
+    sanitized and serialized once in each format."""
+    bench = _load("bench")
+    posts = []
+    for number in range(21):  # two documents of each format: 20 posts, then 1
+        path = tmp_path / f"post-{number:02d}.md"
+        path.write_text(
+            f"---\ntitle: 제목 {number}\n---\n**bold {number}** <script>alert(1)</script>\n",
+            encoding="utf-8",
+        )
+        posts.append(path)
+    page = tmp_path / "page.html"
+    page.write_text("<p onclick='x()'>as it is</p>", encoding="utf-8")
+    posts.append(page)
+
+    documents = list(bench.floor_documents(posts))
+
+    assert len(documents) == 6
+    assert bench.libraries_pass(posts) == sum(len(document) for document in documents)
+    found: dict[str, dict[str, str]] = {"rss": {}, "atom": {}, "json": {}}
+    for kind, document in zip(["rss", "atom", "json"] * 2, documents, strict=True):
+        if kind == "json":
+            for item in json.loads(document)["items"]:
+                found[kind][item["title"]] = item["content_html"]
+            continue
+        parsed = feedparser.parse(document)
+        assert parsed.version.startswith(kind) and not parsed.bozo, parsed.version
+        for entry in parsed.entries:
+            # feedgen writes the content of an RSS item without a summary as its description.
+            found[kind][entry.title] = entry.content[0].value if kind == "atom" else entry.summary
+    expected = {f"제목 {number}": f"<strong>bold {number}</strong>" for number in range(21)}
+    for kind, contents in found.items():
+        assert list(contents) == [*expected, "page"], kind
+        for title, bold in expected.items():
+            assert bold in contents[title] and "<script" not in contents[title]
+        assert contents["page"] == "<p>as it is</p>"  # HTML kept, its handler dropped
