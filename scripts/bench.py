@@ -336,7 +336,8 @@ def floor_documents(posts: Sequence[Path]) -> Iterator[bytes]:
         yield feed.rss_str(pretty=True)
         yield feed.atom_str(pretty=True)
         document = {"version": "https://jsonfeed.org/version/1.1", "items": items}
-        yield json.dumps(document, ensure_ascii=False, indent=2).encode()
+        # Compact, as feedkit writes it: indented, json takes its pure-Python encoder.
+        yield json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 # --- feedkit ----------------------------------------------------------------------------
