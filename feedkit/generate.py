@@ -9,6 +9,7 @@ Everything here is pure: the same posts and settings give the same bytes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 from . import __version__
 from .models import Artifact, Author, FeedSpec, Item, Post
 from .permalinks import encode_url_path, slugify
-from .render import absolute_url, strip_xml_illegal
+from .render import absolute_url, strip_xml_illegal, title_text
 from .settings import Settings
 
 __all__ = [
@@ -268,7 +269,7 @@ def _feedgen(context: _FeedContext, fmt: str, entries: Sequence[Any] | None = No
         if page is not None:
             extension.link(_archive_url(page, fmt, settings), rel, self_type)
     generator.id(self_url)
-    generator.title(strip_xml_illegal(spec.title))
+    generator.title(title_text(spec.title))
     generator.description(strip_xml_illegal(site.description or spec.title))
     generator.subtitle(strip_xml_illegal(site.description or spec.title))
     # feedgen makes the RSS channel <link> the last link added: add the site's URL last.
@@ -302,7 +303,7 @@ def _add_entry(generator: Any, item: Item, context: _FeedContext) -> None:
     entry = generator.add_entry(order="append")
     entry.id(post.id)
     entry.guid(post.id, permalink=post.id == post.url)
-    entry.title(strip_xml_illegal(post.title))
+    entry.title(title_text(post.title))
     entry.link(href=post.url, rel="alternate", type="text/html")
     entry.published(context.when(post.published_at))
     entry.updated(context.when(post.updated_at))
@@ -312,16 +313,20 @@ def _add_entry(generator: Any, item: Item, context: _FeedContext) -> None:
         entry.content(item.content_html, type="html")
     for name in dict.fromkeys(post.categories + post.tags):
         entry.category(term=strip_xml_illegal(name))
+    author = post.author or context.author
     if post.author is not None:
         entry.author(_author_dict(post.author))
-        entry.dc.dc_creator(strip_xml_illegal(post.author.name))
-    else:
-        entry.dc.dc_creator(strip_xml_illegal(context.author.name))
+    # RSS: <author> (which feedgen writes only with an email: RSS 2.0 makes it an email
+    # address) or dc:creator, never both: they say the same thing, and the W3C validator
+    # warns DuplicateItemSemantics.
+    if post.author is None or not post.author.email:
+        entry.dc.dc_creator(strip_xml_illegal(author.name))
     if item.enclosure is not None:
         enclosure = item.enclosure
         entry.enclosure(enclosure.url, str(enclosure.length), enclosure.media_type)
     if item.image_url:
         entry.media.thumbnail(url=item.image_url, group=None)
+    entry.feedkit.links(entry.link())
     entry.feedkit.base(post.url)
 
 
@@ -338,7 +343,7 @@ def _json_bytes(context: _FeedContext) -> bytes:
     site = settings.site
     document: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
-        "title": strip_xml_illegal(spec.title),
+        "title": title_text(spec.title),
         "home_page_url": site.root_url,
         "feed_url": feed_url(spec, "json", settings),
     }
@@ -360,20 +365,35 @@ def _json_bytes(context: _FeedContext) -> bytes:
         document["next_url"] = _archive_url(older, "json", settings)
     # Compact: the indented form goes through json's pure-Python encoder, ten times slower.
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
-    # json escapes every control character; of what XML forbids (and readers choke on)
-    # only lone surrogates and U+FFFE/U+FFFF can be left, and looking for them costs a
-    # fraction of removing them (a whole feed, on every build).
-    if "\ufffe" in text or "\uffff" in text:
-        text = strip_xml_illegal(text)
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate
-        return strip_xml_illegal(text).encode("utf-8")
+    # Of what XML forbids (and readers choke on), json escapes C0 controls as \u00XX, \b
+    # or \f and leaves lone surrogates and U+FFFE/U+FFFF as they are. Any field may hold
+    # them (a tag, an author's URL, an extension's key), so a hit cleans every string of
+    # the document; looking costs a fraction of cleaning (a whole feed, on every build).
+    if _JSON_ILLEGAL.search(text):
+        text = json.dumps(_clean_strings(document), ensure_ascii=False, separators=(",", ":"))
+        text += "\n"
+    return text.encode("utf-8")
+
+
+# A control character XML forbids, as json.dumps writes it (a false hit, such as an
+# escaped backslash before "b", only costs a clean), or a surrogate, U+FFFE or U+FFFF.
+_JSON_ILLEGAL = re.compile(r"\\(?:u00(?:0[0-8bcef]|1[0-9a-f])|[bf])|[\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean_strings(value: Any) -> Any:
+    """``value`` (JSON data) with :func:`strip_xml_illegal` applied to every string in it."""
+    if isinstance(value, str):
+        return strip_xml_illegal(value)
+    if isinstance(value, dict):
+        return {strip_xml_illegal(key): _clean_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean_strings(item) for item in value]
+    return value
 
 
 def _json_item(item: Item, context: _FeedContext) -> dict[str, Any]:
     post = item.post
-    entry: dict[str, Any] = {"id": post.id, "url": post.url, "title": strip_xml_illegal(post.title)}
+    entry: dict[str, Any] = {"id": post.id, "url": post.url, "title": title_text(post.title)}
     if context.settings.feeds.full_content and item.content_html:
         entry["content_html"] = item.content_html
     else:

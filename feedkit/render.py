@@ -116,6 +116,37 @@ def strip_xml_illegal(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
+# An HTML element (open or close tag) or a character reference: what makes a title markup.
+_TITLE_MARKUP = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)\b[^<>]*>|&(#[0-9]+|#[xX][0-9a-fA-F]+|\w+);")
+
+
+@lru_cache(maxsize=4096)
+def title_text(title: str) -> str:
+    """Return ``title`` as the plain text a reader should show, without XML-illegal characters.
+
+    Titles are plain text in all three formats (Atom ``type="text"``, RSS, JSON Feed), but
+    a Jekyll page shows its title as HTML, and jekyll-feed strips that markup from feed
+    titles (``strip_html``). A title with an HTML element or a character reference is
+    therefore read as HTML and becomes the text a browser shows (``<b>co</b>`` gives ``co``;
+    script and style content goes). Anything else is kept as written, so ``a < b`` and
+    ``C++ <vector>`` (not an HTML element) stay as they are.
+    """
+    title = strip_xml_illegal(title)
+    matches = _TITLE_MARKUP.findall(title)
+    if not matches:
+        return title
+    import lxml.html
+    from lxml.html.defs import tags
+
+    if not any(reference or name.lower() in tags for name, reference in matches):
+        return title
+    fragment = lxml.html.fragment_fromstring(title, create_parent="div")
+    for element in fragment.xpath(".//script|.//style|.//template"):
+        element.drop_tree()
+    text: str = fragment.text_content()
+    return strip_xml_illegal(" ".join(text.split()))
+
+
 def absolute_url(value: str, base_url: str) -> str:
     """Return ``value`` resolved against ``base_url``; absolute URLs come back unchanged.
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import feedparser
 import lxml.etree
+import pytest
 
 from feedkit.generate import generate_feed, order_posts, plan_feeds
 from feedkit.models import Post, PostDates, ResolvedDate, Source
@@ -101,14 +102,32 @@ def test_output_is_byte_identical_for_the_same_input():
 
 
 def test_hostile_titles_are_escaped_not_injected():
-    title = "<script>alert(1)</script> ]]> & \x00 \x1f 끝"
+    # Markup in a title is read as the HTML the post's page shows (as jekyll-feed does):
+    # every format carries the text, not the tags, and no script.
+    title = "<script>alert(1)</script> ]]> & \x00 \x1f <b>끝</b>"
     files = build([make_post(1, title=title)])
     for name in ("rss.xml", "atom.xml"):
         parsed = feedparser.parse(files[name])
         assert parsed.bozo == 0
-        assert "]]> & " in parsed.entries[0].title
+        assert parsed.entries[0].title == "]]> & 끝"
     item = json.loads(files["feed.json"])["items"][0]
-    assert item["title"].startswith("<script>") and "\x00" not in item["title"]
+    assert item["title"] == "]]> & 끝"
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("a < b and c > d", "a < b and c > d"),  # not markup: kept as written
+        ("C++ <vector> tips", "C++ <vector> tips"),  # not an HTML element
+        ("Tom &amp; Jerry", "Tom & Jerry"),
+        ("<em>속보</em>  푸틴", "속보 푸틴"),
+    ],
+)
+def test_titles_are_plain_text_in_every_format(title, shown):
+    files = build([make_post(1, title=title)])
+    for name in ("rss.xml", "atom.xml"):
+        assert feedparser.parse(files[name]).entries[0].title == shown
+    assert json.loads(files["feed.json"])["items"][0]["title"] == shown
 
 
 def test_empty_site_still_writes_valid_feeds():
