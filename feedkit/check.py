@@ -3,8 +3,9 @@
 :func:`check_output` finds every RSS 2.0, Atom 1.0 and JSON Feed file below a folder (the
 output of ``feedkit build``), parses each once and returns the :class:`Problem` list:
 malformed files, missing required elements, relative URLs, unparsable dates, repeated
-ids, and missing or wrong self and hub links. It reads files only; it never writes,
-fetches or prints.
+ids, missing or wrong self and hub links, and what makes readers go wrong in a feed that
+parses (:mod:`feedkit._check_readers`: duplicate alternate links, markup in titles, ...).
+It reads files only; it never writes, fetches or prints.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from urllib.parse import quote, unquote, urlsplit
 import lxml.html  # type: ignore[import-untyped]
 from lxml import etree
 
+from . import _check_readers
 from .errors import FeedkitError
 
 __all__ = ["Problem", "check_output"]
@@ -301,6 +303,7 @@ def _check_rss(root: Any, context: _Context) -> None:
             context.add("missing-element", f"<channel> has no <{name}>")
     links = [(_relation(link), link.get("href")) for link in channel.findall(f"{_A}link")]
     context.check_links(links, "<atom:link>")
+    _check_readers.check_rss_channel(channel, context.add)
     items = []
     for child in _children(channel):
         if child.tag == "item":
@@ -320,6 +323,7 @@ def _check_rss(root: Any, context: _Context) -> None:
             _check_unique(_text(guid) or "", index, seen, context, label)
         for element in item.iter(etree.Element):
             _check_rss_element(element, context, label)
+        _check_readers.check_rss_item(item, context.add, label)
 
 
 def _check_rss_element(element: Any, context: _Context, entry: str | None) -> None:
@@ -363,6 +367,7 @@ def _check_atom(root: Any, context: _Context) -> None:
             context.add("missing-element", f"<feed> has no <{name}>")
     links = [(_relation(link), link.get("href")) for link in root.findall(f"{_A}link")]
     context.check_links(links, "<link>")
+    _check_readers.check_atom_document(root, context.add)
     has_feed_author = root.find(f"{_A}author") is not None
     entries = []
     for child in _children(root):
@@ -394,6 +399,7 @@ def _check_atom(root: Any, context: _Context) -> None:
         if identifier is not None:
             _check_unique(identifier, index, seen, context, label)
         _check_atom_tree(entry, context, label)
+        _check_readers.check_atom_entry(entry, context.add, label)
 
 
 def _check_atom_tree(top: Any, context: _Context, entry: str | None) -> None:
@@ -465,6 +471,7 @@ def _check_json_feed(document: Any, context: _Context) -> None:
         context.add("bad-version", f"'version' is {version!r}, not a JSON Feed version URL")
     if "title" not in document:
         context.add("json-missing-field", "no 'title'")
+    _check_readers.check_json_document(document, context.add)
     feed_url = _json_string(document, "feed_url", context, None)
     _json_url(document, "home_page_url", context, None)
     for key in ("icon", "favicon", "next_url"):
@@ -510,6 +517,7 @@ def _check_json_item(item: Any, index: int, seen: dict[str, int], context: _Cont
         context.add(
             "json-missing-field", "item has neither 'content_html' nor 'content_text'", label
         )
+    _check_readers.check_json_item(item, index, context.add, label)
     for key in ("url", "external_url", "image", "banner_image"):
         _json_url(item, key, context, label)
     for key in ("date_published", "date_modified"):

@@ -120,6 +120,17 @@ def strip_xml_illegal(text: str) -> str:
 _TITLE_MARKUP = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)\b[^<>]*>|&(#[0-9]+|#[xX][0-9a-fA-F]+|\w+);")
 
 
+def has_title_markup(title: str) -> bool:
+    """Return True if ``title`` holds an HTML element (``<b>``, ``</em>``) or a character
+    reference (``&amp;``), which is what :func:`title_text` turns into text."""
+    matches = _TITLE_MARKUP.findall(title)
+    if not matches:
+        return False
+    from lxml.html.defs import tags
+
+    return any(reference or name.lower() in tags for name, reference in matches)
+
+
 @lru_cache(maxsize=4096)
 def title_text(title: str) -> str:
     """Return ``title`` as the plain text a reader should show, without XML-illegal characters.
@@ -132,14 +143,10 @@ def title_text(title: str) -> str:
     ``C++ <vector>`` (not an HTML element) stay as they are.
     """
     title = strip_xml_illegal(title)
-    matches = _TITLE_MARKUP.findall(title)
-    if not matches:
+    if not has_title_markup(title):
         return title
     import lxml.html
-    from lxml.html.defs import tags
 
-    if not any(reference or name.lower() in tags for name, reference in matches):
-        return title
     fragment = lxml.html.fragment_fromstring(title, create_parent="div")
     for element in fragment.xpath(".//script|.//style|.//template"):
         element.drop_tree()
