@@ -125,6 +125,8 @@ CASES: tuple[Case, ...] = (
     Case("invalid-utf8.md", PUBLISHED, (_warn("encoding"),), "깨진 바이트 제목"),
     # Characters XML forbids, and markup in the title.
     Case("control-chars.md", PUBLISHED, title="Control \x7f characters"),
+    # In the fields the feeds take as they are: tags, categories, author, image, language.
+    Case("control-chars-everywhere.md", PUBLISHED, title="Control characters in every field"),
     # A title's markup is what its page shows as HTML: the feeds carry the text (issue 21).
     Case("hostile-title.md", PUBLISHED, title="]]> & co"),
     # U+FFFE and U+FFFF in fields the feeds take as they are (tags), and references.
