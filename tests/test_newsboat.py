@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -62,6 +63,9 @@ def test_newsboat_stores_every_entry_with_title_link_and_date(site, build_site, 
     server = make_server(site / "public", port=0)
     serve_forever_in_thread(server)
     base = f"http://127.0.0.1:{server.server_address[1]}"
+    document = json.loads((site / "public" / "feed.json").read_text("utf-8"))
+    posts = {(item["title"], item["url"]) for item in document["items"]}
+    assert any("image" in item for item in document["items"])
     try:
         for index, path in enumerate(FEEDS):
             stored = newsboat_items(f"{base}/{path}", tmp_path / f"reader{index}")
@@ -72,6 +76,9 @@ def test_newsboat_stores_every_entry_with_title_link_and_date(site, build_site, 
             }
             assert len(want) > 0
             assert set(stored) == want, path
+            # The article newsboat opens is the post, never its image (issue 21): the
+            # URLs the JSON Feed (written without feedgen) gives each post.
+            assert {(title, url) for title, url, _ in stored} <= posts, path
     finally:
         server.shutdown()
         server.server_close()
