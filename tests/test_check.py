@@ -350,3 +350,203 @@ def test_problem_text():
 def test_not_a_folder(tmp_path):
     with pytest.raises(FeedkitError):
         check_output(tmp_path / "missing")
+
+
+# What makes readers go wrong in a feed that parses (issue 21), in small files of our own.
+
+_ATOM_HEAD = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:fh="http://purl.org/syndication/history/1.0">
+  <id>https://example.com/atom.xml</id>
+  <title>Site</title>
+  <updated>2024-01-01T00:00:00Z</updated>
+  <author><name>A</name></author>
+  <link href="https://example.com/atom.xml" rel="self"/>
+"""
+_ENTRY = """  <entry>
+    <id>https://example.com/p/</id>
+    <title>{title}</title>
+    <updated>2024-01-01T00:00:00Z</updated>
+    {links}
+  </entry>
+"""
+_POST = '<link href="https://example.com/p/" rel="alternate" type="text/html"/>'
+_IMAGE = '<link href="https://example.com/i.jpg" rel="enclosure" type="image/jpeg" length="9"/>'
+
+
+def atom(
+    *, head: str = "", title: str = "Post", links: str = _POST + _IMAGE, base: str = ""
+) -> str:
+    entry = _ENTRY.format(title=title, links=links)
+    if base:
+        entry = entry.replace("<entry>", f'<entry xml:base="{base}">')
+    return _ATOM_HEAD + head + entry + "</feed>\n"
+
+
+def rss(item: str, *, channel: str = "", title: str = "Site") -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
+  xmlns:atom="http://www.w3.org/2005/Atom" xmlns:fh="http://purl.org/syndication/history/1.0">
+<channel><title>{title}</title><link>https://example.com/</link><description>d</description>
+<atom:link href="https://example.com/rss.xml" rel="self"/>{channel}
+<item><title>Post</title><link>https://example.com/p/</link>
+<guid>https://example.com/p/</guid>{item}</item>
+</channel></rss>
+"""
+
+
+def check_file(out: Path, name: str, text: str) -> list[tuple[str | None, str]]:
+    path = out / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return [(problem.entry, problem.code) for problem in check_output(out)]
+
+
+def test_a_well_formed_atom_entry_with_an_image_has_no_problem(out):
+    assert check_file(out, "atom.xml", atom()) == []
+
+
+def test_links_without_rel_as_feedgen_1_0_0_wrote_them(out):
+    links = '<link href="https://example.com/p/"/><link href="https://example.com/i.jpg"/>'
+    assert check_file(out, "atom.xml", atom(links=links)) == [
+        ("https://example.com/p/", "link-without-rel"),
+        ("https://example.com/p/", "duplicate-alternate"),
+    ]
+
+
+def test_a_link_without_rel_beside_a_typed_alternate(out):
+    # Not the same type, so not a duplicate by RFC 4287; but readers may open either.
+    links = _POST + '<link href="https://example.com/i.jpg"/>'
+    assert check_file(out, "atom.xml", atom(links=links)) == [
+        ("https://example.com/p/", "link-without-rel")
+    ]
+
+
+def test_two_alternates_of_one_type(out):
+    links = _POST + '<link href="https://example.com/q/" rel="alternate" type="text/html"/>'
+    assert check_file(out, "atom.xml", atom(links=links)) == [
+        ("https://example.com/p/", "duplicate-alternate")
+    ]
+
+
+def test_two_alternates_in_two_languages_are_fine(out):
+    links = (
+        '<link href="https://example.com/p/" rel="alternate" type="text/html" hreflang="ko"/>'
+        '<link href="https://example.com/en/p/" rel="alternate" type="text/html" hreflang="en"/>'
+    )
+    assert check_file(out, "atom.xml", atom(links=links)) == []
+
+
+def test_namespace_prefixed_atom_elements(out):
+    head = (
+        '<ns0:link xmlns:ns0="http://www.w3.org/2005/Atom" href="https://example.com/" '
+        'rel="current"/>\n'
+    )
+    assert check_file(out, "atom.xml", atom(head=head)) == [(None, "namespace-prefix")]
+
+
+def test_an_xml_base_that_is_the_entry_link(out):
+    found_ = check_file(out, "atom.xml", atom(base="https://example.com/p/"))
+    assert found_ == [("https://example.com/p/", "same-document-base")]
+    # A base elsewhere (the site root) leaves the link a reference to another document.
+    assert check_file(out, "atom.xml", atom(base="https://example.com/")) == []
+
+
+@pytest.mark.parametrize(
+    ("title", "code"),
+    [
+        ("a &lt;b&gt;bold&lt;/b&gt; title", "markup-in-title"),
+        ("Tom &amp;amp; Jerry", "markup-in-title"),  # a reference, in the text
+        ("a &lt; b and C++ &lt;vector&gt;", None),  # text, not HTML
+    ],
+)
+def test_markup_in_titles(out, title, code):
+    expected_atom = [("https://example.com/p/", code)] if code else []
+    assert check_file(out, "atom.xml", atom(title=title)) == expected_atom
+    (out / "atom.xml").unlink()
+    expected_rss = [("https://example.com/p/", code)] if code else []
+    assert (
+        check_file(out, "rss.xml", rss("", channel="").replace("<title>Post", f"<title>{title}"))
+        == expected_rss
+    )
+
+
+def test_markup_in_an_atom_html_title_is_declared(out):
+    head_title = 'title type="html">a &lt;b&gt;bold&lt;/b&gt; title</title'
+    text = atom().replace("<title>Post</title", "<" + head_title)
+    assert check_file(out, "atom.xml", text) == []
+
+
+def test_rss_item_with_author_and_dc_creator(out):
+    item = "<author>a@example.com (A)</author><dc:creator>A</dc:creator>"
+    assert check_file(out, "rss.xml", rss(item)) == [("https://example.com/p/", "duplicate-author")]
+    (out / "rss.xml").unlink()
+    assert check_file(out, "rss.xml", rss("<dc:creator>A</dc:creator>")) == []
+
+
+def test_archive_without_current_link(out):
+    head = "<fh:archive/>\n"
+    assert check_file(out, "archive/1.xml", atom(head=head)) == [(None, "archive-incomplete")]
+    current = '<link href="https://example.com/atom.xml" rel="current"/>\n'
+    assert check_file(out, "archive/1.xml", atom(head=head + current)) == []
+    channel = "<fh:archive/>"
+    (out / "archive" / "1.xml").unlink()
+    assert check_file(out, "archive/rss/1.xml", rss("", channel=channel)) == [
+        (None, "archive-incomplete")
+    ]
+
+
+def test_archive_that_says_complete(out):
+    head = '<fh:archive/><fh:complete/><link href="https://example.com/atom.xml" rel="current"/>'
+    assert check_file(out, "archive/1.xml", atom(head=head)) == [(None, "archive-incomplete")]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("tags", ["ta\x00g"]),
+        ("title", "a\x1bb"),
+        ("authors", [{"name": "A\x01"}]),
+        ("url", "https://example.com/p\x0c/"),
+        ("_extension", {"ke\x08y": 1}),
+        ("summary", "lone \ud800 surrogate"),
+    ],
+)
+def test_control_characters_in_any_json_field(out, field, value):
+    item = {"id": "https://example.com/p/", "url": "https://example.com/p/", "content_html": ""}
+    item[field] = value
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Site",
+        "feed_url": "https://example.com/feed.json",
+        "items": [item],
+    }
+    text = json.dumps(document)  # escaped, as json writes them: still what readers get
+    assert check_file(out, "feed.json", text) == [("https://example.com/p/", "control-character")]
+
+
+def test_control_characters_in_the_json_feed_itself(out):
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Si\x00te",
+        "feed_url": "https://example.com/feed.json",
+        "items": [],
+    }
+    assert check_file(out, "feed.json", json.dumps(document)) == [(None, "control-character")]
+
+
+def test_markup_in_a_json_title(out):
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Site",
+        "feed_url": "https://example.com/feed.json",
+        "items": [
+            {"id": "1", "url": "https://example.com/p/", "title": "<em>x</em>", "content_html": ""}
+        ],
+    }
+    assert check_file(out, "feed.json", json.dumps(document)) == [("1", "markup-in-title")]
+
+
+def test_the_bundled_archives_have_no_problem(site, build_site):
+    build_site(site, feeds={"limit": 3})
+    assert (site / "public" / "archive" / "2.xml").is_file()
+    assert check_output(site / "public", base_url="https://example.com/") == []
