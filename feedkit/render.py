@@ -140,7 +140,8 @@ def title_text(title: str) -> str:
     titles (``strip_html``). A title with an HTML element or a character reference is
     therefore read as HTML and becomes the text a browser shows (``<b>co</b>`` gives ``co``;
     script and style content goes). Anything else is kept as written, so ``a < b`` and
-    ``C++ <vector>`` (not an HTML element) stay as they are.
+    ``C++ <vector>`` (not an HTML element) stay as they are, and so is a title that would
+    leave no text (``<p>``).
     """
     title = strip_xml_illegal(title)
     if not has_title_markup(title):
@@ -150,8 +151,9 @@ def title_text(title: str) -> str:
     fragment = lxml.html.fragment_fromstring(title, create_parent="div")
     for element in fragment.xpath(".//script|.//style|.//template"):
         element.drop_tree()
-    text: str = fragment.text_content()
-    return strip_xml_illegal(" ".join(text.split()))
+    text = " ".join(fragment.text_content().split())
+    # A title that is all markup (``<p>``) would become empty, and every format needs one.
+    return strip_xml_illegal(text) or title
 
 
 def absolute_url(value: str, base_url: str) -> str:

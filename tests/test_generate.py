@@ -121,6 +121,7 @@ def test_hostile_titles_are_escaped_not_injected():
         ("C++ <vector> tips", "C++ <vector> tips"),  # not an HTML element
         ("Tom &amp; Jerry", "Tom & Jerry"),
         ("<em>속보</em>  푸틴", "속보 푸틴"),
+        ("<P>", "<P>"),  # all markup: kept, a title cannot be empty
     ],
 )
 def test_titles_are_plain_text_in_every_format(title, shown):
