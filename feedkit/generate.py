@@ -369,15 +369,25 @@ def _json_bytes(context: _FeedContext) -> bytes:
     # or \f and leaves lone surrogates and U+FFFE/U+FFFF as they are. Any field may hold
     # them (a tag, an author's URL, an extension's key), so a hit cleans every string of
     # the document; looking costs a fraction of cleaning (a whole feed, on every build).
-    if _JSON_ILLEGAL.search(text):
-        text = json.dumps(_clean_strings(document), ensure_ascii=False, separators=(",", ":"))
-        text += "\n"
-    return text.encode("utf-8")
+    if any(marker in text for marker in _JSON_MARKERS) and _JSON_ILLEGAL.search(text):
+        return _clean_json_bytes(document)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return _clean_json_bytes(document)
+
+
+def _clean_json_bytes(document: dict[str, Any]) -> bytes:
+    text = json.dumps(_clean_strings(document), ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
 
 
 # A control character XML forbids, as json.dumps writes it (a false hit, such as an
-# escaped backslash before "b", only costs a clean), or a surrogate, U+FFFE or U+FFFF.
-_JSON_ILLEGAL = re.compile(r"\\(?:u00(?:0[0-8bcef]|1[0-9a-f])|[bf])|[\ud800-\udfff\ufffe\uffff]")
+# escaped backslash before "b", only costs a clean), or U+FFFE or U+FFFF. The substring
+# tests go first: on the bundled site's feed.json (20 kB, three times over) they take
+# 49 us where the regex takes 248 us.
+_JSON_MARKERS = ("\\u00", "\\b", "\\f", "\ufffe", "\uffff")
+_JSON_ILLEGAL = re.compile(r"\\(?:u00(?:0[0-8bcef]|1[0-9a-f])|[bf])|[\ufffe\uffff]")
 
 
 def _clean_strings(value: Any) -> Any:
