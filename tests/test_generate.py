@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ import lxml.etree
 import pytest
 
 from feedkit.generate import generate_feed, order_posts, plan_feeds
-from feedkit.models import Post, PostDates, ResolvedDate, Source
+from feedkit.models import Author, Post, PostDates, ResolvedDate, Source
 from feedkit.render import render_item
 from feedkit.settings import load_settings
 
@@ -129,6 +130,31 @@ def test_titles_are_plain_text_in_every_format(title, shown):
     for name in ("rss.xml", "atom.xml"):
         assert feedparser.parse(files[name]).entries[0].title == shown
     assert json.loads(files["feed.json"])["items"][0]["title"] == shown
+
+
+def test_no_field_of_any_format_carries_a_character_xml_forbids():
+    """Tags, categories, the author, the image and the language reach the feeds as they
+    are; JSON would carry a U+0000 escaped, and readers would get it all the same."""
+    bad = "\x00\x01\x08\x0b\x0c\x1b\ufffe\ud800"
+    post = dataclasses.replace(
+        make_post(1, title=f"Title{bad}"),
+        categories=(f"cat{bad}",),
+        tags=(f"tag{bad}", "x\x1fy"),
+        author=Author(name=f"Au{bad}thor", email=None, uri=f"https://example.com/a{bad}/"),
+        image=f"/img/a{bad}.jpg",
+        lang=f"ko{bad}",
+    )
+    files = build([post])
+    forbidden = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+    for path, data in files.items():
+        text = data.decode("utf-8")
+        assert not forbidden.search(text), path
+        if path.endswith(".json"):
+            assert not re.search(r"\\u00[01]|\\[bf]", text), path  # escaped in JSON
+            item = json.loads(text)["items"][0]
+            assert item["tags"] == ["cat", "tag", "xy"] and item["authors"][0]["name"] == "Author"
+        else:
+            assert feedparser.parse(data).bozo == 0, path
 
 
 def test_empty_site_still_writes_valid_feeds():
