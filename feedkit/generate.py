@@ -231,11 +231,25 @@ def generate_feed(
         else:
             generator = _feedgen(context, fmt, entries)
             entries = generator.entry()
-            data = (
-                generator.rss_str(pretty=True) if fmt == "rss" else generator.atom_str(pretty=True)
-            )
+            if fmt == "rss":
+                data = _hex_escape_titles(generator.rss_str(pretty=True))
+            else:
+                data = generator.atom_str(pretty=True)
         artifacts.append(Artifact(feed_path(spec, fmt), data, FEED_FILES[fmt][1], spec.key))
     return tuple(artifacts)
+
+
+# An RSS <title> holding a "<" that lxml wrote as "&lt;" (a title is text, so ``List<T>``).
+_RSS_TITLE_WITH_LT = re.compile(rb"<title>[^<]*&lt;[^<]*</title>")
+
+
+def _hex_escape_titles(data: bytes) -> bytes:
+    """Write each "<" of an RSS title as ``&#x3C;``, not ``&lt;``: the same character, but
+    the RSS Best Practices Profile's sign that the title is text and not escaped HTML
+    (some RSS readers render titles as HTML; the W3C validator warns CharacterData)."""
+    if b"&lt;" not in data:
+        return data
+    return _RSS_TITLE_WITH_LT.sub(lambda match: match.group().replace(b"&lt;", b"&#x3C;"), data)
 
 
 def _feedgen(context: _FeedContext, fmt: str, entries: Sequence[Any] | None = None) -> Any:

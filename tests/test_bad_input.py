@@ -129,6 +129,7 @@ CASES: tuple[Case, ...] = (
     Case("control-chars-everywhere.md", PUBLISHED, title="Control characters in every field"),
     # A title's markup is what its page shows as HTML: the feeds carry the text (issue 21).
     Case("hostile-title.md", PUBLISHED, title="]]> & co"),
+    Case("title-generics.md", PUBLISHED, title="List<String>과 Map<K, V> 정리: a < b"),
     # U+FFFE and U+FFFF in fields the feeds take as they are (tags), and references.
     Case("noncharacters.md", PUBLISHED, title="Noncharacters  here"),
     # Dates.
