@@ -29,11 +29,13 @@ __all__ = [
     "absolute_url",
     "clean_html",
     "first_paragraph",
+    "has_title_markup",
     "html_to_text",
     "render_item",
     "render_item_html",
     "render_markdown",
     "strip_xml_illegal",
+    "title_text",
 ]
 
 # XML 1.0 section 2.2:
