@@ -69,6 +69,27 @@ def _parse_now(value: str | None) -> datetime:
 
 
 @contextmanager
+def _json_errors(as_json: bool, diagnostics: Any = None) -> Iterator[None]:
+    """Under ``--json``, a failure still prints the one JSON document the command
+    promises on stdout (``{"error": ..., "diagnostics": [...]}``), then exits as usual."""
+    try:
+        yield
+    except click.ClickException as exc:
+        if as_json:
+            document = {
+                "error": {
+                    "message": exc.format_message(),
+                    "path": getattr(exc, "path", None),
+                    "line": getattr(exc, "line", None),
+                    "exit_code": exc.exit_code,
+                },
+                "diagnostics": [d.as_dict() for d in diagnostics] if diagnostics else [],
+            }
+            click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        raise
+
+
+@contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """Keep Python's cycle collector off for a one-shot build.
 
@@ -143,8 +164,7 @@ def build_command(
       feedkit build content --out public --site-url https://example.com
     """
     from .diagnostics import Diagnostics
-    from .pipeline import build
-    from .settings import find_config, load_settings
+    from .settings import find_config
 
     now = _parse_now(now_text)
     diagnostics = Diagnostics()
@@ -158,6 +178,35 @@ def build_command(
         "feeds": {"output": str(out.resolve()) if out else None, "limit": limit},
     }
     path = config_path or find_config(Path.cwd())
+    with _json_errors(as_json, diagnostics):
+        result = _build_and_report(
+            path, overrides, hubs, now, strict, wait, ping, diagnostics, verbose, quiet, as_json
+        )
+    if result.posts_skipped:
+        from .errors import SourceError
+
+        raise SourceError(
+            f"{result.posts_skipped} post(s) skipped (see above); the others were published"
+        )
+
+
+def _build_and_report(
+    path: Path | None,
+    overrides: dict[str, dict[str, Any]],
+    hubs: tuple[str, ...],
+    now: datetime,
+    strict: bool,
+    wait: float,
+    ping: bool,
+    diagnostics: Any,
+    verbose: bool,
+    quiet: bool,
+    as_json: bool,
+) -> Any:
+    """Load the settings, build, print the diagnostics and the result; return it."""
+    from .pipeline import build
+    from .settings import load_settings
+
     try:
         settings = _with_hubs(load_settings(path, overrides), hubs)
         _require_site_url(settings)
@@ -179,12 +228,7 @@ def build_command(
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif not quiet:
         click.echo(_summary_line(result), err=True)
-    if result.posts_skipped:
-        from .errors import SourceError
-
-        raise SourceError(
-            f"{result.posts_skipped} post(s) skipped (see above); the others were published"
-        )
+    return result
 
 
 @main.command("dates")
@@ -217,13 +261,14 @@ def dates_command(
 
     diagnostics = Diagnostics()
     path = config_path or find_config(Path.cwd())
-    settings = load_settings(path, {"site": {"url": site_url}})
-    if not settings.site.url:
-        # Dates do not depend on the site's URL; a placeholder lets permalinks be shown.
-        settings = load_settings(path, {"site": {"url": "http://localhost"}})
-    reports = explain_dates(
-        settings, now=_parse_now(now_text), paths=paths, diagnostics=diagnostics
-    )
+    with _json_errors(as_json, diagnostics):
+        settings = load_settings(path, {"site": {"url": site_url}})
+        if not settings.site.url:
+            # Dates do not depend on the site's URL; a placeholder lets permalinks be shown.
+            settings = load_settings(path, {"site": {"url": "http://localhost"}})
+        reports = explain_dates(
+            settings, now=_parse_now(now_text), paths=paths, diagnostics=diagnostics
+        )
     _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
     if as_json:
         document = [report.as_dict() for report in reports]
@@ -489,7 +534,10 @@ def ping_command(
     from .pings import ping_queue, send_queued_pings
     from .settings import find_config, load_settings
 
-    settings = load_settings(config_path or find_config(Path.cwd()), {"site": {"url": site_url}})
+    with _json_errors(as_json):
+        settings = load_settings(
+            config_path or find_config(Path.cwd()), {"site": {"url": site_url}}
+        )
     if show_status:
         queue = ping_queue(settings)
         if as_json:
@@ -562,8 +610,11 @@ def links_command(config_path: Path | None, site_url: str | None, as_json: bool)
     from .browser import discovery_links, site_feed_link
     from .settings import find_config, load_settings
 
-    settings = load_settings(config_path or find_config(Path.cwd()), {"site": {"url": site_url}})
-    _require_site_url(settings)
+    with _json_errors(as_json):
+        settings = load_settings(
+            config_path or find_config(Path.cwd()), {"site": {"url": site_url}}
+        )
+        _require_site_url(settings)
     if as_json:
         feed = site_feed_link(settings)
         document = {"title": feed.title, "urls": dict(feed.urls)}
