@@ -167,6 +167,8 @@ def build_command(
     from .settings import find_config
 
     now = _parse_now(now_text)
+    # The state records real time only: --now is the clock of this build alone.
+    recorded_at = _parse_now(None) if now_text is not None else None
     diagnostics = Diagnostics()
     overrides: dict[str, dict[str, Any]] = {
         "site": {"url": site_url},
@@ -180,7 +182,18 @@ def build_command(
     path = config_path or find_config(Path.cwd())
     with _json_errors(as_json, diagnostics):
         result = _build_and_report(
-            path, overrides, hubs, now, strict, wait, ping, diagnostics, verbose, quiet, as_json
+            path,
+            overrides,
+            hubs,
+            now,
+            recorded_at,
+            strict,
+            wait,
+            ping,
+            diagnostics,
+            verbose,
+            quiet,
+            as_json,
         )
     if result.posts_skipped:
         from .errors import SourceError
@@ -195,6 +208,7 @@ def _build_and_report(
     overrides: dict[str, dict[str, Any]],
     hubs: tuple[str, ...],
     now: datetime,
+    recorded_at: datetime | None,
     strict: bool,
     wait: float,
     ping: bool,
@@ -219,6 +233,7 @@ def _build_and_report(
                 ping=ping,
                 diagnostics=diagnostics,
                 progress=progress,
+                recorded_at=recorded_at,
             )
     except click.ClickException:
         _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)

@@ -247,6 +247,7 @@ def build(
     session_factory: Callable[[], requests.Session] | None = None,
     diagnostics: Diagnostics | None = None,
     progress: Progress | None = None,
+    recorded_at: datetime | None = None,
 ) -> BuildResult:
     """Publish the feeds of the site described by ``settings`` into its output folder.
 
@@ -261,15 +262,22 @@ def build(
     written. ``progress``, if given, is called as ``progress(stage, done, total)``
     ("read" posts, "write" feeds); drawing anything is the caller's business.
 
+    ``recorded_at`` is the real time, which the state records (when a post was first
+    seen, changed or deleted, when a ping was queued); by default ``now``. A build whose
+    ``now`` is not the real time (``feedkit build --now``) passes it: then nothing that
+    build worked out with its own clock is kept for later builds to take as real
+    (its posts' records, its planned posts, the record of the build itself).
+
     Raises :class:`FeedkitError` when the content folder is missing, when ``strict``
     finds a warning, or when an output file cannot be written; :class:`LockTimeout`
     when another build holds the lock and this one has something to write.
     """
     started = _time.perf_counter()
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    recorded_at = now if recorded_at is None else recorded_at
     if not settings.content.dir.is_dir():
         raise FeedkitError("content folder not found", path=settings.content.dir)
-    scanned = _scan(settings)
+    scanned = _scan(settings, None if recorded_at == now else now)
     if not (ping and settings.websub.hubs):
         # Nothing to do means nothing to write: then there is no need to wait for the
         # lock (or to keep another run out).
@@ -279,7 +287,7 @@ def build(
             return result
     with lock_state(settings.state.path, wait=wait) as waited, State(settings.state.path) as state:
         if waited:  # the content may have changed while another run held the lock
-            scanned = _scan(settings)
+            scanned = _scan(settings, None if recorded_at == now else now)
         # Checked again under the lock: a run we waited for may have just built this.
         result = _reuse_last_build(state, settings, scanned, now, diagnostics, started)
         if result is None:
@@ -294,6 +302,7 @@ def build(
                 # Not named here, so that _build_locked can let the list go.
                 scanned.scan.source_files(diagnostics),
                 progress,
+                recorded_at,
             )
             _record_build(state, result, scanned.fingerprint, scanned.at_ns)
         else:
@@ -303,9 +312,11 @@ def build(
         from .pings import PingSummary, changed_feed_urls, deliver_pings
 
         changed = changed_feed_urls(result.files_written, settings)
-        state.queue_pings(changed, settings.websub.hubs, now=now)
+        state.queue_pings(changed, settings.websub.hubs, now=recorded_at)
         if ping:
-            summary = deliver_pings(state, settings, now=now, session_factory=session_factory)
+            summary = deliver_pings(
+                state, settings, now=recorded_at, session_factory=session_factory
+            )
         else:
             waiting = len(state.pings(status="queued"))
             summary = PingSummary(len(changed) * len(settings.websub.hubs), 0, 0, waiting)
@@ -322,7 +333,7 @@ class _Scanned(NamedTuple):
     fingerprint: str  # see input_fingerprint
 
 
-def _scan(settings: Settings) -> _Scanned:
+def _scan(settings: Settings, simulated_now: datetime | None = None) -> _Scanned:
     at_ns = _time.time_ns()
     scan = scan_content(
         settings.content.dir,
@@ -330,7 +341,13 @@ def _scan(settings: Settings) -> _Scanned:
         exclude=(settings.feeds.output, settings.state.path.parent),
         layout=site_layout(settings.jekyll),
     )
-    return _Scanned(at_ns, scan, found, input_fingerprint(settings, scan.digest))
+    fingerprint = input_fingerprint(settings, scan.digest)
+    if simulated_now is not None:
+        # A build at another clock than the real one is reused only at that clock.
+        from ._incremental import digest_text
+
+        fingerprint = digest_text(fingerprint, simulated_now.isoformat())
+    return _Scanned(at_ns, scan, found, fingerprint)
 
 
 def _reuse_unlocked(
@@ -1060,9 +1077,14 @@ def _gather_all(
     diagnostics: Diagnostics,
     files: Sequence[SourceFile],
     progress: Progress | None,
+    recorded_at: datetime | None = None,
 ) -> _Gathered:
     """Read every post (from the caches where they hold), update the ledger, and store
-    every post's planned form for the builds after this one."""
+    every post's planned form for the builds after this one.
+
+    With ``recorded_at`` (the real time, when ``now`` is not), the ledger records that
+    time, and the posts' records and planned forms, worked out at ``now``, are stored
+    under keys no later build matches."""
     from ._incremental import post_signature
     from ._records import (
         PLANNED_SHARDS,
@@ -1093,7 +1115,8 @@ def _gather_all(
     )
     _check_strict(strict, diagnostics)
 
-    ledger_update = update_ledger(published, ledger, now=now)
+    simulated = recorded_at is not None and recorded_at != now
+    ledger_update = update_ledger(published, ledger, now=recorded_at or now)
     entries = {entry.id: entry for entry in ledger}
     entries.update({entry.id: entry for entry in ledger_update.changed})
     published_paths = {post.source.path for post in published}
@@ -1125,13 +1148,16 @@ def _gather_all(
                 planned.append(planned_post(post, part, said, published=is_published, seq=number))
             yield shard, planned_record(planned)
 
+    records = _fresh_records(fresh, entries, settings, now, parts_by_path)
+    if simulated:
+        records = ((path, _SIMULATED, record) for path, _, record in records)
     _store_posts(
         state,
         ledger_update.changed,
         collected,
-        _fresh_records(fresh, entries, settings, now, parts_by_path),
+        records,
         planned_records(),
-        valid_for=_planned_key(settings, now),
+        valid_for=_SIMULATED if simulated else _planned_key(settings, now),
         replace_all=True,
     )
     seq = {entry_id: entry.seq for entry_id, entry in entries.items()}
@@ -1146,6 +1172,9 @@ def _gather_all(
         parts=parts,
     )
 
+
+# The key of what a build at another clock than the real one stores: no digest is this.
+_SIMULATED = "simulated"
 
 # A build re-reads at most this many files, or this share of the site, through
 # _gather_changed; more than that, and reading every post is as quick.
@@ -1383,6 +1412,7 @@ def _build_locked(
     started: float,
     files: Sequence[SourceFile],
     progress: Progress | None = None,
+    recorded_at: datetime | None = None,
 ) -> BuildResult:
     from ._incremental import digest_text, feed_signature, has_size, settings_digest
     from .browser import (
@@ -1399,9 +1429,14 @@ def _build_locked(
     from .ical import timeline_calendar
     from .models import Artifact
 
-    gathered = _gather_changed(settings, state, now, strict, diagnostics, files)
+    simulated = recorded_at is not None and recorded_at != now
+    gathered = (
+        None if simulated else _gather_changed(settings, state, now, strict, diagnostics, files)
+    )
     if gathered is None:
-        gathered = _gather_all(settings, state, now, strict, diagnostics, files, progress)
+        gathered = _gather_all(
+            settings, state, now, strict, diagnostics, files, progress, recorded_at
+        )
         # Every post is whole: only planned posts send _whole_posts back to the files.
         # Let go, the list is 12 MiB of a first build at 100,000 posts.
         files = ()

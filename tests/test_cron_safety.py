@@ -119,3 +119,48 @@ def test_json_commands_print_a_json_document_on_a_config_error(
     document = json.loads(result.stdout)
     assert document["error"]["exit_code"] == 2
     assert "site.permalink" in document["error"]["message"]
+
+
+# 4. `build --now` never writes its clock into the state.
+
+
+def test_build_now_in_the_future_leaves_no_first_seen_date_in_the_state(
+    tmp_path, runner, monkeypatch
+):
+    site = make_site(tmp_path / "site", posts=1)
+    write_post(site / "content", "undated.md", "title: Undated")  # first-seen is its date
+    monkeypatch.chdir(site)
+
+    simulated = runner.invoke(main, ["build", "--now", "2030-06-01T00:00:00+00:00"])
+    assert simulated.exit_code == 0, simulated.output
+    assert "Undated" in entry_titles(site / "public" / "atom.xml")
+    with sqlite3.connect(site / ".feedkit" / "state.db") as db:
+        seen = [
+            datetime.fromisoformat(row[0]) for row in db.execute("SELECT first_seen_at FROM posts")
+        ]
+    assert seen and all(at.year < 2030 for at in seen)
+
+    ordinary = runner.invoke(main, ["build"])  # the real clock, as cron runs it
+    assert ordinary.exit_code == 0, ordinary.output
+    assert "next scheduled" not in ordinary.stderr
+    assert entry_titles(site / "public" / "atom.xml") == ["Undated", "Post 0"]
+    parsed = feedparser.parse((site / "public" / "atom.xml").read_bytes())
+    undated = parsed.entries[0]
+    assert datetime.fromisoformat(undated.published).year < 2030
+
+
+def test_build_now_in_the_past_is_not_reused_by_the_next_build(tmp_path, runner, monkeypatch):
+    site = make_site(tmp_path / "site", posts=1)
+    write_post(site / "content", "undated.md", "title: Undated")
+    monkeypatch.chdir(site)
+    assert runner.invoke(main, ["build", "--now", "2020-01-01T00:00:00+00:00"]).exit_code == 0
+    parsed = feedparser.parse((site / "public" / "atom.xml").read_bytes())
+    assert [e.published[:4] for e in parsed.entries] == ["2020"]  # Post 0 is not due yet
+
+    ordinary = runner.invoke(main, ["build", "--json"])
+    assert ordinary.exit_code == 0, ordinary.output
+    assert json.loads(ordinary.stdout)["reused_last_build"] is False
+    parsed = feedparser.parse((site / "public" / "atom.xml").read_bytes())
+    by_title = {e.title: datetime.fromisoformat(e.published) for e in parsed.entries}
+    assert set(by_title) == {"Undated", "Post 0"}
+    assert by_title["Undated"].year > 2020  # first seen at the real time
