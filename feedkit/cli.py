@@ -195,12 +195,13 @@ def build_command(
             quiet,
             as_json,
         )
-    if result.posts_skipped:
+    if (strict and result.posts_skipped) or result.posts_skipped_newly:
+        # Under cron, a post skipped for a problem reported before, in a file unchanged
+        # since, is old news: it does not fail the run again (README, "Running from cron").
         from .errors import SourceError
 
-        raise SourceError(
-            f"{result.posts_skipped} post(s) skipped (see above); the others were published"
-        )
+        count = result.posts_skipped if strict else result.posts_skipped_newly
+        raise SourceError(f"{count} post(s) skipped (see above); the others were published")
 
 
 def _build_and_report(
@@ -238,10 +239,18 @@ def _build_and_report(
     except click.ClickException:
         _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
         raise
-    _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
+    known = frozenset() if strict else result.known_problems
+    _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet, known=known)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif not quiet:
+        hidden = 0 if verbose else len(known)
+        if hidden:
+            click.echo(
+                f"feedkit: {hidden} problem(s) reported before, in files unchanged since, "
+                "not shown again (build -v lists them)",
+                err=True,
+            )
         click.echo(_summary_line(result), err=True)
     return result
 
@@ -716,12 +725,17 @@ def _summary_line(result: Any) -> str:
     return line
 
 
-def _print_diagnostics(diagnostics: Any, *, verbose: bool, quiet: bool) -> None:
+def _print_diagnostics(
+    diagnostics: Any, *, verbose: bool, quiet: bool, known: frozenset[Any] = frozenset()
+) -> None:
+    """Print the diagnostics for the verbosity asked; ``known`` (problems reported before,
+    in files unchanged since) are printed only with ``-v``."""
     from .diagnostics import Level
 
     floor = Level.INFO if verbose else (Level.ERROR if quiet else Level.WARNING)
     for diagnostic in diagnostics.at_least(floor):
-        click.echo(str(diagnostic), err=True)
+        if verbose or diagnostic not in known:
+            click.echo(str(diagnostic), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -89,6 +89,21 @@ class BuildResult:
     diagnostics: Diagnostics = field(repr=False, compare=False, default_factory=Diagnostics)
     pings: PingSummary | None = None
     reused: bool = False  # nothing changed since the last build: nothing was read or written
+    # The problems of ``diagnostics`` reported before, in files unchanged since: old news
+    # (see feedkit._reported).
+    known_problems: frozenset[Diagnostic] = field(
+        repr=False, compare=False, default_factory=frozenset
+    )
+
+    @property
+    def new_problems(self) -> list[Diagnostic]:
+        """The warnings and errors not reported before (or whose file changed since)."""
+        return [d for d in self.diagnostics.at_least(Level.WARNING) if d not in self.known_problems]
+
+    @property
+    def posts_skipped_newly(self) -> int:
+        """How many of the skipped posts were skipped for a problem not reported before."""
+        return len({d.path for d in self.new_problems if d.level == Level.ERROR and d.path})
 
     def as_dict(self) -> dict[str, object]:
         """Return the result as a JSON-ready mapping."""
@@ -114,7 +129,10 @@ class BuildResult:
             "seconds": round(self.seconds, 3),
             "reused_last_build": self.reused,
             "pings": None if self.pings is None else self.pings.as_dict(),
-            "diagnostics": [d.as_dict() for d in self.diagnostics],
+            "diagnostics": [
+                {**d.as_dict(), "reported_before": d in self.known_problems}
+                for d in self.diagnostics
+            ],
         }
 
 
@@ -190,14 +208,19 @@ def _make_post(source: Source, entry: LedgerEntry | None, context: _PostContext)
         loaded = load_body(source, context.diagnostics, encoding=settings.content.encoding)
         content = render_item_html(loaded, sanitize=settings.feeds.sanitize)
         timeline_at = timeline_date(extract_timeline(content, now, tz), now=now)
-    changed_at = None
+    changed_at = first_seen_at = None
     if entry is not None:
         changed_at = now if entry.content_hash != source.content_hash else entry.changed_at
+        # The ledger holds real time; a build at an earlier clock (build --now) sees what
+        # was seen or changed after it as seen or changed at its own "now".
+        first_seen_at = min(entry.first_seen_at, now)
+        if changed_at is not None and changed_at > now:
+            changed_at = now
     facts = DateFacts(
         mtime_at=datetime.fromtimestamp(source.mtime_ns / 1e9, tz),
         git_created_at=git_dates.created_at if git_dates else None,
         git_modified_at=git_dates.modified_at if git_dates else None,
-        first_seen_at=entry.first_seen_at if entry else now,
+        first_seen_at=first_seen_at or now,
         changed_at=changed_at,
         timeline_at=timeline_at,
     )
@@ -307,6 +330,7 @@ def build(
             _record_build(state, result, scanned.fingerprint, scanned.at_ns)
         else:
             _check_strict_reuse(result, strict)
+        result = _with_known_problems(result, state, settings, save=True)
         if not settings.websub.hubs:
             return result
         from .pings import PingSummary, changed_feed_urls, deliver_pings
@@ -367,6 +391,8 @@ def _reuse_unlocked(
     try:
         with State.read_only(settings.state.path) as state, state.snapshot():
             result = _reuse_last_build(state, settings, scanned, now, replayed, started)
+            if result is not None:
+                result = _with_known_problems(result, state, settings, save=False)
             if result is not None and settings.websub.hubs:
                 waiting = len(state.pings(status="queued"))
     except StateError:
@@ -380,6 +406,21 @@ def _reuse_unlocked(
     from .pings import PingSummary
 
     return replace(result, pings=PingSummary(0, 0, 0, waiting))
+
+
+def _with_known_problems(
+    result: BuildResult, state: State, settings: Settings, *, save: bool
+) -> BuildResult:
+    """``result`` with the problems it reports that were reported before, for the same
+    file bytes (old news under cron); with ``save``, its problems become the reported
+    ones, and those no longer found are forgotten."""
+    from ._reported import known_problems, problem_rows
+
+    rows = problem_rows(result.diagnostics, settings.content.dir)
+    known = known_problems(rows, state.reported_problems())
+    if save:
+        state.save_reported_problems(rows.values())
+    return replace(result, known_problems=known)
 
 
 def _check_strict_reuse(result: BuildResult, strict: bool) -> None:
@@ -654,6 +695,7 @@ def _read_posts(
     fresh: list[_FreshPost] | None = None,
     resolutions: dict[str, _Resolution] | None = None,
     progress: Progress | None = None,
+    reuse_records: bool = True,
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates.
 
@@ -698,7 +740,8 @@ def _read_posts(
     claimed = {entry.id for entry in matches.values()}
     context = _PostContext(settings, now, history, diagnostics)
     settings_key = settings_digest(settings)
-    keys = state.resolved_keys() if state is not None else {}
+    # A build at another clock than the real one resolves every post at its own clock.
+    keys = state.resolved_keys() if state is not None and reuse_records else {}
     reusable = {
         source.path: source
         for source in sources
@@ -1026,6 +1069,30 @@ def _check_strict(strict: bool, diagnostics: Diagnostics) -> None:
         raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
 
 
+def _check_losses(diagnostics: Diagnostics, files: Sequence[SourceFile]) -> None:
+    """Raise, before anything is stored or written, when most posts failed.
+
+    The rule (README, "Running from cron"): a build never replaces a published feed by
+    one that lost entries because of errors. Most posts failing means something
+    site-wide is wrong (a bad default in _config.yml, an encoding, a disk): publishing
+    what is left would empty the live feeds, and the hubs would pass that on. One bad
+    post among many is left out as before, and reported.
+    """
+    paths = {source_file.path for source_file in files}
+    failed = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path in paths}
+    if failed and len(failed) * _FAILED_SHARE_DENOMINATOR > len(paths):
+        from .errors import SourceError
+
+        raise SourceError(
+            f"{len(failed)} of {len(paths)} posts could not be published (see above); "
+            "the published feeds were left as they were"
+        )
+
+
+# More than 1 in this many posts failing stops the build (see _check_losses).
+_FAILED_SHARE_DENOMINATOR = 2
+
+
 def _planned_key(settings: Settings, now: datetime) -> str:
     """What every stored planned post depends on besides its own file: the settings, the
     day where dates may depend on it (as in :func:`~feedkit._incremental.post_key`), and
@@ -1096,6 +1163,7 @@ def _gather_all(
     from .identity import update_ledger
 
     ledger = state.ledger()
+    simulated = recorded_at is not None and recorded_at != now
     fresh: list[_FreshPost] = []
     resolutions: dict[str, _Resolution] = {}
     collected, every_post = _read_posts(
@@ -1109,13 +1177,14 @@ def _gather_all(
         fresh=fresh,
         resolutions=resolutions,
         progress=progress,
+        reuse_records=not simulated,
     )
     published, drafts, scheduled = _split_posts(
         _drop_duplicate_urls(every_post, diagnostics), settings, now, diagnostics
     )
     _check_strict(strict, diagnostics)
+    _check_losses(diagnostics, files)
 
-    simulated = recorded_at is not None and recorded_at != now
     ledger_update = update_ledger(published, ledger, now=recorded_at or now)
     entries = {entry.id: entry for entry in ledger}
     entries.update({entry.id: entry for entry in ledger_update.changed})
@@ -1345,6 +1414,7 @@ def _gather_changed(
         return None  # an unchanged post comes in or goes out: its ledger entry changes
     diagnostics.extend(found_now)
     _check_strict(strict, diagnostics)
+    _check_losses(diagnostics, files)
 
     fresh_published = [post for post in published if not isinstance(post, PlannedPost)]
     own_entries = [entry for entry in known if entry.id not in unchanged_ids]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import feedparser
@@ -164,3 +164,91 @@ def test_build_now_in_the_past_is_not_reused_by_the_next_build(tmp_path, runner,
     by_title = {e.title: datetime.fromisoformat(e.published) for e in parsed.entries}
     assert set(by_title) == {"Undated", "Post 0"}
     assert by_title["Undated"].year > 2020  # first seen at the real time
+
+
+# 6. Old news does not fail a cron run; new problems do; feeds never lose entries to errors.
+
+
+def cron_run(runner: CliRunner, *extra: str):
+    """One `feedkit build -q` as cron runs it: (exit code, lines printed)."""
+    result = runner.invoke(main, ["build", "-q", *extra])
+    return result.exit_code, result.output.splitlines()
+
+
+def test_a_problem_already_reported_in_an_unchanged_file_fails_one_run_only(
+    tmp_path, runner, monkeypatch
+):
+    site = make_site(tmp_path / "site", posts=4)
+    broken = write_post(site / "content", "broken.md", "date: 2025-02-01")  # no title
+    monkeypatch.chdir(site)
+
+    first = cron_run(runner)
+    assert first[0] == 1 and any("broken.md" in line for line in first[1])
+    assert cron_run(runner) == (0, [])  # nothing changed: the same problem, old news
+    write_post(site / "content", "2025-03-01-new.md", "title: New\ndate: 2025-03-01")
+    assert cron_run(runner) == (0, [])  # a new post: a real build, still old news
+    assert "New" in entry_titles(site / "public" / "atom.xml")
+
+    verbose = runner.invoke(main, ["build", "-v"])
+    assert verbose.exit_code == 0 and "broken.md" in verbose.stderr
+    quiet_json = runner.invoke(main, ["build", "--json"])
+    [problem] = [
+        d for d in json.loads(quiet_json.stdout)["diagnostics"] if d["path"] == "broken.md"
+    ]
+    assert problem["reported_before"] is True
+    strict = runner.invoke(main, ["build", "-q", "--strict"])
+    assert strict.exit_code == 1 and "broken.md" in strict.stderr
+
+    broken.write_text(broken.read_text() + "Edited, still no title.\n", encoding="utf-8")
+    changed = cron_run(runner)  # the file changed: its problem is news again
+    assert changed[0] == 1 and any("broken.md" in line for line in changed[1])
+    assert cron_run(runner) == (0, [])
+
+    write_post(site / "content", "other.md", "date: 2025-02-02")
+    another = cron_run(runner)  # a new problem: reported alone, and fails the run
+    assert another[0] == 1
+    assert any("other.md" in line for line in another[1])
+    assert not any("broken.md" in line for line in another[1])
+
+    broken.write_text("---\ntitle: Fixed\ndate: 2025-02-01\n---\nBody.\n", encoding="utf-8")
+    assert cron_run(runner) == (0, [])
+    broken.write_text("---\ndate: 2025-02-01\n---\nBroken again.\n", encoding="utf-8")
+    again = cron_run(runner)  # fixed, then broken again: news again
+    assert again[0] == 1 and any("broken.md" in line for line in again[1])
+
+    with sqlite3.connect(site / ".feedkit" / "state.db") as db:
+        paths = {row[0] for row in db.execute("SELECT path FROM reported")}
+    assert paths == {"broken.md", "other.md"}
+
+
+def test_when_most_posts_fail_the_published_feeds_stay_and_the_run_fails(
+    tmp_path, runner, monkeypatch
+):
+    site = make_site(tmp_path / "site", posts=3)
+    monkeypatch.chdir(site)
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    before = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    for post in (site / "content").glob("*.md"):  # a bad edit to every post
+        post.write_text(post.read_text().replace("title:", "titel:"), encoding="utf-8")
+    write_post(site / "content", "2025-02-01-fine.md", "title: Fine\ndate: 2025-02-01")
+
+    for _ in range(2):  # every run fails loudly while it lasts
+        result = runner.invoke(main, ["build", "-q", "--now", NOW])
+        assert result.exit_code == 1, result.output
+        assert "3 of 4 posts could not be published" in result.stderr
+        assert "left as they were" in result.stderr
+        after = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+        assert after == before
+    assert entry_titles(site / "public" / "atom.xml") == ["Post 2", "Post 1", "Post 0"]
+
+
+def test_one_bad_post_among_many_is_left_out_and_the_others_published(
+    tmp_path, runner, monkeypatch
+):
+    site = make_site(tmp_path / "site", posts=3)
+    monkeypatch.chdir(site)
+    post = site / "content" / "2025-01-02-post-1.md"
+    post.write_text(post.read_text().replace("title:", "titel:"), encoding="utf-8")
+    result = runner.invoke(main, ["build", "-q", "--now", NOW])
+    assert result.exit_code == 1
+    assert entry_titles(site / "public" / "atom.xml") == ["Post 2", "Post 0"]
