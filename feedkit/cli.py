@@ -534,11 +534,21 @@ def _with_hubs(settings: Any, hubs: tuple[str, ...]) -> Any:
     help="List what is queued (or was refused) and why; send nothing.",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
+@click.option(
+    "--drop",
+    "drop_hubs",
+    multiple=True,
+    metavar="HUB",
+    help="Remove the pings for this hub from the queue; send nothing (repeatable).",
+)
+@click.option("--clear", is_flag=True, help="Remove every ping from the queue; send nothing.")
 @_wait_option
 @_config_options
 def ping_command(
     show_status: bool,
     dry_run: bool,
+    drop_hubs: tuple[str, ...],
+    clear: bool,
     wait: float,
     config_path: Path | None,
     site_url: str | None,
@@ -549,40 +559,44 @@ def ping_command(
     """Send the WebSub pings that builds queued for the feeds they changed.
 
     For a deploy step between build and ping: run it once the new files are live.
-    Exits 75 if pings are left in the queue (a hub was down), 1 if a hub refused one.
+    Exits 75 if pings are left in the queue (a hub was down), 1 if a hub refused one
+    or if pings were given up (queued for over a week). Pings for a hub no longer
+    configured are dropped, and said so.
 
     \b
     Example:
       feedkit build && rsync -a public/ host:/srv/www/ && feedkit ping
+      feedkit ping --drop https://old-hub.example/   # forget a hub's pings
     """
-    from .pings import ping_queue, send_queued_pings
+    from .pings import clear_pings, ping_queue, send_queued_pings
     from .settings import find_config, load_settings
 
     with _json_errors(as_json):
         settings = load_settings(
             config_path or find_config(Path.cwd()), {"site": {"url": site_url}}
         )
+    if clear or drop_hubs:
+        removed = clear_pings(settings, hubs=None if clear else drop_hubs, wait=wait)
+        if as_json:
+            click.echo(json.dumps({"removed": removed}))
+        elif not quiet:
+            click.echo(f"feedkit: {removed} pings removed from the queue", err=True)
+        return
     if show_status:
+        from .pings import queued_ping_dict
+
         queue = ping_queue(settings)
         if as_json:
-            rows = [
-                {
-                    "feed_url": q.feed_url,
-                    "hub": q.hub,
-                    "status": q.status,
-                    "queued_at": q.queued_at.isoformat(),
-                    "attempts": q.attempts,
-                    "last_error": q.last_error,
-                }
-                for q in queue
-            ]
+            rows = [queued_ping_dict(q) for q in queue]
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         else:
+            # Human text goes to stderr, as --dry-run's and every other command's does.
             for q in queue:
                 reason = f" ({q.last_error})" if q.last_error else ""
                 click.echo(
                     f"{q.status}  {q.feed_url} -> {q.hub}  since "
-                    f"{q.queued_at.isoformat()}, {q.attempts} attempts{reason}"
+                    f"{q.queued_at.isoformat()}, {q.attempts} attempts{reason}",
+                    err=True,
                 )
             click.echo(f"feedkit: {len(queue)} pings in the queue", err=True)
         return
@@ -590,6 +604,14 @@ def ping_command(
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
     else:
+        for q in summary.dropped:
+            click.echo(f"dropped  {q.feed_url} -> {q.hub} (hub no longer configured)", err=True)
+        for q in summary.given_up:
+            click.echo(
+                f"given up  {q.feed_url} -> {q.hub} (queued since {q.queued_at.isoformat()}, "
+                f"{q.attempts} attempts; {q.last_error or 'never delivered'})",
+                err=True,
+            )
         for result in summary.results:
             if not quiet or result.outcome.value != "delivered":
                 detail = f" ({result.error})" if result.error else ""
@@ -603,6 +625,10 @@ def ping_command(
 
     if summary.failed:
         raise FeedkitError(f"{summary.failed} ping(s) refused by a hub; see feedkit ping --status")
+    if summary.given_up and not dry_run:
+        raise FeedkitError(
+            f"{len(summary.given_up)} ping(s) given up after a week in the queue (see above)"
+        )
     if summary.still_queued and not dry_run:
         raise HubUnavailable(f"{summary.still_queued} ping(s) still queued; try again later")
 

@@ -1473,6 +1473,50 @@ def _gather_changed(
     )
 
 
+def _with_emptied_feeds(
+    specs: Sequence[FeedSpec], settings: Settings, meta: Mapping[str, str], at: datetime
+) -> tuple[tuple[FeedSpec, ...], dict[str, list[str | None]], dict[str, str]]:
+    """``specs`` with an empty feed for each category or tag feed published before that
+    has no post left, with what the state keeps for the next build: every category and
+    tag feed published (key: kind, name, folder, title), and since when each feed with
+    no posts has had none (its stable date, from ``at`` the first time).
+
+    A subscriber to such a feed is better served by a valid feed with no entries than
+    by a 404 for ever: readers report a missing feed as broken, and it cannot come back
+    if a post takes the category again (README, "Feeds that lose their last post").
+    """
+    from .models import FeedSpec
+    from .permalinks import encode_url_path
+
+    known: dict[str, list[str | None]] = json.loads(meta.get("subscription_feeds", "{}"))
+    stored_since: dict[str, str] = json.loads(meta.get("empty_since", "{}"))
+    enabled = {"category": settings.feeds.categories, "tag": settings.feeds.tags}
+    current = {spec.key for spec in specs}
+    emptied = [
+        FeedSpec(key, kind, name, directory, encode_url_path(directory), title, ())
+        for key, (kind, name, directory, title) in sorted(known.items())
+        if key not in current
+        and kind is not None
+        and enabled.get(kind)
+        and directory
+        and title is not None
+    ]
+    subscriptions = [spec for spec in specs if spec.archive_page is None]
+    archives = [spec for spec in specs if spec.archive_page is not None]
+    known.update(
+        {
+            spec.key: [spec.kind, spec.name, spec.directory, spec.title]
+            for spec in subscriptions
+            if spec.kind in enabled
+        }
+    )
+    every = (*subscriptions, *emptied, *archives)
+    since = {
+        spec.key: stored_since.get(spec.key, at.isoformat()) for spec in every if not spec.posts
+    }
+    return every, known, since
+
+
 def _build_locked(
     settings: Settings,
     state: State,
@@ -1513,11 +1557,14 @@ def _build_locked(
     published, scheduled, post_parts = gathered.published, gathered.scheduled, gathered.parts
     next_post = min(scheduled, key=lambda p: (p.published_at, p.id), default=None)
     specs = plan_feeds(published, settings, seq=gathered.seq, next_seq=gathered.next_seq)
+    meta = state.meta()
+    specs, known_feeds, empty_since = _with_emptied_feeds(specs, settings, meta, recorded_at or now)
+    # feeds.html lists the feeds that have posts (and the site's, always).
+    listed = [spec for spec in specs if spec.posts or spec.kind == "site"]
 
     # Decide which documents need writing: a feed whose entries and settings are what
     # they were at the last build, and whose files are still there, is left alone
     # without rendering any of its posts.
-    meta = state.meta()
     stored_signatures: dict[str, str] = json.loads(meta.get("feed_signatures", "{}"))
     stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
     settings_key = settings_digest(settings)
@@ -1527,7 +1574,7 @@ def _build_locked(
     del post_parts
     gathered = gathered._replace(seq={}, parts={})
     signatures[_SITE_EXTRAS] = digest_text(
-        signatures["site"], *(f"{spec.key}\0{spec.title}" for spec in specs)
+        signatures["site"], *(f"{spec.key}\0{spec.title}" for spec in listed)
     )
     paths = {spec.key: [feed_path(spec, fmt) for fmt in settings.feeds.formats] for spec in specs}
     paths[_SITE_EXTRAS] = [FEEDS_PAGE_NAME]
@@ -1642,7 +1689,8 @@ def _build_locked(
             # stay busy to the end, and are written after the pages they link to.
             sent = [
                 *(archive_specs if parallel_pages else ()),
-                *(subscription_specs if parallel_feeds else ()),
+                # A feed with no posts is written here, with its date.
+                *(spec for spec in subscription_specs if parallel_feeds and spec.posts),
             ]
             feed_jobs = (
                 (
@@ -1661,14 +1709,18 @@ def _build_locked(
                 # strings at 10,000 posts.
                 rendered.update(post.id for post in spec.posts)
                 publish(artifacts)  # the worker added the stylesheet
-    for spec in subscription_specs if not parallel_feeds else ():
-        write(list(generate_feed(spec, {post.id: item_of(post) for post in spec.posts}, settings)))
+    for spec in subscription_specs:
+        if parallel_feeds and spec.posts:
+            continue  # written by a worker
+        items_of_spec = {post.id: item_of(post) for post in spec.posts}
+        empty_at = datetime.fromisoformat(empty_since[spec.key]) if not spec.posts else None
+        write(list(generate_feed(spec, items_of_spec, settings, empty_updated_at=empty_at)))
     if extras_needed:
         extras = []
         if settings.feeds.xslt:
             extras.append(Artifact(XSLT_FILE_NAME, xslt_stylesheet(), XSLT_MEDIA_TYPE))
         latest = [item_of(post) for post in specs[0].posts]
-        page = render_feeds_page(settings, feed_links(specs, settings), latest)
+        page = render_feeds_page(settings, feed_links(listed, settings), latest)
         extras.append(Artifact(FEEDS_PAGE_NAME, page, FEEDS_PAGE_MEDIA_TYPE))
         if settings.feeds.timeline:
             calendar = timeline_calendar(
@@ -1687,7 +1739,13 @@ def _build_locked(
         {**{path: stored_digests[path] for path in kept}, **result.digests},
         {**{path: stored_sizes[path] for path in kept}, **result.sizes},
     )
-    state.save_meta({"feed_signatures": json.dumps(signatures, sort_keys=True)})
+    state.save_meta(
+        {
+            "feed_signatures": json.dumps(signatures, sort_keys=True),
+            "subscription_feeds": json.dumps(known_feeds, sort_keys=True, ensure_ascii=False),
+            "empty_since": json.dumps(empty_since, sort_keys=True),
+        }
+    )
     result = replace(result, unchanged=(*result.unchanged, *sorted(kept)))
 
     skipped = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path is not None}

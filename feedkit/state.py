@@ -554,6 +554,11 @@ class State:
             for row in rows
         ]
 
+    def drop_pings(self, pings: Iterable[tuple[str, str]]) -> None:
+        """Remove the pings ``(feed_url, hub)`` from the queue, whatever their status."""
+        with self.transaction():
+            self._db.executemany("DELETE FROM pings WHERE feed_url = ? AND hub = ?", list(pings))
+
     def record_pings(
         self, outcomes: Iterable[tuple[str, str, str, int, str | None]], *, now: datetime
     ) -> None:

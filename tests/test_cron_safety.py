@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -252,3 +252,157 @@ def test_one_bad_post_among_many_is_left_out_and_the_others_published(
     result = runner.invoke(main, ["build", "-q", "--now", NOW])
     assert result.exit_code == 1
     assert entry_titles(site / "public" / "atom.xml") == ["Post 2", "Post 0"]
+
+
+# 2. A category or tag left with no posts: an empty, valid feed, and the hub told.
+
+HUB = "https://hub.example/"
+
+
+def test_a_category_left_without_posts_becomes_an_empty_feed_and_the_hub_is_told(
+    tmp_path, runner, monkeypatch
+):
+    site = make_site(tmp_path / "site", f'[websub]\nhubs = ["{HUB}"]\n', posts=2)
+    lone = write_post(
+        site / "content",
+        "2025-02-01-match.md",
+        "title: Match\ndate: 2025-02-01 09:00:00 +00:00\ncategories: [sports]\ntags: [final]",
+    )
+    monkeypatch.chdir(site)
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    assert entry_titles(site / "public" / "categories" / "sports" / "atom.xml") == ["Match"]
+    assert runner.invoke(main, ["ping", "--clear"]).exit_code == 0
+
+    lone.unlink()
+    result = runner.invoke(main, ["build", "--now", NOW, "--json"])
+    assert result.exit_code == 0, result.output
+    for folder in ("categories/sports", "tags/final"):
+        for name in ("atom.xml", "rss.xml"):
+            parsed = feedparser.parse((site / "public" / folder / name).read_bytes())
+            assert not parsed.bozo and parsed.entries == []
+            assert parsed.feed.title.endswith(folder.split("/")[1])
+            assert HUB in [link.href for link in parsed.feed.get("links", []) if link.rel == "hub"]
+        document = json.loads((site / "public" / folder / "feed.json").read_text("utf-8"))
+        assert document["items"] == []
+    atom = feedparser.parse((site / "public" / "categories/sports/atom.xml").read_bytes())
+    assert atom.feed.updated_parsed.tm_year > 1970
+    with sqlite3.connect(site / ".feedkit" / "state.db") as db:
+        queued = {row[0] for row in db.execute("SELECT feed_url FROM pings")}
+    assert "https://example.com/categories/sports/atom.xml" in queued
+    assert "https://example.com/tags/final/feed.json" in queued
+    page = (site / "public" / "feeds.html").read_text("utf-8")
+    assert "categories/sports/" not in page and "categories/news/" in page
+
+    # Stable: the next builds leave the empty feeds as they are (with their date).
+    emptied = (site / "public" / "categories/sports/atom.xml").read_bytes()
+    toml = site / "feedkit.toml"
+    toml.write_text(toml.read_text().replace('title = "Cron"', 'title = "Cron!"'), "utf-8")
+    assert runner.invoke(main, ["build", "--now", "2026-02-01T00:00:00Z"]).exit_code == 0
+    again = feedparser.parse((site / "public" / "categories/sports/atom.xml").read_bytes())
+    assert again.feed.updated == atom.feed.updated and again.entries == []
+    assert emptied != (site / "public" / "categories/sports/atom.xml").read_bytes()  # title
+
+    write_post(
+        site / "content",
+        "2025-03-01-rematch.md",
+        "title: Rematch\ndate: 2025-03-01 09:00:00 +00:00\ncategories: [sports]",
+    )
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    assert entry_titles(site / "public" / "categories" / "sports" / "atom.xml") == ["Rematch"]
+
+
+def test_an_empty_site_feed_is_dated_once_and_not_1970(tmp_path, runner, monkeypatch):
+    site = make_site(tmp_path / "site", posts=0)
+    (site / "content").mkdir()
+    monkeypatch.chdir(site)
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    first = feedparser.parse((site / "public" / "atom.xml").read_bytes())
+    assert not first.bozo and first.entries == []
+    assert first.feed.updated_parsed.tm_year > 1970
+    toml = site / "feedkit.toml"
+    toml.write_text(toml.read_text().replace('title = "Cron"', 'title = "Other"'), "utf-8")
+    assert runner.invoke(main, ["build", "--now", "2027-01-01T00:00:00Z"]).exit_code == 0
+    second = feedparser.parse((site / "public" / "atom.xml").read_bytes())
+    assert second.feed.title == "Other" and second.feed.updated == first.feed.updated
+
+
+# 5. A ping queue that drains: unconfigured hubs dropped, old pings given up, --drop/--clear.
+
+DOWN_HUB = "http://127.0.0.1:9/"  # the discard port: nothing listens
+
+
+def queued(site: Path) -> set[tuple[str, str]]:
+    with sqlite3.connect(site / ".feedkit" / "state.db") as db:
+        return set(db.execute("SELECT feed_url, hub FROM pings"))
+
+
+def test_pings_for_a_hub_no_longer_configured_are_dropped_and_said_so(
+    tmp_path, runner, monkeypatch
+):
+    site = make_site(tmp_path / "site", posts=1)
+    monkeypatch.chdir(site)
+    assert runner.invoke(main, ["build", "--now", NOW, "--hub", DOWN_HUB]).exit_code == 0
+    assert {hub for _, hub in queued(site)} == {DOWN_HUB}
+
+    result = runner.invoke(main, ["ping"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "dropped" in result.stderr and "no longer configured" in result.stderr
+    assert queued(site) == set()
+    assert runner.invoke(main, ["ping"]).exit_code == 0
+
+
+def test_pings_queued_for_over_a_week_are_given_up_once_with_a_report(
+    tmp_path, runner, monkeypatch
+):
+    from feedkit.settings import load_settings
+    from feedkit.state import State
+
+    site = make_site(tmp_path / "site", f'[websub]\nhubs = ["{DOWN_HUB}"]\n', posts=1)
+    monkeypatch.chdir(site)
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    settings = load_settings(site / "feedkit.toml")
+    with State(settings.state.path) as state:
+        state.drop_pings(queued(site))
+        state.queue_pings(
+            ["https://example.com/atom.xml"], [DOWN_HUB], now=datetime(2020, 1, 1, tzinfo=UTC)
+        )
+
+    result = runner.invoke(main, ["ping", "--json"])
+    assert result.exit_code == 1
+    [given_up] = json.loads(result.stdout)["given_up"]
+    assert given_up["feed_url"] == "https://example.com/atom.xml"
+    assert queued(site) == set()
+    assert runner.invoke(main, ["ping"]).exit_code == 0  # reported once, then gone
+
+
+def test_ping_drop_and_clear_empty_the_queue(tmp_path, runner, monkeypatch):
+    other = "http://127.0.0.1:7/"
+    site = make_site(tmp_path / "site", f'[websub]\nhubs = ["{DOWN_HUB}", "{other}"]\n', posts=1)
+    monkeypatch.chdir(site)
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    assert {hub for _, hub in queued(site)} == {DOWN_HUB, other}
+    per_hub = len(queued(site)) // 2  # the site's and its category's feeds
+    dropped = runner.invoke(main, ["ping", "--drop", DOWN_HUB])
+    assert dropped.exit_code == 0 and f"{per_hub} pings removed" in dropped.stderr
+    assert {hub for _, hub in queued(site)} == {other}
+    cleared = runner.invoke(main, ["ping", "--clear", "--json"])
+    assert cleared.exit_code == 0 and json.loads(cleared.stdout) == {"removed": per_hub}
+    assert queued(site) == set()
+
+
+def test_ping_status_and_dry_run_print_human_text_to_stderr_and_json_to_stdout(
+    tmp_path, runner, monkeypatch
+):
+    site = make_site(tmp_path / "site", f'[websub]\nhubs = ["{DOWN_HUB}"]\n', posts=1)
+    monkeypatch.chdir(site)
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    for option in ("--status", "--dry-run"):
+        human = runner.invoke(main, ["ping", option])
+        assert human.exit_code == 0, human.output
+        assert human.stdout == ""
+        assert "https://example.com/atom.xml" in human.stderr
+        as_json = runner.invoke(main, ["ping", option, "--json"])
+        assert as_json.exit_code == 0
+        assert "https://example.com/atom.xml" in as_json.stdout
+        json.loads(as_json.stdout)
