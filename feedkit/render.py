@@ -240,9 +240,50 @@ _SPACE = re.compile(r"\s+")
 # added: "서울에 <strong>첫눈</strong>이" is "서울에 첫눈이", "the <a>Atom feed</a>." is
 # "the Atom feed." (issue 22).
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote br caption dd details dialog div dl dt fieldset "
-    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr li main nav ol p "
-    "pre section summary table tbody td tfoot th thead tr ul".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "caption",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
 # Elements whose text is no text a reader sees.
 _HIDDEN_TAGS = frozenset(("script", "style", "template", "noscript"))
