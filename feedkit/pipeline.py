@@ -311,6 +311,7 @@ def build(
     with lock_state(settings.state.path, wait=wait) as waited, State(settings.state.path) as state:
         if waited:  # the content may have changed while another run held the lock
             scanned = _scan(settings, None if recorded_at == now else now)
+        _forget_other_code(state)
         # Checked again under the lock: a run we waited for may have just built this.
         result = _reuse_last_build(state, settings, scanned, now, diagnostics, started)
         if result is None:
@@ -406,6 +407,18 @@ def _reuse_unlocked(
     from .pings import PingSummary
 
     return replace(result, pings=PingSummary(0, 0, 0, waiting))
+
+
+def _forget_other_code(state: State) -> None:
+    """Empty the state's caches when another feedkit wrote them (an upgrade, an edited
+    copy): every key holds the code's digest, but the parse cache is keyed by the files
+    alone, and a new parser must read them again (README, "Upgrading")."""
+    from ._incremental import code_digest
+
+    code = code_digest()
+    if state.meta().get("code") != code:
+        state.forget_caches()
+        state.save_meta({"code": code})
 
 
 def _with_known_problems(

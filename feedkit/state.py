@@ -684,6 +684,14 @@ class State:
         limited = f"{query} WHERE {column} IN (SELECT value FROM json_each(?))"
         return self._db.execute(limited, (json.dumps(list(values)),))
 
+    def forget_caches(self) -> None:
+        """Empty what other code worked out and this code must not take as its own: the
+        parse cache, the resolved and the planned posts. The ledger (ids, dates), the
+        outputs, the ping queue and the problems reported stay."""
+        with self.transaction():
+            for table in ("sources", "resolved", "planned"):
+                self._db.execute(f"DELETE FROM {table}")
+
     # --- problems reported -------------------------------------------------------
 
     def reported_problems(self) -> set[tuple[str, str, str]]:

@@ -8,6 +8,7 @@ a ping queue that never drained, and every cron run failing for old news.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -406,3 +407,78 @@ def test_ping_status_and_dry_run_print_human_text_to_stderr_and_json_to_stdout(
         assert as_json.exit_code == 0
         assert "https://example.com/atom.xml" in as_json.stdout
         json.loads(as_json.stdout)
+
+
+# 8. The code is part of every cache key: a changed feedkit rebuilds what it changes.
+
+
+def _feedkit_from(package_parent: Path, site: Path, *args: str) -> dict:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "feedkit", "build", "--now", NOW, "--json", *args],
+        cwd=site,
+        env={"PYTHONPATH": str(package_parent), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_changed_copy_of_feedkit_rebuilds_every_feed_it_changes(tmp_path):
+    import shutil
+
+    from .conftest import REPO_ROOT
+
+    site = make_site(tmp_path / "site", posts=3)
+    for post in (site / "content").iterdir():  # older than the racy window of a build
+        os.utime(post, (post.stat().st_mtime - 3600,) * 2)
+    first = _feedkit_from(REPO_ROOT, site)
+    atom_files = sorted(p for p in first["files_written"] if p.endswith("atom.xml"))
+    assert len(atom_files) >= 2  # the site's and its category's
+
+    copy = tmp_path / "copy"
+    shutil.copytree(
+        REPO_ROOT / "feedkit", copy / "feedkit", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    same = _feedkit_from(copy, site)  # the same code, elsewhere: nothing to do
+    assert same["reused_last_build"] is True and same["files_written"] == []
+
+    generate = copy / "feedkit" / "generate.py"
+    text = generate.read_text("utf-8")
+    assert 'GENERATOR_URI = "https://pypi.org/project/feedkit/"' in text
+    generate.write_text(
+        text.replace("https://pypi.org/project/feedkit/", "https://example.org/feedkit-fork/"),
+        "utf-8",
+    )
+    changed = _feedkit_from(copy, site)
+    assert changed["reused_last_build"] is False
+    assert changed["posts_parsed"] == changed["posts_read"]  # the parse cache was let go
+    for name in atom_files:
+        assert name in changed["files_written"]
+        parsed = feedparser.parse((site / "public" / name).read_bytes())
+        assert parsed.feed.generator_detail.href == "https://example.org/feedkit-fork/"
+
+    back = _feedkit_from(REPO_ROOT, site)  # and back again
+    assert set(atom_files) <= set(back["files_written"])
+
+
+def test_the_code_digest_is_part_of_the_build_fingerprint(tmp_path, monkeypatch):
+    from feedkit import _incremental
+    from feedkit.diagnostics import Diagnostics
+    from feedkit.pipeline import build
+    from feedkit.settings import load_settings
+
+    site = make_site(tmp_path / "site", posts=3)
+    for post in (site / "content").iterdir():  # older than the racy window of a build
+        os.utime(post, (post.stat().st_mtime - 3600,) * 2)
+    settings = load_settings(site / "feedkit.toml")
+    now = datetime.fromisoformat(NOW)
+    build(settings, now=now, diagnostics=Diagnostics())
+    assert build(settings, now=now, diagnostics=Diagnostics()).reused
+    monkeypatch.setattr(_incremental, "code_digest", lambda: "another feedkit")
+    rebuilt = build(settings, now=now, diagnostics=Diagnostics())
+    assert not rebuilt.reused and rebuilt.posts_parsed == rebuilt.posts_read == 3
