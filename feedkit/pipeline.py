@@ -864,6 +864,7 @@ def _render_post(
         site_files=site_files,
         site_root=settings.site.root_url,
     )
+    _warn_missing_image(post, item, settings, diagnostics)
     # The item keeps the post as it was given, without its source text: feeds do not
     # need it, and an item kept for several feeds would keep the text as long.
     item = replace(item, post=post)
@@ -875,6 +876,48 @@ def _render_post(
         if extension is not None:
             item = replace(item, extensions={TIMELINE_EXTENSION: extension})
     return item, events
+
+
+def _warn_missing_image(
+    post: Post, item: Item, settings: Settings, diagnostics: Diagnostics
+) -> None:
+    """Warn when a post's ``image:`` is a path in the site that holds no file: its
+    enclosure then says ``length="0"``, and readers show a broken image."""
+    import re
+
+    image = post.image
+    if not image or item.enclosure is None or item.enclosure.length:
+        return
+    if image.startswith("//") or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", image):  # RFC 3986
+        return  # another site's file: not ours to check
+    from urllib.parse import unquote
+
+    path = unquote(image.split("#")[0].split("?")[0]).lstrip("/")
+    if path and (settings.content.dir / path).is_file():
+        return
+    diagnostics.warn(
+        "image-missing",
+        f"image {image!r} is not a file of the site; its enclosure has no length",
+        path=post.source.path,
+        line=_front_matter_line(post.source.abspath, ("image", "feature_image")),
+    )
+
+
+def _front_matter_line(abspath: str, keys: Sequence[str]) -> int | None:
+    """The line of the first of ``keys`` in a file's front matter (for a diagnostic)."""
+    import re
+
+    pattern = re.compile(r"^(?:{})\s*:".format("|".join(map(re.escape, keys))))
+    try:
+        with open(abspath, encoding="utf-8", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if number > 1 and text.rstrip() == "---":
+                    break
+                if pattern.match(text):
+                    return number
+    except OSError:
+        return None
+    return None
 
 
 def _feed_in_worker(
@@ -1818,12 +1861,19 @@ def explain_dates(
     """Return each post's published and updated instants with their sources, and its
     timeline events, as the next build would see them; nothing is written.
 
-    ``paths`` (files or folders) limits the report to the posts under them.
+    ``paths`` (files or folders) limits the report, and the diagnostics, to the posts
+    under them (and to what concerns no file).
     """
     from .render import render_item
     from .timeline import extract_timeline
 
-    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    asked_for = diagnostics if diagnostics is not None else Diagnostics()
+    diagnostics = Diagnostics()  # every post's; those of the posts asked for are passed on
+    wanted = [path.resolve() for path in paths]
+
+    def is_wanted(location: Path) -> bool:
+        return not wanted or any(location == w or location.is_relative_to(w) for w in wanted)
+
     if not settings.content.dir.is_dir():
         raise FeedkitError("content folder not found", path=settings.content.dir)
     if settings.state.path.is_file():
@@ -1834,11 +1884,9 @@ def explain_dates(
     else:
         _, posts = _read_posts(settings, ledger=[], state=None, now=now, diagnostics=diagnostics)
     posts = _drop_duplicate_urls(posts, diagnostics)
-    wanted = [path.resolve() for path in paths]
     reports = []
     for post in sorted(posts, key=lambda p: p.source.path):
-        location = Path(post.source.abspath).resolve()
-        if wanted and not any(location == w or location.is_relative_to(w) for w in wanted):
+        if not is_wanted(Path(post.source.abspath).resolve()):
             continue
         loaded = _with_body(post, settings, diagnostics)
         item = render_item(
@@ -1862,4 +1910,8 @@ def explain_dates(
                 events,
             )
         )
+    content_dir = settings.content.dir.resolve()
+    for diagnostic in diagnostics:
+        if diagnostic.path is None or is_wanted(content_dir / diagnostic.path):
+            asked_for.add(diagnostic)
     return reports

@@ -482,3 +482,81 @@ def test_the_code_digest_is_part_of_the_build_fingerprint(tmp_path, monkeypatch)
     monkeypatch.setattr(_incremental, "code_digest", lambda: "another feedkit")
     rebuilt = build(settings, now=now, diagnostics=Diagnostics())
     assert not rebuilt.reused and rebuilt.posts_parsed == rebuilt.posts_read == 3
+
+
+# 9. The smaller ones.
+
+
+@pytest.mark.parametrize(
+    ("image", "warned"),
+    [
+        ("img/missing.jpg", True),
+        ("/img/missing.jpg", True),
+        ("/img/there.jpg", False),
+        ("https://cdn.example/x.jpg", False),
+    ],
+)
+def test_an_image_that_points_at_nothing_warns_with_file_and_line(
+    tmp_path, runner, monkeypatch, image, warned
+):
+    site = make_site(tmp_path / "site", posts=0)
+    (site / "content" / "img").mkdir(parents=True)
+    (site / "content" / "img" / "there.jpg").write_bytes(b"\xff\xd8" + b"0" * 100)
+    write_post(
+        site / "content",
+        "2025-01-01-pic.md",
+        f"title: Pic\ndate: 2025-01-01\nimage: {image}\ncategories: [x]",
+    )
+    monkeypatch.chdir(site)
+    result = runner.invoke(main, ["build", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "[image-missing]" in line]
+    if warned:
+        assert warnings == [
+            f"2025-01-01-pic.md:4: warning: image {image!r} is not a file of the site; "
+            "its enclosure has no length [image-missing]"
+        ]
+    else:
+        assert warnings == []
+
+
+def test_serve_with_no_output_folder_suggests_a_build(tmp_path, runner, monkeypatch):
+    site = make_site(tmp_path / "site", posts=1)
+    monkeypatch.chdir(site)
+    result = runner.invoke(main, ["serve", "--port", "0"])
+    assert result.exit_code == 1
+    assert "run `feedkit build` first" in result.stderr
+    assert "No such file" not in result.stderr
+
+
+def test_dates_of_one_file_prints_the_warnings_of_that_file_only(tmp_path, runner, monkeypatch):
+    site = make_site(tmp_path / "site", posts=1)
+    write_post(site / "content", "bad.md", "date: 2025-01-05")  # no title: an error
+    odd = write_post(site / "content", "odd.md", "title: [Odd\ndate: 2025-01-06")
+    monkeypatch.chdir(site)
+    whole = runner.invoke(main, ["dates"])
+    assert "bad.md" in whole.stderr and "odd.md" in whole.stderr
+    one = runner.invoke(main, ["dates", str(odd)])
+    assert one.exit_code == 0, one.output
+    assert "odd.md" in one.stdout and "odd.md" in one.stderr  # its own recovered title
+    assert "bad.md" not in one.stderr
+    as_json = runner.invoke(main, ["dates", "content/2025-01-01-post-0.md", "--json"])
+    assert [report["path"] for report in json.loads(as_json.stdout)] == ["2025-01-01-post-0.md"]
+    assert as_json.stderr == ""
+
+
+def test_the_readme_quickstart_commands_use_environments_of_their_own():
+    import re
+
+    from .conftest import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text("utf-8")
+    quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)\n```", quickstart, re.DOTALL)
+    assert len(commands) == 2
+    made = [re.findall(r"python3 -m venv (\S+)", command) for command in commands]
+    assert all(len(folders) == 1 for folders in made)
+    assert made[0] != made[1]
+    for command, [folder] in zip(commands, made, strict=True):
+        used = set(re.findall(r"(\.venv[\w-]*)/bin/", command))
+        assert used == {folder}
