@@ -1530,7 +1530,11 @@ def _gather_changed(
 
 
 def _with_emptied_feeds(
-    specs: Sequence[FeedSpec], settings: Settings, meta: Mapping[str, str], at: datetime
+    specs: Sequence[FeedSpec],
+    settings: Settings,
+    meta: Mapping[str, str],
+    at: datetime,
+    outputs: Iterable[str] = (),
 ) -> tuple[tuple[FeedSpec, ...], dict[str, list[str | None]], dict[str, str]]:
     """``specs`` with an empty feed for each category or tag feed published before that
     has no post left, with what the state keeps for the next build: every category and
@@ -1540,11 +1544,27 @@ def _with_emptied_feeds(
     A subscriber to such a feed is better served by a valid feed with no entries than
     by a 404 for ever: readers report a missing feed as broken, and it cannot come back
     if a post takes the category again (README, "Feeds that lose their last post").
+    ``outputs`` (the files the last build left) also name the feeds of a state written
+    before feedkit kept their names: those are known by their folder's name.
     """
+    import re
+
+    from .generate import FEED_FILES
     from .models import FeedSpec
     from .permalinks import encode_url_path
 
     known: dict[str, list[str | None]] = json.loads(meta.get("subscription_feeds", "{}"))
+    if "subscription_feeds" not in meta:
+        names = "|".join(re.escape(name) for name, _ in FEED_FILES.values())
+        pattern = re.compile(rf"(categories|tags)/([^/]+)/(?:{names})")
+        site_title = settings.site.title or settings.site.url
+        for path in outputs:
+            if (match := pattern.fullmatch(path)) is not None:
+                folder, slug = match.groups()
+                kind = "category" if folder == "categories" else "tag"
+                known.setdefault(
+                    f"{kind}:{slug}", [kind, slug, f"{folder}/{slug}/", f"{site_title} · {slug}"]
+                )
     stored_since: dict[str, str] = json.loads(meta.get("empty_since", "{}"))
     enabled = {"category": settings.feeds.categories, "tag": settings.feeds.tags}
     current = {spec.key for spec in specs}
@@ -1614,7 +1634,10 @@ def _build_locked(
     next_post = min(scheduled, key=lambda p: (p.published_at, p.id), default=None)
     specs = plan_feeds(published, settings, seq=gathered.seq, next_seq=gathered.next_seq)
     meta = state.meta()
-    specs, known_feeds, empty_since = _with_emptied_feeds(specs, settings, meta, recorded_at or now)
+    stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
+    specs, known_feeds, empty_since = _with_emptied_feeds(
+        specs, settings, meta, recorded_at or now, stored_sizes
+    )
     # feeds.html lists the feeds that have posts (and the site's, always).
     listed = [spec for spec in specs if spec.posts or spec.kind == "site"]
 
@@ -1622,7 +1645,6 @@ def _build_locked(
     # they were at the last build, and whose files are still there, is left alone
     # without rendering any of its posts.
     stored_signatures: dict[str, str] = json.loads(meta.get("feed_signatures", "{}"))
-    stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
     settings_key = settings_digest(settings)
     signatures = {spec.key: feed_signature(spec, settings_key, post_parts) for spec in specs}
     # Each post's publication number and part of the signatures have served: at 100,000

@@ -560,3 +560,21 @@ def test_the_readme_quickstart_commands_use_environments_of_their_own():
     for command, [folder] in zip(commands, made, strict=True):
         used = set(re.findall(r"(\.venv[\w-]*)/bin/", command))
         assert used == {folder}
+
+
+def test_a_category_emptied_under_a_state_from_before_is_emptied_too(tmp_path, runner, monkeypatch):
+    site = make_site(tmp_path / "site", posts=1)
+    lone = write_post(
+        site / "content",
+        "2025-02-01-match.md",
+        "title: Match\ndate: 2025-02-01 09:00:00 +00:00\ncategories: [스포츠]",
+    )
+    monkeypatch.chdir(site)
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    with sqlite3.connect(site / ".feedkit" / "state.db") as db:  # as feedkit before kept it
+        db.execute("DELETE FROM meta WHERE key = 'subscription_feeds'")
+    lone.unlink()
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    parsed = feedparser.parse((site / "public" / "categories/스포츠/atom.xml").read_bytes())
+    assert not parsed.bozo and parsed.entries == []
+    assert parsed.feed.title == "Cron · 스포츠"
