@@ -345,7 +345,8 @@ def check_command(
     from .settings import find_config, load_settings
 
     if directory is None:
-        settings = load_settings(find_config(Path.cwd()))
+        with _json_errors(as_json):
+            settings = load_settings(find_config(Path.cwd()))
         directory = settings.feeds.output
         if base_url is None and settings.site.url:
             base_url = settings.site.root_url

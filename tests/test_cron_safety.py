@@ -109,7 +109,9 @@ def test_site_url_with_query_or_fragment_is_a_config_error(
     assert not (site / "public").exists()
 
 
-@pytest.mark.parametrize("command", [["build", "--now", NOW], ["links"], ["dates"]])
+@pytest.mark.parametrize(
+    "command", [["build", "--now", NOW], ["links"], ["dates"], ["ping", "--status"], ["check"]]
+)
 def test_json_commands_print_a_json_document_on_a_config_error(
     tmp_path, runner, monkeypatch, command
 ):
