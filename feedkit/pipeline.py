@@ -416,7 +416,7 @@ def _forget_other_code(state: State) -> None:
     from ._incremental import code_digest
 
     code = code_digest()
-    if state.meta().get("code") != code:
+    if state.meta_value("code") != code:
         state.forget_caches()
         state.save_meta({"code": code})
 
@@ -1125,8 +1125,11 @@ def _check_strict(strict: bool, diagnostics: Diagnostics) -> None:
         raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
 
 
-def _check_losses(diagnostics: Diagnostics, files: Sequence[SourceFile]) -> None:
-    """Raise, before anything is stored or written, when most posts failed.
+def _check_losses(
+    diagnostics: Diagnostics, files: Sequence[SourceFile], *, has_published: bool
+) -> None:
+    """Raise, before anything is stored or written, when most posts failed and posts
+    were published before (``has_published``: there are entries to lose).
 
     The rule (README, "Running from cron"): a build never replaces a published feed by
     one that lost entries because of errors. Most posts failing means something
@@ -1134,6 +1137,8 @@ def _check_losses(diagnostics: Diagnostics, files: Sequence[SourceFile]) -> None
     what is left would empty the live feeds, and the hubs would pass that on. One bad
     post among many is left out as before, and reported.
     """
+    if not has_published:
+        return
     paths = {source_file.path for source_file in files}
     failed = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path in paths}
     if failed and len(failed) * _FAILED_SHARE_DENOMINATOR > len(paths):
@@ -1239,7 +1244,9 @@ def _gather_all(
         _drop_duplicate_urls(every_post, diagnostics), settings, now, diagnostics
     )
     _check_strict(strict, diagnostics)
-    _check_losses(diagnostics, files)
+    _check_losses(
+        diagnostics, files, has_published=any(entry.deleted_at is None for entry in ledger)
+    )
 
     ledger_update = update_ledger(published, ledger, now=recorded_at or now)
     entries = {entry.id: entry for entry in ledger}
@@ -1470,7 +1477,9 @@ def _gather_changed(
         return None  # an unchanged post comes in or goes out: its ledger entry changes
     diagnostics.extend(found_now)
     _check_strict(strict, diagnostics)
-    _check_losses(diagnostics, files)
+    _check_losses(
+        diagnostics, files, has_published=any(post.published for post in planned.values())
+    )
 
     fresh_published = [post for post in published if not isinstance(post, PlannedPost)]
     own_entries = [entry for entry in known if entry.id not in unchanged_ids]

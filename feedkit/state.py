@@ -717,6 +717,11 @@ class State:
         """Return the stored facts about the last build (see :meth:`save_meta`)."""
         return dict(self._db.execute("SELECT key, value FROM meta"))
 
+    def meta_value(self, key: str) -> str | None:
+        """Return one stored fact about the last build (see :meth:`save_meta`), or None."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
     def save_meta(self, values: Mapping[str, str]) -> None:
         """Store facts about this build (its input fingerprint, its summary, ...)."""
         with self.transaction():
