@@ -69,6 +69,27 @@ def _parse_now(value: str | None) -> datetime:
 
 
 @contextmanager
+def _json_errors(as_json: bool, diagnostics: Any = None) -> Iterator[None]:
+    """Under ``--json``, a failure still prints the one JSON document the command
+    promises on stdout (``{"error": ..., "diagnostics": [...]}``), then exits as usual."""
+    try:
+        yield
+    except click.ClickException as exc:
+        if as_json:
+            document = {
+                "error": {
+                    "message": exc.format_message(),
+                    "path": getattr(exc, "path", None),
+                    "line": getattr(exc, "line", None),
+                    "exit_code": exc.exit_code,
+                },
+                "diagnostics": [d.as_dict() for d in diagnostics] if diagnostics else [],
+            }
+            click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        raise
+
+
+@contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """Keep Python's cycle collector off for a one-shot build.
 
@@ -143,10 +164,11 @@ def build_command(
       feedkit build content --out public --site-url https://example.com
     """
     from .diagnostics import Diagnostics
-    from .pipeline import build
-    from .settings import find_config, load_settings
+    from .settings import find_config
 
     now = _parse_now(now_text)
+    # The state records real time only: --now is the clock of this build alone.
+    recorded_at = _parse_now(None) if now_text is not None else None
     diagnostics = Diagnostics()
     overrides: dict[str, dict[str, Any]] = {
         "site": {"url": site_url},
@@ -158,6 +180,48 @@ def build_command(
         "feeds": {"output": str(out.resolve()) if out else None, "limit": limit},
     }
     path = config_path or find_config(Path.cwd())
+    with _json_errors(as_json, diagnostics):
+        result = _build_and_report(
+            path,
+            overrides,
+            hubs,
+            now,
+            recorded_at,
+            strict,
+            wait,
+            ping,
+            diagnostics,
+            verbose,
+            quiet,
+            as_json,
+        )
+    if (strict and result.posts_skipped) or result.posts_skipped_newly:
+        # Under cron, a post skipped for a problem reported before, in a file unchanged
+        # since, is old news: it does not fail the run again (README, "Running from cron").
+        from .errors import SourceError
+
+        count = result.posts_skipped if strict else result.posts_skipped_newly
+        raise SourceError(f"{count} post(s) skipped (see above); the others were published")
+
+
+def _build_and_report(
+    path: Path | None,
+    overrides: dict[str, dict[str, Any]],
+    hubs: tuple[str, ...],
+    now: datetime,
+    recorded_at: datetime | None,
+    strict: bool,
+    wait: float,
+    ping: bool,
+    diagnostics: Any,
+    verbose: bool,
+    quiet: bool,
+    as_json: bool,
+) -> Any:
+    """Load the settings, build, print the diagnostics and the result; return it."""
+    from .pipeline import build
+    from .settings import load_settings
+
     try:
         settings = _with_hubs(load_settings(path, overrides), hubs)
         _require_site_url(settings)
@@ -170,21 +234,25 @@ def build_command(
                 ping=ping,
                 diagnostics=diagnostics,
                 progress=progress,
+                recorded_at=recorded_at,
             )
     except click.ClickException:
         _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
         raise
-    _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
+    known = frozenset() if strict else result.known_problems
+    _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet, known=known)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif not quiet:
+        hidden = 0 if verbose else len(known)
+        if hidden:
+            click.echo(
+                f"feedkit: {hidden} problem(s) reported before, in files unchanged since, "
+                "not shown again (build -v lists them)",
+                err=True,
+            )
         click.echo(_summary_line(result), err=True)
-    if result.posts_skipped:
-        from .errors import SourceError
-
-        raise SourceError(
-            f"{result.posts_skipped} post(s) skipped (see above); the others were published"
-        )
+    return result
 
 
 @main.command("dates")
@@ -217,13 +285,14 @@ def dates_command(
 
     diagnostics = Diagnostics()
     path = config_path or find_config(Path.cwd())
-    settings = load_settings(path, {"site": {"url": site_url}})
-    if not settings.site.url:
-        # Dates do not depend on the site's URL; a placeholder lets permalinks be shown.
-        settings = load_settings(path, {"site": {"url": "http://localhost"}})
-    reports = explain_dates(
-        settings, now=_parse_now(now_text), paths=paths, diagnostics=diagnostics
-    )
+    with _json_errors(as_json, diagnostics):
+        settings = load_settings(path, {"site": {"url": site_url}})
+        if not settings.site.url:
+            # Dates do not depend on the site's URL; a placeholder lets permalinks be shown.
+            settings = load_settings(path, {"site": {"url": "http://localhost"}})
+        reports = explain_dates(
+            settings, now=_parse_now(now_text), paths=paths, diagnostics=diagnostics
+        )
     _print_diagnostics(diagnostics, verbose=verbose, quiet=quiet)
     if as_json:
         document = [report.as_dict() for report in reports]
@@ -276,7 +345,8 @@ def check_command(
     from .settings import find_config, load_settings
 
     if directory is None:
-        settings = load_settings(find_config(Path.cwd()))
+        with _json_errors(as_json):
+            settings = load_settings(find_config(Path.cwd()))
         directory = settings.feeds.output
         if base_url is None and settings.site.url:
             base_url = settings.site.root_url
@@ -465,11 +535,21 @@ def _with_hubs(settings: Any, hubs: tuple[str, ...]) -> Any:
     help="List what is queued (or was refused) and why; send nothing.",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
+@click.option(
+    "--drop",
+    "drop_hubs",
+    multiple=True,
+    metavar="HUB",
+    help="Remove the pings for this hub from the queue; send nothing (repeatable).",
+)
+@click.option("--clear", is_flag=True, help="Remove every ping from the queue; send nothing.")
 @_wait_option
 @_config_options
 def ping_command(
     show_status: bool,
     dry_run: bool,
+    drop_hubs: tuple[str, ...],
+    clear: bool,
     wait: float,
     config_path: Path | None,
     site_url: str | None,
@@ -480,37 +560,44 @@ def ping_command(
     """Send the WebSub pings that builds queued for the feeds they changed.
 
     For a deploy step between build and ping: run it once the new files are live.
-    Exits 75 if pings are left in the queue (a hub was down), 1 if a hub refused one.
+    Exits 75 if pings are left in the queue (a hub was down), 1 if a hub refused one
+    or if pings were given up (queued for over a week). Pings for a hub no longer
+    configured are dropped, and said so.
 
     \b
     Example:
       feedkit build && rsync -a public/ host:/srv/www/ && feedkit ping
+      feedkit ping --drop https://old-hub.example/   # forget a hub's pings
     """
-    from .pings import ping_queue, send_queued_pings
+    from .pings import clear_pings, ping_queue, send_queued_pings
     from .settings import find_config, load_settings
 
-    settings = load_settings(config_path or find_config(Path.cwd()), {"site": {"url": site_url}})
+    with _json_errors(as_json):
+        settings = load_settings(
+            config_path or find_config(Path.cwd()), {"site": {"url": site_url}}
+        )
+    if clear or drop_hubs:
+        removed = clear_pings(settings, hubs=None if clear else drop_hubs, wait=wait)
+        if as_json:
+            click.echo(json.dumps({"removed": removed}))
+        elif not quiet:
+            click.echo(f"feedkit: {removed} pings removed from the queue", err=True)
+        return
     if show_status:
+        from .pings import queued_ping_dict
+
         queue = ping_queue(settings)
         if as_json:
-            rows = [
-                {
-                    "feed_url": q.feed_url,
-                    "hub": q.hub,
-                    "status": q.status,
-                    "queued_at": q.queued_at.isoformat(),
-                    "attempts": q.attempts,
-                    "last_error": q.last_error,
-                }
-                for q in queue
-            ]
+            rows = [queued_ping_dict(q) for q in queue]
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         else:
+            # Human text goes to stderr, as --dry-run's and every other command's does.
             for q in queue:
                 reason = f" ({q.last_error})" if q.last_error else ""
                 click.echo(
                     f"{q.status}  {q.feed_url} -> {q.hub}  since "
-                    f"{q.queued_at.isoformat()}, {q.attempts} attempts{reason}"
+                    f"{q.queued_at.isoformat()}, {q.attempts} attempts{reason}",
+                    err=True,
                 )
             click.echo(f"feedkit: {len(queue)} pings in the queue", err=True)
         return
@@ -518,6 +605,14 @@ def ping_command(
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
     else:
+        for q in summary.dropped:
+            click.echo(f"dropped  {q.feed_url} -> {q.hub} (hub no longer configured)", err=True)
+        for q in summary.given_up:
+            click.echo(
+                f"given up  {q.feed_url} -> {q.hub} (queued since {q.queued_at.isoformat()}, "
+                f"{q.attempts} attempts; {q.last_error or 'never delivered'})",
+                err=True,
+            )
         for result in summary.results:
             if not quiet or result.outcome.value != "delivered":
                 detail = f" ({result.error})" if result.error else ""
@@ -531,6 +626,10 @@ def ping_command(
 
     if summary.failed:
         raise FeedkitError(f"{summary.failed} ping(s) refused by a hub; see feedkit ping --status")
+    if summary.given_up and not dry_run:
+        raise FeedkitError(
+            f"{len(summary.given_up)} ping(s) given up after a week in the queue (see above)"
+        )
     if summary.still_queued and not dry_run:
         raise HubUnavailable(f"{summary.still_queued} ping(s) still queued; try again later")
 
@@ -562,8 +661,11 @@ def links_command(config_path: Path | None, site_url: str | None, as_json: bool)
     from .browser import discovery_links, site_feed_link
     from .settings import find_config, load_settings
 
-    settings = load_settings(config_path or find_config(Path.cwd()), {"site": {"url": site_url}})
-    _require_site_url(settings)
+    with _json_errors(as_json):
+        settings = load_settings(
+            config_path or find_config(Path.cwd()), {"site": {"url": site_url}}
+        )
+        _require_site_url(settings)
     if as_json:
         feed = site_feed_link(settings)
         document = {"title": feed.title, "urls": dict(feed.urls)}
@@ -650,12 +752,17 @@ def _summary_line(result: Any) -> str:
     return line
 
 
-def _print_diagnostics(diagnostics: Any, *, verbose: bool, quiet: bool) -> None:
+def _print_diagnostics(
+    diagnostics: Any, *, verbose: bool, quiet: bool, known: frozenset[Any] = frozenset()
+) -> None:
+    """Print the diagnostics for the verbosity asked; ``known`` (problems reported before,
+    in files unchanged since) are printed only with ``-v``."""
     from .diagnostics import Level
 
     floor = Level.INFO if verbose else (Level.ERROR if quiet else Level.WARNING)
     for diagnostic in diagnostics.at_least(floor):
-        click.echo(str(diagnostic), err=True)
+        if verbose or diagnostic not in known:
+            click.echo(str(diagnostic), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -211,14 +211,20 @@ class _FeedContext:
 
 
 def generate_feed(
-    spec: FeedSpec, items: Mapping[str, Item], settings: Settings
+    spec: FeedSpec,
+    items: Mapping[str, Item],
+    settings: Settings,
+    *,
+    empty_updated_at: datetime | None = None,
 ) -> tuple[Artifact, ...]:
     """Return the files of one feed, one per configured format.
 
     ``items`` maps post ids to rendered items and must hold every post of ``spec``.
+    A feed is dated by its newest entry; ``empty_updated_at`` dates a feed with none
+    (Atom requires a date, RFC 4287 section 4.1.1), which the caller keeps stable.
     """
     chosen = tuple(items[post.id] for post in spec.posts)
-    newest = max((item.post.updated_at for item in chosen), default=_EPOCH)
+    newest = max((item.post.updated_at for item in chosen), default=empty_updated_at or _EPOCH)
     author = settings.site.author or Author(
         name=settings.site.title or urlsplit(settings.site.url).netloc or "feedkit"
     )

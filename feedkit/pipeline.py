@@ -89,6 +89,21 @@ class BuildResult:
     diagnostics: Diagnostics = field(repr=False, compare=False, default_factory=Diagnostics)
     pings: PingSummary | None = None
     reused: bool = False  # nothing changed since the last build: nothing was read or written
+    # The problems of ``diagnostics`` reported before, in files unchanged since: old news
+    # (see feedkit._reported).
+    known_problems: frozenset[Diagnostic] = field(
+        repr=False, compare=False, default_factory=frozenset
+    )
+
+    @property
+    def new_problems(self) -> list[Diagnostic]:
+        """The warnings and errors not reported before (or whose file changed since)."""
+        return [d for d in self.diagnostics.at_least(Level.WARNING) if d not in self.known_problems]
+
+    @property
+    def posts_skipped_newly(self) -> int:
+        """How many of the skipped posts were skipped for a problem not reported before."""
+        return len({d.path for d in self.new_problems if d.level == Level.ERROR and d.path})
 
     def as_dict(self) -> dict[str, object]:
         """Return the result as a JSON-ready mapping."""
@@ -114,7 +129,10 @@ class BuildResult:
             "seconds": round(self.seconds, 3),
             "reused_last_build": self.reused,
             "pings": None if self.pings is None else self.pings.as_dict(),
-            "diagnostics": [d.as_dict() for d in self.diagnostics],
+            "diagnostics": [
+                {**d.as_dict(), "reported_before": d in self.known_problems}
+                for d in self.diagnostics
+            ],
         }
 
 
@@ -190,14 +208,19 @@ def _make_post(source: Source, entry: LedgerEntry | None, context: _PostContext)
         loaded = load_body(source, context.diagnostics, encoding=settings.content.encoding)
         content = render_item_html(loaded, sanitize=settings.feeds.sanitize)
         timeline_at = timeline_date(extract_timeline(content, now, tz), now=now)
-    changed_at = None
+    changed_at = first_seen_at = None
     if entry is not None:
         changed_at = now if entry.content_hash != source.content_hash else entry.changed_at
+        # The ledger holds real time; a build at an earlier clock (build --now) sees what
+        # was seen or changed after it as seen or changed at its own "now".
+        first_seen_at = min(entry.first_seen_at, now)
+        if changed_at is not None and changed_at > now:
+            changed_at = now
     facts = DateFacts(
         mtime_at=datetime.fromtimestamp(source.mtime_ns / 1e9, tz),
         git_created_at=git_dates.created_at if git_dates else None,
         git_modified_at=git_dates.modified_at if git_dates else None,
-        first_seen_at=entry.first_seen_at if entry else now,
+        first_seen_at=first_seen_at or now,
         changed_at=changed_at,
         timeline_at=timeline_at,
     )
@@ -247,6 +270,7 @@ def build(
     session_factory: Callable[[], requests.Session] | None = None,
     diagnostics: Diagnostics | None = None,
     progress: Progress | None = None,
+    recorded_at: datetime | None = None,
 ) -> BuildResult:
     """Publish the feeds of the site described by ``settings`` into its output folder.
 
@@ -261,15 +285,22 @@ def build(
     written. ``progress``, if given, is called as ``progress(stage, done, total)``
     ("read" posts, "write" feeds); drawing anything is the caller's business.
 
+    ``recorded_at`` is the real time, which the state records (when a post was first
+    seen, changed or deleted, when a ping was queued); by default ``now``. A build whose
+    ``now`` is not the real time (``feedkit build --now``) passes it: then nothing that
+    build worked out with its own clock is kept for later builds to take as real
+    (its posts' records, its planned posts, the record of the build itself).
+
     Raises :class:`FeedkitError` when the content folder is missing, when ``strict``
     finds a warning, or when an output file cannot be written; :class:`LockTimeout`
     when another build holds the lock and this one has something to write.
     """
     started = _time.perf_counter()
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    recorded_at = now if recorded_at is None else recorded_at
     if not settings.content.dir.is_dir():
         raise FeedkitError("content folder not found", path=settings.content.dir)
-    scanned = _scan(settings)
+    scanned = _scan(settings, None if recorded_at == now else now)
     if not (ping and settings.websub.hubs):
         # Nothing to do means nothing to write: then there is no need to wait for the
         # lock (or to keep another run out).
@@ -279,7 +310,8 @@ def build(
             return result
     with lock_state(settings.state.path, wait=wait) as waited, State(settings.state.path) as state:
         if waited:  # the content may have changed while another run held the lock
-            scanned = _scan(settings)
+            scanned = _scan(settings, None if recorded_at == now else now)
+        _forget_other_code(state)
         # Checked again under the lock: a run we waited for may have just built this.
         result = _reuse_last_build(state, settings, scanned, now, diagnostics, started)
         if result is None:
@@ -294,18 +326,22 @@ def build(
                 # Not named here, so that _build_locked can let the list go.
                 scanned.scan.source_files(diagnostics),
                 progress,
+                recorded_at,
             )
             _record_build(state, result, scanned.fingerprint, scanned.at_ns)
         else:
             _check_strict_reuse(result, strict)
+        result = _with_known_problems(result, state, settings, save=True)
         if not settings.websub.hubs:
             return result
         from .pings import PingSummary, changed_feed_urls, deliver_pings
 
         changed = changed_feed_urls(result.files_written, settings)
-        state.queue_pings(changed, settings.websub.hubs, now=now)
+        state.queue_pings(changed, settings.websub.hubs, now=recorded_at)
         if ping:
-            summary = deliver_pings(state, settings, now=now, session_factory=session_factory)
+            summary = deliver_pings(
+                state, settings, now=recorded_at, session_factory=session_factory
+            )
         else:
             waiting = len(state.pings(status="queued"))
             summary = PingSummary(len(changed) * len(settings.websub.hubs), 0, 0, waiting)
@@ -322,7 +358,7 @@ class _Scanned(NamedTuple):
     fingerprint: str  # see input_fingerprint
 
 
-def _scan(settings: Settings) -> _Scanned:
+def _scan(settings: Settings, simulated_now: datetime | None = None) -> _Scanned:
     at_ns = _time.time_ns()
     scan = scan_content(
         settings.content.dir,
@@ -330,7 +366,13 @@ def _scan(settings: Settings) -> _Scanned:
         exclude=(settings.feeds.output, settings.state.path.parent),
         layout=site_layout(settings.jekyll),
     )
-    return _Scanned(at_ns, scan, found, input_fingerprint(settings, scan.digest))
+    fingerprint = input_fingerprint(settings, scan.digest)
+    if simulated_now is not None:
+        # A build at another clock than the real one is reused only at that clock.
+        from ._incremental import digest_text
+
+        fingerprint = digest_text(fingerprint, simulated_now.isoformat())
+    return _Scanned(at_ns, scan, found, fingerprint)
 
 
 def _reuse_unlocked(
@@ -350,6 +392,8 @@ def _reuse_unlocked(
     try:
         with State.read_only(settings.state.path) as state, state.snapshot():
             result = _reuse_last_build(state, settings, scanned, now, replayed, started)
+            if result is not None:
+                result = _with_known_problems(result, state, settings, save=False)
             if result is not None and settings.websub.hubs:
                 waiting = len(state.pings(status="queued"))
     except StateError:
@@ -363,6 +407,33 @@ def _reuse_unlocked(
     from .pings import PingSummary
 
     return replace(result, pings=PingSummary(0, 0, 0, waiting))
+
+
+def _forget_other_code(state: State) -> None:
+    """Empty the state's caches when another feedkit wrote them (an upgrade, an edited
+    copy): every key holds the code's digest, but the parse cache is keyed by the files
+    alone, and a new parser must read them again (README, "Upgrading")."""
+    from ._incremental import code_digest
+
+    code = code_digest()
+    if state.meta_value("code") != code:
+        state.forget_caches()
+        state.save_meta({"code": code})
+
+
+def _with_known_problems(
+    result: BuildResult, state: State, settings: Settings, *, save: bool
+) -> BuildResult:
+    """``result`` with the problems it reports that were reported before, for the same
+    file bytes (old news under cron); with ``save``, its problems become the reported
+    ones, and those no longer found are forgotten."""
+    from ._reported import known_problems, problem_rows
+
+    rows = problem_rows(result.diagnostics, settings.content.dir)
+    known = known_problems(rows, state.reported_problems())
+    if save:
+        state.save_reported_problems(rows.values())
+    return replace(result, known_problems=known)
 
 
 def _check_strict_reuse(result: BuildResult, strict: bool) -> None:
@@ -637,6 +708,7 @@ def _read_posts(
     fresh: list[_FreshPost] | None = None,
     resolutions: dict[str, _Resolution] | None = None,
     progress: Progress | None = None,
+    reuse_records: bool = True,
 ) -> tuple[Collected, list[Post]]:
     """Collect the sources and turn them into posts with their ledger ids and dates.
 
@@ -681,7 +753,8 @@ def _read_posts(
     claimed = {entry.id for entry in matches.values()}
     context = _PostContext(settings, now, history, diagnostics)
     settings_key = settings_digest(settings)
-    keys = state.resolved_keys() if state is not None else {}
+    # A build at another clock than the real one resolves every post at its own clock.
+    keys = state.resolved_keys() if state is not None and reuse_records else {}
     reusable = {
         source.path: source
         for source in sources
@@ -791,6 +864,7 @@ def _render_post(
         site_files=site_files,
         site_root=settings.site.root_url,
     )
+    _warn_missing_image(post, item, settings, diagnostics)
     # The item keeps the post as it was given, without its source text: feeds do not
     # need it, and an item kept for several feeds would keep the text as long.
     item = replace(item, post=post)
@@ -802,6 +876,48 @@ def _render_post(
         if extension is not None:
             item = replace(item, extensions={TIMELINE_EXTENSION: extension})
     return item, events
+
+
+def _warn_missing_image(
+    post: Post, item: Item, settings: Settings, diagnostics: Diagnostics
+) -> None:
+    """Warn when a post's ``image:`` is a path in the site that holds no file: its
+    enclosure then says ``length="0"``, and readers show a broken image."""
+    import re
+
+    image = post.image
+    if not image or item.enclosure is None or item.enclosure.length:
+        return
+    if image.startswith("//") or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", image):  # RFC 3986
+        return  # another site's file: not ours to check
+    from urllib.parse import unquote
+
+    path = unquote(image.split("#")[0].split("?")[0]).lstrip("/")
+    if path and (settings.content.dir / path).is_file():
+        return
+    diagnostics.warn(
+        "image-missing",
+        f"image {image!r} is not a file of the site; its enclosure has no length",
+        path=post.source.path,
+        line=_front_matter_line(post.source.abspath, ("image", "feature_image")),
+    )
+
+
+def _front_matter_line(abspath: str, keys: Sequence[str]) -> int | None:
+    """The line of the first of ``keys`` in a file's front matter (for a diagnostic)."""
+    import re
+
+    pattern = re.compile(r"^(?:{})\s*:".format("|".join(map(re.escape, keys))))
+    try:
+        with open(abspath, encoding="utf-8", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if number > 1 and text.rstrip() == "---":
+                    break
+                if pattern.match(text):
+                    return number
+    except OSError:
+        return None
+    return None
 
 
 def _feed_in_worker(
@@ -1009,6 +1125,35 @@ def _check_strict(strict: bool, diagnostics: Diagnostics) -> None:
         raise FeedkitError(f"--strict: {count} problem(s) found; nothing was written")
 
 
+def _check_losses(
+    diagnostics: Diagnostics, files: Sequence[SourceFile], *, has_published: bool
+) -> None:
+    """Raise, before anything is stored or written, when most posts failed and posts
+    were published before (``has_published``: there are entries to lose).
+
+    The rule (README, "Running from cron"): a build never replaces a published feed by
+    one that lost entries because of errors. Most posts failing means something
+    site-wide is wrong (a bad default in _config.yml, an encoding, a disk): publishing
+    what is left would empty the live feeds, and the hubs would pass that on. One bad
+    post among many is left out as before, and reported.
+    """
+    if not has_published:
+        return
+    paths = {source_file.path for source_file in files}
+    failed = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path in paths}
+    if failed and len(failed) * _FAILED_SHARE_DENOMINATOR > len(paths):
+        from .errors import SourceError
+
+        raise SourceError(
+            f"{len(failed)} of {len(paths)} posts could not be published (see above); "
+            "the published feeds were left as they were"
+        )
+
+
+# More than 1 in this many posts failing stops the build (see _check_losses).
+_FAILED_SHARE_DENOMINATOR = 2
+
+
 def _planned_key(settings: Settings, now: datetime) -> str:
     """What every stored planned post depends on besides its own file: the settings, the
     day where dates may depend on it (as in :func:`~feedkit._incremental.post_key`), and
@@ -1060,9 +1205,14 @@ def _gather_all(
     diagnostics: Diagnostics,
     files: Sequence[SourceFile],
     progress: Progress | None,
+    recorded_at: datetime | None = None,
 ) -> _Gathered:
     """Read every post (from the caches where they hold), update the ledger, and store
-    every post's planned form for the builds after this one."""
+    every post's planned form for the builds after this one.
+
+    With ``recorded_at`` (the real time, when ``now`` is not), the ledger records that
+    time, and the posts' records and planned forms, worked out at ``now``, are stored
+    under keys no later build matches."""
     from ._incremental import post_signature
     from ._records import (
         PLANNED_SHARDS,
@@ -1074,6 +1224,7 @@ def _gather_all(
     from .identity import update_ledger
 
     ledger = state.ledger()
+    simulated = recorded_at is not None and recorded_at != now
     fresh: list[_FreshPost] = []
     resolutions: dict[str, _Resolution] = {}
     collected, every_post = _read_posts(
@@ -1087,13 +1238,17 @@ def _gather_all(
         fresh=fresh,
         resolutions=resolutions,
         progress=progress,
+        reuse_records=not simulated,
     )
     published, drafts, scheduled = _split_posts(
         _drop_duplicate_urls(every_post, diagnostics), settings, now, diagnostics
     )
     _check_strict(strict, diagnostics)
+    _check_losses(
+        diagnostics, files, has_published=any(entry.deleted_at is None for entry in ledger)
+    )
 
-    ledger_update = update_ledger(published, ledger, now=now)
+    ledger_update = update_ledger(published, ledger, now=recorded_at or now)
     entries = {entry.id: entry for entry in ledger}
     entries.update({entry.id: entry for entry in ledger_update.changed})
     published_paths = {post.source.path for post in published}
@@ -1125,13 +1280,16 @@ def _gather_all(
                 planned.append(planned_post(post, part, said, published=is_published, seq=number))
             yield shard, planned_record(planned)
 
+    records = _fresh_records(fresh, entries, settings, now, parts_by_path)
+    if simulated:
+        records = ((path, _SIMULATED, record) for path, _, record in records)
     _store_posts(
         state,
         ledger_update.changed,
         collected,
-        _fresh_records(fresh, entries, settings, now, parts_by_path),
+        records,
         planned_records(),
-        valid_for=_planned_key(settings, now),
+        valid_for=_SIMULATED if simulated else _planned_key(settings, now),
         replace_all=True,
     )
     seq = {entry_id: entry.seq for entry_id, entry in entries.items()}
@@ -1146,6 +1304,9 @@ def _gather_all(
         parts=parts,
     )
 
+
+# The key of what a build at another clock than the real one stores: no digest is this.
+_SIMULATED = "simulated"
 
 # A build re-reads at most this many files, or this share of the site, through
 # _gather_changed; more than that, and reading every post is as quick.
@@ -1316,6 +1477,9 @@ def _gather_changed(
         return None  # an unchanged post comes in or goes out: its ledger entry changes
     diagnostics.extend(found_now)
     _check_strict(strict, diagnostics)
+    _check_losses(
+        diagnostics, files, has_published=any(post.published for post in planned.values())
+    )
 
     fresh_published = [post for post in published if not isinstance(post, PlannedPost)]
     own_entries = [entry for entry in known if entry.id not in unchanged_ids]
@@ -1374,6 +1538,70 @@ def _gather_changed(
     )
 
 
+def _with_emptied_feeds(
+    specs: Sequence[FeedSpec],
+    settings: Settings,
+    meta: Mapping[str, str],
+    at: datetime,
+    outputs: Iterable[str] = (),
+) -> tuple[tuple[FeedSpec, ...], dict[str, list[str | None]], dict[str, str]]:
+    """``specs`` with an empty feed for each category or tag feed published before that
+    has no post left, with what the state keeps for the next build: every category and
+    tag feed published (key: kind, name, folder, title), and since when each feed with
+    no posts has had none (its stable date, from ``at`` the first time).
+
+    A subscriber to such a feed is better served by a valid feed with no entries than
+    by a 404 for ever: readers report a missing feed as broken, and it cannot come back
+    if a post takes the category again (README, "Feeds that lose their last post").
+    ``outputs`` (the files the last build left) also name the feeds of a state written
+    before feedkit kept their names: those are known by their folder's name.
+    """
+    import re
+
+    from .generate import FEED_FILES
+    from .models import FeedSpec
+    from .permalinks import encode_url_path
+
+    known: dict[str, list[str | None]] = json.loads(meta.get("subscription_feeds", "{}"))
+    if "subscription_feeds" not in meta:
+        names = "|".join(re.escape(name) for name, _ in FEED_FILES.values())
+        pattern = re.compile(rf"(categories|tags)/([^/]+)/(?:{names})")
+        site_title = settings.site.title or settings.site.url
+        for path in outputs:
+            if (match := pattern.fullmatch(path)) is not None:
+                folder, slug = match.groups()
+                kind = "category" if folder == "categories" else "tag"
+                known.setdefault(
+                    f"{kind}:{slug}", [kind, slug, f"{folder}/{slug}/", f"{site_title} · {slug}"]
+                )
+    stored_since: dict[str, str] = json.loads(meta.get("empty_since", "{}"))
+    enabled = {"category": settings.feeds.categories, "tag": settings.feeds.tags}
+    current = {spec.key for spec in specs}
+    emptied = [
+        FeedSpec(key, kind, name, directory, encode_url_path(directory), title, ())
+        for key, (kind, name, directory, title) in sorted(known.items())
+        if key not in current
+        and kind is not None
+        and enabled.get(kind)
+        and directory
+        and title is not None
+    ]
+    subscriptions = [spec for spec in specs if spec.archive_page is None]
+    archives = [spec for spec in specs if spec.archive_page is not None]
+    known.update(
+        {
+            spec.key: [spec.kind, spec.name, spec.directory, spec.title]
+            for spec in subscriptions
+            if spec.kind in enabled
+        }
+    )
+    every = (*subscriptions, *emptied, *archives)
+    since = {
+        spec.key: stored_since.get(spec.key, at.isoformat()) for spec in every if not spec.posts
+    }
+    return every, known, since
+
+
 def _build_locked(
     settings: Settings,
     state: State,
@@ -1383,6 +1611,7 @@ def _build_locked(
     started: float,
     files: Sequence[SourceFile],
     progress: Progress | None = None,
+    recorded_at: datetime | None = None,
 ) -> BuildResult:
     from ._incremental import digest_text, feed_signature, has_size, settings_digest
     from .browser import (
@@ -1399,22 +1628,32 @@ def _build_locked(
     from .ical import timeline_calendar
     from .models import Artifact
 
-    gathered = _gather_changed(settings, state, now, strict, diagnostics, files)
+    simulated = recorded_at is not None and recorded_at != now
+    gathered = (
+        None if simulated else _gather_changed(settings, state, now, strict, diagnostics, files)
+    )
     if gathered is None:
-        gathered = _gather_all(settings, state, now, strict, diagnostics, files, progress)
+        gathered = _gather_all(
+            settings, state, now, strict, diagnostics, files, progress, recorded_at
+        )
         # Every post is whole: only planned posts send _whole_posts back to the files.
         # Let go, the list is 12 MiB of a first build at 100,000 posts.
         files = ()
     published, scheduled, post_parts = gathered.published, gathered.scheduled, gathered.parts
     next_post = min(scheduled, key=lambda p: (p.published_at, p.id), default=None)
     specs = plan_feeds(published, settings, seq=gathered.seq, next_seq=gathered.next_seq)
+    meta = state.meta()
+    stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
+    specs, known_feeds, empty_since = _with_emptied_feeds(
+        specs, settings, meta, recorded_at or now, stored_sizes
+    )
+    # feeds.html lists the feeds that have posts (and the site's, always).
+    listed = [spec for spec in specs if spec.posts or spec.kind == "site"]
 
     # Decide which documents need writing: a feed whose entries and settings are what
     # they were at the last build, and whose files are still there, is left alone
     # without rendering any of its posts.
-    meta = state.meta()
     stored_signatures: dict[str, str] = json.loads(meta.get("feed_signatures", "{}"))
-    stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
     settings_key = settings_digest(settings)
     signatures = {spec.key: feed_signature(spec, settings_key, post_parts) for spec in specs}
     # Each post's publication number and part of the signatures have served: at 100,000
@@ -1422,7 +1661,7 @@ def _build_locked(
     del post_parts
     gathered = gathered._replace(seq={}, parts={})
     signatures[_SITE_EXTRAS] = digest_text(
-        signatures["site"], *(f"{spec.key}\0{spec.title}" for spec in specs)
+        signatures["site"], *(f"{spec.key}\0{spec.title}" for spec in listed)
     )
     paths = {spec.key: [feed_path(spec, fmt) for fmt in settings.feeds.formats] for spec in specs}
     paths[_SITE_EXTRAS] = [FEEDS_PAGE_NAME]
@@ -1537,7 +1776,8 @@ def _build_locked(
             # stay busy to the end, and are written after the pages they link to.
             sent = [
                 *(archive_specs if parallel_pages else ()),
-                *(subscription_specs if parallel_feeds else ()),
+                # A feed with no posts is written here, with its date.
+                *(spec for spec in subscription_specs if parallel_feeds and spec.posts),
             ]
             feed_jobs = (
                 (
@@ -1556,14 +1796,18 @@ def _build_locked(
                 # strings at 10,000 posts.
                 rendered.update(post.id for post in spec.posts)
                 publish(artifacts)  # the worker added the stylesheet
-    for spec in subscription_specs if not parallel_feeds else ():
-        write(list(generate_feed(spec, {post.id: item_of(post) for post in spec.posts}, settings)))
+    for spec in subscription_specs:
+        if parallel_feeds and spec.posts:
+            continue  # written by a worker
+        items_of_spec = {post.id: item_of(post) for post in spec.posts}
+        empty_at = datetime.fromisoformat(empty_since[spec.key]) if not spec.posts else None
+        write(list(generate_feed(spec, items_of_spec, settings, empty_updated_at=empty_at)))
     if extras_needed:
         extras = []
         if settings.feeds.xslt:
             extras.append(Artifact(XSLT_FILE_NAME, xslt_stylesheet(), XSLT_MEDIA_TYPE))
         latest = [item_of(post) for post in specs[0].posts]
-        page = render_feeds_page(settings, feed_links(specs, settings), latest)
+        page = render_feeds_page(settings, feed_links(listed, settings), latest)
         extras.append(Artifact(FEEDS_PAGE_NAME, page, FEEDS_PAGE_MEDIA_TYPE))
         if settings.feeds.timeline:
             calendar = timeline_calendar(
@@ -1582,7 +1826,13 @@ def _build_locked(
         {**{path: stored_digests[path] for path in kept}, **result.digests},
         {**{path: stored_sizes[path] for path in kept}, **result.sizes},
     )
-    state.save_meta({"feed_signatures": json.dumps(signatures, sort_keys=True)})
+    state.save_meta(
+        {
+            "feed_signatures": json.dumps(signatures, sort_keys=True),
+            "subscription_feeds": json.dumps(known_feeds, sort_keys=True, ensure_ascii=False),
+            "empty_since": json.dumps(empty_since, sort_keys=True),
+        }
+    )
     result = replace(result, unchanged=(*result.unchanged, *sorted(kept)))
 
     skipped = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path is not None}
@@ -1642,12 +1892,19 @@ def explain_dates(
     """Return each post's published and updated instants with their sources, and its
     timeline events, as the next build would see them; nothing is written.
 
-    ``paths`` (files or folders) limits the report to the posts under them.
+    ``paths`` (files or folders) limits the report, and the diagnostics, to the posts
+    under them (and to what concerns no file).
     """
     from .render import render_item
     from .timeline import extract_timeline
 
-    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    asked_for = diagnostics if diagnostics is not None else Diagnostics()
+    diagnostics = Diagnostics()  # every post's; those of the posts asked for are passed on
+    wanted = [path.resolve() for path in paths]
+
+    def is_wanted(location: Path) -> bool:
+        return not wanted or any(location == w or location.is_relative_to(w) for w in wanted)
+
     if not settings.content.dir.is_dir():
         raise FeedkitError("content folder not found", path=settings.content.dir)
     if settings.state.path.is_file():
@@ -1658,11 +1915,9 @@ def explain_dates(
     else:
         _, posts = _read_posts(settings, ledger=[], state=None, now=now, diagnostics=diagnostics)
     posts = _drop_duplicate_urls(posts, diagnostics)
-    wanted = [path.resolve() for path in paths]
     reports = []
     for post in sorted(posts, key=lambda p: p.source.path):
-        location = Path(post.source.abspath).resolve()
-        if wanted and not any(location == w or location.is_relative_to(w) for w in wanted):
+        if not is_wanted(Path(post.source.abspath).resolve()):
             continue
         loaded = _with_body(post, settings, diagnostics)
         item = render_item(
@@ -1686,4 +1941,8 @@ def explain_dates(
                 events,
             )
         )
+    content_dir = settings.content.dir.resolve()
+    for diagnostic in diagnostics:
+        if diagnostic.path is None or is_wanted(content_dir / diagnostic.path):
+            asked_for.add(diagnostic)
     return reports

@@ -530,6 +530,12 @@ def make_server(
     """
     try:
         root = directory.resolve(strict=True)
+    except FileNotFoundError as exc:
+        raise FeedkitError(
+            "nothing to serve yet: run `feedkit build` first (or `feedkit serve --watch`, "
+            "which builds)",
+            path=directory,
+        ) from exc
     except OSError as exc:
         raise FeedkitError(f"cannot serve: {exc.strerror or exc}", path=directory) from exc
     if not root.is_dir():

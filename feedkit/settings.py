@@ -297,7 +297,9 @@ def _coerce(section: str, key: str, default: Any, value: Any, root: Path) -> Any
     if name == "site.author":
         return _coerce_author(value)
     if name == "site.url":
-        return _coerce_http_url(value).rstrip("/")
+        return _coerce_site_url(value)
+    if name == "site.permalink":
+        return _coerce_permalink(value)
     if name == "site.baseurl":
         text = _expect_str(value).strip("/")
         return f"/{text}" if text else ""
@@ -359,6 +361,33 @@ def _coerce_http_url(value: Any) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("expected an absolute http(s) URL")
+    return text
+
+
+def _coerce_site_url(value: Any) -> str:
+    """The site's URL: every feed and post URL is joined onto it, which a query or a
+    fragment would make wrong (``https://example.com/?a=b/atom.xml``)."""
+    text = _coerce_http_url(value)
+    parts = urlsplit(text)
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise ValueError("expected a URL without a query or fragment (put the path in baseurl)")
+    return text.rstrip("/")
+
+
+def _coerce_permalink(value: Any) -> str:
+    """A permalink style or pattern, checked once here: an unknown placeholder would
+    otherwise fail every post of the site (issue 22)."""
+    from datetime import UTC, datetime
+
+    from .permalinks import expand_permalink
+
+    text = _expect_str(value)
+    try:
+        expand_permalink(
+            text, categories=("c",), date=datetime(2000, 1, 1, tzinfo=UTC), title="t", slug=""
+        )
+    except ValueError as exc:
+        raise ValueError(str(exc)) from exc
     return text
 
 

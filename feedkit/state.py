@@ -10,6 +10,8 @@ schema, numbered migrations) holds:
   matter, so an unchanged file is not parsed again.
 - ``outputs``: the digest of every file written, so unchanged feeds are not rewritten.
 - ``pings``: the WebSub ping queue.
+- ``reported``: the problems the last build reported, each with the digest of the file
+  it was found in, so that an unchanged problem is not news at the next run.
 
 A run that writes holds an exclusive lock on the database (:func:`lock_state`) for its
 whole length. A build first checks, without the lock and on a read-only connection
@@ -49,7 +51,7 @@ __all__ = [
     "lock_state",
 ]
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Each entry migrates the schema from version N-1 to N; never edit one that has shipped.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -114,6 +116,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     # Deleted posts by path: matching a few changed files reads only their tombstones.
     8: ("CREATE INDEX posts_deleted_by_path ON posts (path) WHERE deleted_at IS NOT NULL",),
+    # The problems a build reported, with the file each was found in as it was then: a
+    # problem reported before in an unchanged file does not fail a cron run again.
+    9: (
+        "CREATE TABLE reported (path TEXT NOT NULL, file_hash TEXT NOT NULL, "
+        "problem TEXT NOT NULL, PRIMARY KEY (path, problem))",
+    ),
 }
 
 
@@ -546,6 +554,11 @@ class State:
             for row in rows
         ]
 
+    def drop_pings(self, pings: Iterable[tuple[str, str]]) -> None:
+        """Remove the pings ``(feed_url, hub)`` from the queue, whatever their status."""
+        with self.transaction():
+            self._db.executemany("DELETE FROM pings WHERE feed_url = ? AND hub = ?", list(pings))
+
     def record_pings(
         self, outcomes: Iterable[tuple[str, str, str, int, str | None]], *, now: datetime
     ) -> None:
@@ -671,11 +684,43 @@ class State:
         limited = f"{query} WHERE {column} IN (SELECT value FROM json_each(?))"
         return self._db.execute(limited, (json.dumps(list(values)),))
 
+    def forget_caches(self) -> None:
+        """Empty what other code worked out and this code must not take as its own: the
+        parse cache, the resolved and the planned posts. The ledger (ids, dates), the
+        outputs, the ping queue and the problems reported stay."""
+        with self.transaction():
+            for table in ("sources", "resolved", "planned"):
+                self._db.execute(f"DELETE FROM {table}")
+
+    # --- problems reported -------------------------------------------------------
+
+    def reported_problems(self) -> set[tuple[str, str, str]]:
+        """Return the problems reported by the last build that wrote the state, as
+        ``(path, file_hash, problem)`` (see :meth:`save_reported_problems`)."""
+        return set(self._db.execute("SELECT path, file_hash, problem FROM reported"))
+
+    def save_reported_problems(self, problems: Iterable[tuple[str, str, str]]) -> None:
+        """Replace the reported problems with ``problems``, ``(path, file_hash, problem)``:
+        the path a problem was found in ("" for none), the digest of that file's bytes
+        then, and a digest of the problem itself. A problem no longer found is forgotten,
+        so that it is news again if it comes back."""
+        with self.transaction():
+            self._db.execute("DELETE FROM reported")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO reported (path, file_hash, problem) VALUES (?, ?, ?)",
+                list(problems),
+            )
+
     # --- the record of the last build --------------------------------------------
 
     def meta(self) -> dict[str, str]:
         """Return the stored facts about the last build (see :meth:`save_meta`)."""
         return dict(self._db.execute("SELECT key, value FROM meta"))
+
+    def meta_value(self, key: str) -> str | None:
+        """Return one stored fact about the last build (see :meth:`save_meta`), or None."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def save_meta(self, values: Mapping[str, str]) -> None:
         """Store facts about this build (its input fingerprint, its summary, ...)."""

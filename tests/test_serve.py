@@ -416,7 +416,7 @@ def test_requests_are_not_written_to_stderr(base, capfd):
 
 
 def test_server_errors_are_feedkit_errors(site, tmp_path):
-    with pytest.raises(FeedkitError, match="cannot serve"):
+    with pytest.raises(FeedkitError, match="run `feedkit build` first"):
         make_server(tmp_path / "missing", port=0)
     with pytest.raises(FeedkitError, match="not a folder"):
         make_server(site / "rss.xml", port=0)
