@@ -1,6 +1,7 @@
 """Render stage: turn a post's body into HTML that is safe to put in a feed.
 
-Markdown goes through markdown-it.rs (CommonMark, raw HTML kept, pipe tables); HTML
+Markdown goes through markdown-it (CommonMark, raw HTML kept, pipe tables, emphasis
+beside CJK text as kramdown makes it: :mod:`feedkit._markdown`); HTML
 bodies are kept as written. Either way the HTML is then parsed with a real HTML5 parser
 (html5ever, through nh3), which repairs broken markup the way browsers do, removes what
 feed readers must not run (unless the site trusts its HTML), and gets every relative URL
@@ -18,7 +19,6 @@ import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import lru_cache, partial
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -95,19 +95,13 @@ _SAFE_STYLE_PROPERTIES = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> Any:
-    from markdown_it_pyrs import MarkdownIt
-
-    return MarkdownIt("commonmark").enable("table").enable("strikethrough")
-
-
 def render_markdown(text: str) -> str:
     """Return the HTML of Markdown ``text``: CommonMark with pipe tables and strikethrough,
-    raw HTML kept (markdown-it.rs, the Rust port of markdown-it, through
-    markdown-it-pyrs: the same rules as markdown-it-py at a fiftieth of its cost)."""
-    html_text: str = _markdown().render(text)
-    return html_text
+    raw HTML kept, and emphasis next to Korean, Chinese or Japanese text made as Jekyll's
+    kramdown makes it (see :mod:`feedkit._markdown`)."""
+    from ._markdown import render_markdown as render
+
+    return render(text)
 
 
 def strip_xml_illegal(text: str) -> str:
