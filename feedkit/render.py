@@ -23,6 +23,8 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from .diagnostics import Diagnostics
+from .liquid import LiquidSite, is_liquid_enabled, page_variables, render_liquid
 from .models import Enclosure, Item, Post, Source
 
 __all__ = [
@@ -298,20 +300,35 @@ def render_item(
     sanitize: bool = True,
     site_files: Mapping[str, int] | None = None,
     site_root: str | None = None,
+    liquid: LiquidSite | None = None,
+    diagnostics: Diagnostics | None = None,
 ) -> Item:
     """Render ``post`` for feeds.
 
     ``site_files`` maps image paths as written in front matter (``/assets/img/x.jpg``) to
     the size of the file the site holds there, so that the image's enclosure can carry
     its real length; ``site_root`` is the site's URL with its baseurl, against which a
-    front-matter image path starting with ``/`` is resolved.
+    front-matter image path starting with ``/`` is resolved. With ``liquid`` (a Jekyll
+    site), the body and excerpt go through Liquid first, as Jekyll renders them, unless
+    the front matter says ``render_with_liquid: false``; Liquid's warnings go to
+    ``diagnostics``.
     """
+    body = post.source.body or ""
+    excerpt = post.excerpt
+    if liquid is not None and is_liquid_enabled(post.source.metadata):
+        found = Diagnostics() if diagnostics is None else diagnostics
+        page = page_variables(post)
+        where = {"site": liquid, "page": page, "path": post.source.path, "diagnostics": found}
+        body = render_liquid(body, line=post.source.body_line, **where)
+        if excerpt:
+            # The excerpt cut at excerpt_separator starts where the body does.
+            excerpt = render_liquid(excerpt, line=post.source.body_line, **where)
     # Dropped before Markdown, which would turn a NUL into U+FFFD (CommonMark 2.3).
-    body = strip_xml_illegal(post.source.body or "")
+    body = strip_xml_illegal(body)
     raw_html = render_markdown(body) if post.source.markup == "markdown" else body
     content_html = _clean(raw_html, post.url, sanitize=sanitize)
-    if post.excerpt:
-        excerpt_html = render_markdown(strip_xml_illegal(post.excerpt))
+    if excerpt:
+        excerpt_html = render_markdown(strip_xml_illegal(excerpt))
         summary_html = _clean(excerpt_html, post.url, sanitize=True)
     else:
         summary_html = first_paragraph(content_html)
