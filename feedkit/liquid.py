@@ -343,14 +343,36 @@ def _lookup(context: RenderContext, path: str) -> Any:
     return None if isinstance(value, Undefined) else value
 
 
+# Liquid's own words that only make sense inside a block: alone, a syntax error.
+_LIQUID_KEYWORDS = frozenset(
+    {
+        "else",
+        "elsif",
+        "when",
+        "break",
+        "continue",
+        "endif",
+        "endunless",
+        "endfor",
+        "endcase",
+        "endcapture",
+        "endcomment",
+        "endraw",
+        "endtablerow",
+        "endhighlight",
+        "endifchanged",
+    }
+)
+
+
 def _render_nodes() -> dict[str, Any]:
     """The tag classes (defined here so that python-liquid is imported only when a site
     has Liquid to render)."""
     from liquid import ast
-    from liquid.exceptions import LiquidError
+    from liquid.exceptions import LiquidError, LiquidSyntaxError
     from liquid.parser import get_parser
     from liquid.tag import Tag
-    from liquid.token import TOKEN_TAG
+    from liquid.token import TOKEN_EXPRESSION, TOKEN_ILLEGAL, TOKEN_TAG
 
     class _MarkupNode(ast.Node):
         __slots__ = ("markup",)
@@ -369,7 +391,7 @@ def _render_nodes() -> dict[str, Any]:
             return self.render_to_output(context, buffer)
 
         def text(self, context: RenderContext) -> str:
-            raise NotImplementedError
+            return ""
 
     class IncludeNode(_MarkupNode):
         """``{% include name.html key=value ... %}`` from ``_includes/``."""
@@ -527,6 +549,30 @@ def _render_nodes() -> dict[str, Any]:
             stream.expect(TOKEN_TAG, value="endhighlight")
             return HighlightNode(token, markup, block)
 
+    class UnknownTag(Tag):
+        """A tag no one registered: a plugin's (``{% gist %}``, ``{% seo %}``) renders
+        empty with a warning, and the rest of the post is rendered; a misplaced Liquid
+        keyword (``{% endif %}`` alone) stays a syntax error."""
+
+        name = TOKEN_ILLEGAL
+        block = False
+
+        def parse(self, stream: TokenStream) -> ast.Node:
+            token = stream.expect(TOKEN_TAG)
+            if stream.peek.kind == TOKEN_EXPRESSION:
+                next(stream)
+            if not token.value or token.value in _LIQUID_KEYWORDS:
+                message = (
+                    "missing tag name" if not token.value else f"unexpected tag '{token.value}'"
+                )
+                raise LiquidSyntaxError(message, token=token)
+            _warn(
+                "liquid-unknown-tag",
+                f"{{% {token.value} %}}: a tag feedkit does not know (a plugin's?); rendered empty",
+                token,
+            )
+            return _MarkupNode(token, "")
+
     return {
         "tags": [
             simple_tag("include", IncludeNode),
@@ -534,6 +580,7 @@ def _render_nodes() -> dict[str, Any]:
             simple_tag("post_url", PostUrlNode),
             simple_tag("link", LinkNode),
             HighlightTag,
+            UnknownTag,
         ],
         "error": LiquidError,
     }

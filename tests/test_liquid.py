@@ -207,6 +207,8 @@ def test_tags_and_filters(text, expected):
         ("a\nb\n{% for x in y %}", "liquid-syntax", None),
         ("{% include loop.html %}", "liquid-error", None),
         ("{% for i in (1..2000000) %}{% endfor %}", "liquid-error", None),
+        ("a\n{% gist 123abc %} b", "liquid-unknown-tag", 6),
+        ("x {% endif %} y", "liquid-syntax", 5),
     ],
 )
 def test_problems_are_warnings_with_the_line(text, code, line):
@@ -217,3 +219,5 @@ def test_problems_are_warnings_with_the_line(text, code, line):
         assert warnings[0][1] == line
     if code in ("liquid-syntax", "liquid-error"):
         assert out == text  # kept as written
+    else:
+        assert "{%" not in out
