@@ -44,6 +44,7 @@ from ._liquid_filters import FILTERS, WITH_ENVIRONMENT, relative_url, ruby_time,
 
 __all__ = [
     "LiquidSite",
+    "has_liquid",
     "is_jekyll_site",
     "is_liquid_enabled",
     "liquid_inputs_digest",
@@ -79,6 +80,11 @@ class LiquidSite:
     link_urls: Mapping[str, str] = field(default_factory=dict)
     source_dir: str = ""
     digest: str = ""
+
+
+def has_liquid(text: str | None) -> bool:
+    """Return True when ``text`` holds a Liquid tag or output (``{%`` or ``{{``)."""
+    return bool(text) and ("{{" in text or "{%" in text)  # type: ignore[operator]
 
 
 def is_liquid_enabled(metadata: Mapping[str, object]) -> bool:
@@ -276,7 +282,7 @@ class _Report:
 
     def locate(self, token: Token | None) -> tuple[str, int | None]:
         """The file and line ``token`` is at: the post's, or the include's it is in."""
-        if token is None:
+        if token is None or token.start_index < 0:  # no token, or the end of the text
             return self.path, None
         line = token.source.count("\n", 0, max(token.start_index, 0)) + 1
         if token.source == self.text:
@@ -653,7 +659,7 @@ def render_liquid(
     Never raises: a missing include or post renders empty with a warning; a text Liquid
     cannot parse or render comes back unchanged with a warning naming the line.
     """
-    if "{{" not in text and "{%" not in text:
+    if not has_liquid(text):
         return text
     from liquid.exceptions import LiquidError
 

@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 
 from .diagnostics import Diagnostics
-from .liquid import LiquidSite, is_liquid_enabled, page_variables, render_liquid
+from .liquid import LiquidSite, has_liquid, is_liquid_enabled, page_variables, render_liquid
 from .models import Enclosure, Item, Post, Source
 
 __all__ = [
@@ -315,7 +315,11 @@ def render_item(
     """
     body = post.source.body or ""
     excerpt = post.excerpt
-    if liquid is not None and is_liquid_enabled(post.source.metadata):
+    if (
+        liquid is not None
+        and (has_liquid(body) or has_liquid(excerpt))
+        and is_liquid_enabled(post.source.metadata)
+    ):
         found = Diagnostics() if diagnostics is None else diagnostics
         page = page_variables(post)
         where = {"site": liquid, "page": page, "path": post.source.path, "diagnostics": found}
