@@ -200,7 +200,7 @@ def load_liquid_site(
     data = _load_data(_folders(settings)[1], data_texts, diagnostics)
     post_urls: dict[str, str] = {}
     link_urls: dict[str, str] = {}
-    listed = []
+    listed: list[dict[str, Any]] = []
     for post in posts:
         path = post.source.path
         for name in _post_names(path):

@@ -322,11 +322,13 @@ def render_item(
     ):
         found = Diagnostics() if diagnostics is None else diagnostics
         page = page_variables(post)
-        where = {"site": liquid, "page": page, "path": post.source.path, "diagnostics": found}
-        body = render_liquid(body, line=post.source.body_line, **where)
+        path, line = post.source.path, post.source.body_line
+        body = render_liquid(body, site=liquid, page=page, path=path, line=line, diagnostics=found)
         if excerpt:
             # The excerpt cut at excerpt_separator starts where the body does.
-            excerpt = render_liquid(excerpt, line=post.source.body_line, **where)
+            excerpt = render_liquid(
+                excerpt, site=liquid, page=page, path=path, line=line, diagnostics=found
+            )
     # Dropped before Markdown, which would turn a NUL into U+FFFD (CommonMark 2.3).
     body = strip_xml_illegal(body)
     raw_html = render_markdown(body) if post.source.markup == "markdown" else body
