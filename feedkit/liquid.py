@@ -114,10 +114,13 @@ def _load_data(folder: Path, texts: Mapping[str, str], diagnostics: Diagnostics)
     """``site.data``: each YAML or JSON file under ``_data/`` (``texts``), nested by folder."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     data: dict[str, Any] = {}
     for relative, text in texts.items():
         try:
-            value = json.loads(text) if relative.endswith(".json") else yaml.safe_load(text)
+            value = (
+                json.loads(text) if relative.endswith(".json") else yaml.load(text, Loader=loader)
+            )
         except (ValueError, yaml.YAMLError) as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             diagnostics.warn("liquid-data", f"cannot read: {message}", path=folder / relative)
@@ -126,7 +129,9 @@ def _load_data(folder: Path, texts: Mapping[str, str], diagnostics: Diagnostics)
         target = data
         for parent in parents:
             child = target.get(parent)
-            target = target[parent] = child if isinstance(child, dict) else {}
+            if not isinstance(child, dict):
+                child = target[parent] = {}
+            target = child
         target[os.path.splitext(name)[0]] = value
     return data
 

@@ -221,3 +221,24 @@ def test_problems_are_warnings_with_the_line(text, code, line):
         assert out == text  # kept as written
     else:
         assert "{%" not in out
+
+
+def test_site_data_and_posts_are_variables(tmp_path: Path):
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURE, site)
+    (site / "_data" / "team").mkdir(parents=True)
+    (site / "_data" / "team" / "members.yml").write_text("- name: 민지\n- name: Joe\n", "utf-8")
+    (site / "_data" / "broken.yml").write_text("a: [unclosed\n", "utf-8")
+    post = site / "_posts" / "2024-01-08-data.md"
+    post.write_text(
+        "---\ntitle: Data\ndate: 2024-01-08 09:00:00 +0900\n---\n"
+        "Team: {{ site.data.team.members | map: 'name' | join: ' & ' }}. "
+        "Posts: {{ site.posts | size }}, newest {{ site.posts.first.title }}.\n",
+        "utf-8",
+    )
+    diagnostics = Diagnostics()
+    contents = _build_with_feedkit(site, diagnostics)
+    assert contents["https://liquid.example/lab/2024/01/08/data.html"] == (
+        "Team: 민지 & Joe. Posts: 7, newest Data."
+    )
+    assert [d.code for d in diagnostics.at_least(Level.WARNING)] == ["liquid-data"]
