@@ -3,9 +3,10 @@
 Two markdown-it renderers with the same rules (CommonMark, raw HTML kept, pipe tables,
 ``~~strikethrough~~``):
 
-- markdown-it.rs (through markdown-it-pyrs), for every text without a ``*`` or ``~~`` run
-  touching a CJK character: the fast path;
-- markdown-it-py with a CJK-friendly delimiter rule, for the others.
+- markdown-it.rs (through markdown-it-pyrs), for every text first: the fast path;
+- markdown-it-py with a CJK-friendly delimiter rule, for the texts where markdown-it.rs
+  left a ``*`` or ``~~`` run as literal text and the source has such a run touching a
+  CJK character (and for the rare texts markdown-it.rs cannot take).
 
 CommonMark's flanking rules (spec 6.2) let ``**`` close only when it is not preceded by
 punctuation, or is followed by whitespace or punctuation; a Korean particle written right
@@ -32,14 +33,27 @@ _CJK_CLASS = (
     "\U00020000-\U0002fa1f"
 )
 _CJK = re.compile(f"[{_CJK_CLASS}]")
-# A run of * or ~~ with a CJK character on one side: the only texts where the two rules
-# can differ. A single ~ is no delimiter (and Korean writes ranges with it: 3~5일).
-_CJK_DELIMITER = re.compile(f"[{_CJK_CLASS}](?:[*]|~~)|(?:[*]|~~)[{_CJK_CLASS}]")
+# A delimiter left as text in rendered HTML (once its tags are taken out).
+_LITERAL_DELIMITER = re.compile(r"[*]|~~")
+_TAG = re.compile(r"<[^>]*>")
 
 
 def has_cjk_delimiter(text: str) -> bool:
-    """Return True when ``text`` holds a ``*`` or ``~~`` next to a CJK character."""
-    return _CJK_DELIMITER.search(text) is not None
+    """Return True when ``text`` holds a ``*`` or ``~~`` run next to a CJK character: the
+    only texts where the two rules can differ. (A single ``~`` is no delimiter, and Korean
+    writes ranges with it: ``3~5일``.)"""
+    # Delimiters first (str.find), then their neighbours: a regular expression tried at
+    # every position of a Korean text costs about what rendering it does.
+    for marker in ("*", "~~"):
+        start = text.find(marker)
+        while start >= 0:
+            end = start + len(marker)
+            while text.startswith(marker[0], end):
+                end += 1
+            if (start and _CJK.match(text, start - 1)) or _CJK.match(text, end):
+                return True
+            start = text.find(marker, end)
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -100,19 +114,34 @@ def _cjk_renderer() -> Any:
     return md
 
 
+def _fast_render(text: str) -> str | None:
+    """markdown-it.rs's HTML of ``text``, or None where it cannot take the text."""
+    try:
+        html_text: str = _fast_renderer().render(text)
+    except BaseException as exc:
+        # markdown-it.rs 0.6 panics on an unclosed code span after a bracket ("[a`"),
+        # and pyo3 raises the panic as a BaseException: the other renderer, which
+        # follows the same rules, takes such a text.
+        if type(exc).__name__ != "PanicException":
+            raise
+        return None
+    return html_text
+
+
 def render_markdown(text: str) -> str:
     """Return the HTML of Markdown ``text``: CommonMark with pipe tables and
-    strikethrough, raw HTML kept, and ``*``/``~`` emphasis next to CJK text opened and
-    closed as kramdown does (see the module's docstring)."""
-    if not has_cjk_delimiter(text):
-        try:
-            fast_html: str = _fast_renderer().render(text)
-            return fast_html
-        except BaseException as exc:
-            # markdown-it.rs 0.6 panics on an unclosed code span after a bracket ("[a`"),
-            # and pyo3 raises the panic as a BaseException: the other renderer, which
-            # follows the same rules, takes such a text.
-            if type(exc).__name__ != "PanicException":
-                raise
+    strikethrough, raw HTML kept, and ``*``/``~~`` emphasis next to CJK text opened and
+    closed as kramdown does (see the module's docstring).
+
+    A text is rendered with the CJK rule only when it has a delimiter run beside a CJK
+    character that CommonMark leaves as literal text: where CommonMark paired every run,
+    its reading stands (the two can pair runs differently in contrived texts such as
+    ``**(*가**``, and the fast renderer's reading is kept there).
+    """
+    fast_html = _fast_render(text)
+    if fast_html is not None and (
+        not has_cjk_delimiter(text) or _LITERAL_DELIMITER.search(_TAG.sub("", fast_html)) is None
+    ):
+        return fast_html
     html_text: str = _cjk_renderer().render(text)
     return html_text

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedkit._markdown import _fast_renderer, has_cjk_delimiter, render_markdown
+from feedkit._markdown import _cjk_renderer, _fast_renderer, has_cjk_delimiter, render_markdown
 from feedkit.render import html_to_text
 
 # Each case: the Markdown, and the emphasised texts kramdown makes of it (in order).
@@ -111,6 +111,18 @@ def test_text_without_cjk_delimiters_renders_as_markdown_it_rs_does(text):
     # The CJK-aware path only ever differs where a delimiter touches CJK text.
     if not has_cjk_delimiter(text) and not re.search(r"\[[^\]]*`", text):
         assert render_markdown(text) == _fast_renderer().render(text)
+
+
+@given(st.text(alphabet="ab *~()가나「」.", max_size=30))
+def test_where_commonmark_leaves_a_delimiter_the_cjk_rule_decides(text):
+    if re.search(r"\[[^\]]*`", text):
+        return
+    fast = _fast_renderer().render(text)
+    left = re.search(r"[*]|~~", re.sub(r"<[^>]*>", "", fast))
+    if has_cjk_delimiter(text) and left:
+        assert render_markdown(text) == _cjk_renderer().render(text)
+    else:
+        assert render_markdown(text) == fast
 
 
 @given(st.text(alphabet="ab *_~()가나다「」.,\n`[]", max_size=40))
