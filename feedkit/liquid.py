@@ -330,8 +330,10 @@ def _interpolate(markup: str, context: RenderContext) -> str:
     """``markup`` with its ``{{ ... }}`` rendered (Jekyll lets tag names use them)."""
     if "{{" not in markup:
         return markup
-    rendered: str = context.env.from_string(markup).render(**dict(context.globals))
-    return rendered.strip()
+    buffer = context.get_buffer()
+    # In the tag's own context, so that variables assigned before it count.
+    context.env.from_string(markup).render_with_context(context, buffer, partial=True)
+    return buffer.getvalue().strip()
 
 
 def _lookup(context: RenderContext, path: str) -> Any:

@@ -178,6 +178,8 @@ def _render(text: str) -> tuple[str, list[tuple[str, int | None]]]:
         ('{% include p.html a=1 b="two words" c=page.title %}', "[1|two words|T]"),
         ("{% include p.html a='single' b=true c=2.5 %}", "[single|true|2.5]"),
         ("{% post_url 2024-01-02-hello %}", "/b/2024/01/02/hello.html"),
+        ('{% assign n = "p.html" %}{% include {{ n }} a=page.title %}', "[T||]"),
+        ('{% assign d = "2024-01-02" %}{% post_url {{ d }}-hello %}', "/b/2024/01/02/hello.html"),
         ("{% link _posts/2024-01-02-hello.md %}", "/b/2024/01/02/hello.html"),
         ("{% raw %}{{ x }}{% endraw %}", "{{ x }}"),
         ("a{% comment %} hidden {% endcomment %}b", "ab"),
@@ -242,3 +244,18 @@ def test_site_data_and_posts_are_variables(tmp_path: Path):
         "Team: 민지 & Joe. Posts: 7, newest Data."
     )
     assert [d.code for d in diagnostics.at_least(Level.WARNING)] == ["liquid-data"]
+
+
+def test_a_changed_only_build_links_to_posts_it_did_not_read_again(tmp_path: Path):
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURE, site)
+    _build_with_feedkit(site)
+    post = site / "_posts" / "2024-01-04-links-and-code.md"
+    post.write_text(post.read_text("utf-8").replace("Read [", "Now read ["), "utf-8")
+    settings = load_settings(find_config(site))
+    result = build(settings, now=NOW, diagnostics=Diagnostics())
+    assert result.posts_parsed == 1  # the other posts are known from the last build
+    contents = _contents(site / "_site" / "atom.xml")
+    text = contents["https://liquid.example/lab/liquid/2024/01/04/links-and-code.html"]
+    assert text.startswith("Now read the first post and the includes.")
+    assert "The bare tags give /lab/liquid/2024/01/03/includes.html and" in text
