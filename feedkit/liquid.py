@@ -454,7 +454,7 @@ def _render_nodes() -> dict[str, Any]:
             relative = os.path.normpath(os.path.join(folder, name.strip()))
             path = os.path.join(site.source_dir, relative)
             try:
-                if relative.startswith("..") or os.path.isabs(relative):
+                if not site.source_dir or relative.startswith("..") or os.path.isabs(relative):
                     raise OSError("outside the site")
                 with open(path, encoding="utf-8") as file:
                     return file.read()

@@ -17,6 +17,8 @@ from pathlib import Path
 import feedparser
 import lxml.html
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedkit.diagnostics import Diagnostics, Level
 from feedkit.liquid import LiquidSite, render_liquid
@@ -259,3 +261,23 @@ def test_a_changed_only_build_links_to_posts_it_did_not_read_again(tmp_path: Pat
     text = contents["https://liquid.example/lab/liquid/2024/01/04/links-and-code.html"]
     assert text.startswith("Now read the first post and the includes.")
     assert "The bare tags give /lab/liquid/2024/01/03/includes.html and" in text
+
+
+@given(st.text(alphabet="{}%|ab .'\"=-()[]\n", max_size=60))
+def test_liquid_never_raises_and_only_warns(text):
+    found = Diagnostics()
+    out = render_liquid(text, site=SITE, page={}, path="_posts/x.md", line=1, diagnostics=found)
+    assert isinstance(out, str)
+    assert all(d.code.startswith("liquid-") for d in found)
+
+
+@given(
+    st.sampled_from(["include", "include_relative", "post_url", "link", "highlight"]),
+    st.text(max_size=30),
+)
+def test_jekyll_tags_never_raise(tag, markup):
+    text = "{% " + tag + " " + markup.replace("%}", "") + " %}x"
+    out = render_liquid(
+        text, site=SITE, page={}, path="_posts/x.md", line=1, diagnostics=Diagnostics()
+    )
+    assert isinstance(out, str)
