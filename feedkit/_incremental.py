@@ -39,7 +39,8 @@ def input_fingerprint(settings: Settings, scan_digest: str) -> str:
     """A digest of everything a build's output depends on, but the clock: feedkit's
     version and code (:func:`code_digest`), the settings, git's HEAD and ``scan_digest``,
     the digest of each candidate file's path, size and mtime
-    (:attr:`feedkit._walk.ContentScan.digest`)."""
+    (:attr:`feedkit._walk.ContentScan.digest`), and on a Jekyll site the contents of
+    ``_includes/`` and ``_data/``."""
     from . import __version__
 
     digest = hashlib.blake2b(digest_size=16)
@@ -49,6 +50,10 @@ def input_fingerprint(settings: Settings, scan_digest: str) -> str:
 
         digest.update(head_commit(settings.content.dir).encode())
     digest.update(scan_digest.encode())
+    from .liquid import liquid_inputs_digest
+
+    # _includes/ and _data/ are no candidate files, but a post's Liquid reads them.
+    digest.update(liquid_inputs_digest(settings).encode())
     return digest.hexdigest()
 
 

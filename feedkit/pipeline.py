@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from ._git import GitDates
     from .collect import Collected
+    from .liquid import LiquidSite
     from .models import (
         Artifact,
         FeedSpec,
@@ -820,6 +821,17 @@ _PARALLEL_POSTS = 200
 _PARALLEL_FEEDS = 16
 
 
+# The Liquid site of the build a worker process renders for, set once per process by
+# the pool's initializer: sent with every job, its URL maps (one entry per post) would
+# be pickled again for every chunk of posts.
+_worker_liquid: LiquidSite | None = None
+
+
+def _set_worker_liquid(liquid: LiquidSite | None) -> None:
+    global _worker_liquid
+    _worker_liquid = liquid
+
+
 def _rendered_post(
     job: tuple[Post, Settings, Mapping[str, int]],
 ) -> tuple[bytes, tuple[TimelineEvent, ...], list[Diagnostic]]:
@@ -827,7 +839,7 @@ def _rendered_post(
     its timeline events and the diagnostics it gave."""
     post, settings, site_files = job
     found = Diagnostics()
-    item, events = _render_post(post, settings, site_files, found)
+    item, events = _render_post(post, settings, site_files, found, _worker_liquid)
     return _item_bytes(item), events, list(found)
 
 
@@ -850,9 +862,14 @@ def _item_from(post: Post, data: bytes) -> Item:
 
 
 def _render_post(
-    post: Post, settings: Settings, site_files: Mapping[str, int], diagnostics: Diagnostics
+    post: Post,
+    settings: Settings,
+    site_files: Mapping[str, int],
+    diagnostics: Diagnostics,
+    liquid: LiquidSite | None = None,
 ) -> tuple[Item, tuple[TimelineEvent, ...]]:
-    """Render one post for its feeds, with its timeline events (as the JSON extension)."""
+    """Render one post for its feeds, with its timeline events (as the JSON extension);
+    ``liquid`` is the site's Liquid context on a Jekyll site."""
     from .ical import TIMELINE_EXTENSION, timeline_extension
     from .render import render_item
     from .timeline import extract_timeline
@@ -863,6 +880,8 @@ def _render_post(
         sanitize=settings.feeds.sanitize,
         site_files=site_files,
         site_root=settings.site.root_url,
+        liquid=liquid,
+        diagnostics=diagnostics,
     )
     _warn_missing_image(post, item, settings, diagnostics)
     # The item keeps the post as it was given, without its source text: feeds do not
@@ -938,7 +957,7 @@ def _feed_in_worker(
     items = {
         post.id: _item_from(post, data)
         if (data := prerendered.get(post.id)) is not None
-        else _render_post(post, settings, site_files, found)[0]
+        else _render_post(post, settings, site_files, found, _worker_liquid)[0]
         for post in spec.posts
     }
     artifacts = list(generate_feed(spec, items, settings))
@@ -1626,6 +1645,7 @@ def _build_locked(
     )
     from .generate import feed_path, generate_feed, plan_feeds
     from .ical import timeline_calendar
+    from .liquid import is_jekyll_site, liquid_inputs_digest, load_liquid_site
     from .models import Artifact
 
     simulated = recorded_at is not None and recorded_at != now
@@ -1655,6 +1675,9 @@ def _build_locked(
     # without rendering any of its posts.
     stored_signatures: dict[str, str] = json.loads(meta.get("feed_signatures", "{}"))
     settings_key = settings_digest(settings)
+    if is_jekyll_site(settings):
+        # What Liquid reads beyond each post (_includes/, _data/) shapes every item.
+        settings_key = digest_text(settings_key, liquid_inputs_digest(settings))
     signatures = {spec.key: feed_signature(spec, settings_key, post_parts) for spec in specs}
     # Each post's publication number and part of the signatures have served: at 100,000
     # posts they are about 20 MiB, which the feeds written next need not wait beside.
@@ -1694,12 +1717,15 @@ def _build_locked(
     ]
     del needed
     site_files = _site_files(settings.content.dir, image_paths)
+    liquid = None
+    if is_jekyll_site(settings) and (wanted or extras_needed):
+        liquid = load_liquid_site(settings, published, now=now, diagnostics=diagnostics)
     site_ids = {post.id for post in specs[0].posts}
     timelines: dict[str, tuple[TimelineEvent, ...]] = {}
     rendered: set[str] = set()
 
     def render(post: Post) -> Item:
-        item, events = _render_post(post, settings, site_files, diagnostics)
+        item, events = _render_post(post, settings, site_files, diagnostics, liquid)
         rendered.add(post.id)
         if post.id in site_ids:
             timelines[post.id] = events
@@ -1755,7 +1781,11 @@ def _build_locked(
         if parallel_posts or parallel_pages:
             from concurrent.futures import ProcessPoolExecutor
 
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=workers, initializer=_set_worker_liquid, initargs=(liquid,)
+                )
+            )
         if pool is not None and parallel_posts:
             posts_list = list(subscription_posts.values())
             jobs = ((post, settings, site_files) for post in posts_list)

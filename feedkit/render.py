@@ -1,6 +1,7 @@
 """Render stage: turn a post's body into HTML that is safe to put in a feed.
 
-Markdown goes through markdown-it.rs (CommonMark, raw HTML kept, pipe tables); HTML
+Markdown goes through markdown-it (CommonMark, raw HTML kept, pipe tables, emphasis
+beside CJK text as kramdown makes it: :mod:`feedkit._markdown`); HTML
 bodies are kept as written. Either way the HTML is then parsed with a real HTML5 parser
 (html5ever, through nh3), which repairs broken markup the way browsers do, removes what
 feed readers must not run (unless the site trusts its HTML), and gets every relative URL
@@ -18,11 +19,12 @@ import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import lru_cache, partial
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from .diagnostics import Diagnostics
+from .liquid import LiquidSite, has_liquid, is_liquid_enabled, page_variables, render_liquid
 from .models import Enclosure, Item, Post, Source
 
 __all__ = [
@@ -97,19 +99,13 @@ _SAFE_STYLE_PROPERTIES = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> Any:
-    from markdown_it_pyrs import MarkdownIt
-
-    return MarkdownIt("commonmark").enable("table").enable("strikethrough")
-
-
 def render_markdown(text: str) -> str:
     """Return the HTML of Markdown ``text``: CommonMark with pipe tables and strikethrough,
-    raw HTML kept (markdown-it.rs, the Rust port of markdown-it, through
-    markdown-it-pyrs: the same rules as markdown-it-py at a fiftieth of its cost)."""
-    html_text: str = _markdown().render(text)
-    return html_text
+    raw HTML kept, and emphasis next to Korean, Chinese or Japanese text made as Jekyll's
+    kramdown makes it (see :mod:`feedkit._markdown`)."""
+    from ._markdown import render_markdown as render
+
+    return render(text)
 
 
 def strip_xml_illegal(text: str) -> str:
@@ -431,20 +427,41 @@ def render_item(
     sanitize: bool = True,
     site_files: Mapping[str, int] | None = None,
     site_root: str | None = None,
+    liquid: LiquidSite | None = None,
+    diagnostics: Diagnostics | None = None,
 ) -> Item:
     """Render ``post`` for feeds.
 
     ``site_files`` maps image paths as written in front matter (``/assets/img/x.jpg``) to
     the size of the file the site holds there, so that the image's enclosure can carry
     its real length; ``site_root`` is the site's URL with its baseurl, against which a
-    front-matter image path starting with ``/`` is resolved.
+    front-matter image path starting with ``/`` is resolved. With ``liquid`` (a Jekyll
+    site), the body and excerpt go through Liquid first, as Jekyll renders them, unless
+    the front matter says ``render_with_liquid: false``; Liquid's warnings go to
+    ``diagnostics``.
     """
+    body = post.source.body or ""
+    excerpt = post.excerpt
+    if (
+        liquid is not None
+        and (has_liquid(body) or has_liquid(excerpt))
+        and is_liquid_enabled(post.source.metadata)
+    ):
+        found = Diagnostics() if diagnostics is None else diagnostics
+        page = page_variables(post)
+        path, line = post.source.path, post.source.body_line
+        body = render_liquid(body, site=liquid, page=page, path=path, line=line, diagnostics=found)
+        if excerpt:
+            # The excerpt cut at excerpt_separator starts where the body does.
+            excerpt = render_liquid(
+                excerpt, site=liquid, page=page, path=path, line=line, diagnostics=found
+            )
     # Dropped before Markdown, which would turn a NUL into U+FFFD (CommonMark 2.3).
-    body = strip_xml_illegal(post.source.body or "")
+    body = strip_xml_illegal(body)
     raw_html = render_markdown(body) if post.source.markup == "markdown" else body
     content_html = _clean(raw_html, post.url, sanitize=sanitize)
-    if post.excerpt:
-        excerpt_html = render_markdown(strip_xml_illegal(post.excerpt))
+    if excerpt:
+        excerpt_html = render_markdown(strip_xml_illegal(excerpt))
         summary_html = _clean(excerpt_html, post.url, sanitize=True)
     else:
         summary_html = first_paragraph(content_html)

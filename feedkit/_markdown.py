@@ -1,0 +1,147 @@
+"""Markdown to HTML, with emphasis next to CJK text as Jekyll's kramdown reads it.
+
+Two markdown-it renderers with the same rules (CommonMark, raw HTML kept, pipe tables,
+``~~strikethrough~~``):
+
+- markdown-it.rs (through markdown-it-pyrs), for every text first: the fast path;
+- markdown-it-py with a CJK-friendly delimiter rule, for the texts where markdown-it.rs
+  left a ``*`` or ``~~`` run as literal text and the source has such a run touching a
+  CJK character (and for the rare texts markdown-it.rs cannot take).
+
+CommonMark's flanking rules (spec 6.2) let ``**`` close only when it is not preceded by
+punctuation, or is followed by whitespace or punctuation; a Korean particle written right
+after the closing delimiter (``**문서 주석(Documentation Comments)**을``) is a letter, so
+the asterisks stay literal. kramdown (Jekyll's renderer) makes it bold, and Korean readers
+see stray ``**`` otherwise (issue #23). The rule used here counts a CJK character beside
+the run as CommonMark counts whitespace or punctuation there, for ``*`` and ``~`` only:
+kramdown leaves ``_강조_입니다`` literal, as CommonMark does.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache, partial
+from typing import Any
+
+__all__ = ["has_cjk_delimiter", "render_markdown"]
+
+# Hangul (jamo, compatibility jamo, syllables), kana, CJK ideographs and their
+# extensions, CJK symbols and punctuation, full-width forms.
+_CJK_CLASS = (
+    "\u1100-\u11ff\u3000-\u303f\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+    "\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff00-\uffef"
+    "\U00020000-\U0002fa1f"
+)
+_CJK = re.compile(f"[{_CJK_CLASS}]")
+# A delimiter left as text in rendered HTML (once its tags are taken out).
+_LITERAL_DELIMITER = re.compile(r"[*]|~~")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def has_cjk_delimiter(text: str) -> bool:
+    """Return True when ``text`` holds a ``*`` or ``~~`` run next to a CJK character: the
+    only texts where the two rules can differ. (A single ``~`` is no delimiter, and Korean
+    writes ranges with it: ``3~5일``.)"""
+    # Delimiters first (str.find), then their neighbours: a regular expression tried at
+    # every position of a Korean text costs about what rendering it does.
+    for marker in ("*", "~~"):
+        start = text.find(marker)
+        while start >= 0:
+            end = start + len(marker)
+            while text.startswith(marker[0], end):
+                end += 1
+            if (start and _CJK.match(text, start - 1)) or _CJK.match(text, end):
+                return True
+            start = text.find(marker, end)
+    return False
+
+
+@lru_cache(maxsize=1)
+def _fast_renderer() -> Any:
+    from markdown_it_pyrs import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+def _scan_delims_cjk(state: Any, start: int, can_split_word: bool) -> Any:
+    """markdown-it-py's ``StateInline.scanDelims`` with a CJK character beside a ``*`` or
+    ``~`` run counting as whitespace or punctuation does in the flanking tests."""
+    from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+    from markdown_it.rules_inline.state_inline import Scanned
+
+    src, maximum = state.src, state.posMax
+    marker = src[start]
+    last_char = src[start - 1] if start > 0 else " "
+    pos = start
+    while pos < maximum and src[pos] == marker:
+        pos += 1
+    next_char = src[pos] if pos < maximum else " "
+
+    last_punct = isMdAsciiPunct(ord(last_char)) or isPunctChar(last_char)
+    next_punct = isMdAsciiPunct(ord(next_char)) or isPunctChar(next_char)
+    last_space = isWhiteSpace(ord(last_char))
+    next_space = isWhiteSpace(ord(next_char))
+    if marker != "_":
+        last_cjk = _CJK.match(last_char) is not None
+        next_cjk = _CJK.match(next_char) is not None
+    else:
+        last_cjk = next_cjk = False
+
+    left_flanking = not next_space and (not next_punct or last_space or last_punct or last_cjk)
+    right_flanking = not last_space and (not last_punct or next_space or next_punct or next_cjk)
+    if can_split_word:
+        can_open, can_close = left_flanking, right_flanking
+    else:
+        can_open = left_flanking and (not right_flanking or last_punct)
+        can_close = right_flanking and (not left_flanking or next_punct)
+    return Scanned(can_open, can_close, pos - start)
+
+
+def _with_cjk_delims(rule: Any, state: Any, silent: bool) -> Any:
+    # The state is made for one inline run: shadowing its method touches nothing else.
+    state.scanDelims = partial(_scan_delims_cjk, state)
+    return rule(state, silent)
+
+
+@lru_cache(maxsize=1)
+def _cjk_renderer() -> Any:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import emphasis, strikethrough
+
+    md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+    md.inline.ruler.at("emphasis", partial(_with_cjk_delims, emphasis.tokenize))
+    md.inline.ruler.at("strikethrough", partial(_with_cjk_delims, strikethrough.tokenize))
+    return md
+
+
+def _fast_render(text: str) -> str | None:
+    """markdown-it.rs's HTML of ``text``, or None where it cannot take the text."""
+    try:
+        html_text: str = _fast_renderer().render(text)
+    except BaseException as exc:
+        # markdown-it.rs 0.6 panics on an unclosed code span after a bracket ("[a`"),
+        # and pyo3 raises the panic as a BaseException: the other renderer, which
+        # follows the same rules, takes such a text.
+        if type(exc).__name__ != "PanicException":
+            raise
+        return None
+    return html_text
+
+
+def render_markdown(text: str) -> str:
+    """Return the HTML of Markdown ``text``: CommonMark with pipe tables and
+    strikethrough, raw HTML kept, and ``*``/``~~`` emphasis next to CJK text opened and
+    closed as kramdown does (see the module's docstring).
+
+    A text is rendered with the CJK rule only when it has a delimiter run beside a CJK
+    character that CommonMark leaves as literal text: where CommonMark paired every run,
+    its reading stands (the two can pair runs differently in contrived texts such as
+    ``**(*가**``, and the fast renderer's reading is kept there).
+    """
+    fast_html = _fast_render(text)
+    if fast_html is not None and (
+        not has_cjk_delimiter(text) or _LITERAL_DELIMITER.search(_TAG.sub("", fast_html)) is None
+    ):
+        return fast_html
+    html_text: str = _cjk_renderer().render(text)
+    return html_text

@@ -1,0 +1,138 @@
+"""Markdown: emphasis beside Korean, Chinese and Japanese text as Jekyll's kramdown makes it.
+
+The oracle is kramdown itself (Debian's ruby-kramdown, which Jekyll uses, with its GFM
+parser as Jekyll configures it) where it is installed; the expected fragments below are
+what it gave for each case (kramdown 2.4.0).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedkit._markdown import _cjk_renderer, _fast_renderer, has_cjk_delimiter, render_markdown
+from feedkit.render import html_to_text
+
+# Each case: the Markdown, and the emphasised texts kramdown makes of it (in order).
+# The first is issue #23's; the others have the shapes of sentences found on public
+# Korean blogs (a closing ** after a bracket or quote and before a particle, an opening
+# ** after a Hangul letter and before a bracket, full-width brackets, links, code).
+CASES = [
+    ("**문서 주석(Documentation Comments)**을 쓴다.", ["문서 주석(Documentation Comments)"]),
+    (
+        "이분 그래프에서는 **쾨닉의 정리(Konig's Theorem)**을 이용한다.",
+        ["쾨닉의 정리(Konig's Theorem)"],
+    ),
+    ("**오토인코더(Autoencoder)**는 입력을 압축한다.", ["오토인코더(Autoencoder)"]),
+    ("규칙들을 **Normal Form(NF)**이라고 한다.", ["Normal Form(NF)"]),
+    ("**LoRA(Low-Rank Adaptation)**와 비슷하다.", ["LoRA(Low-Rank Adaptation)"]),
+    ('원칙은 **"중복이 있어도 유실은 없다"**는 것이다.', ['"중복이 있어도 유실은 없다"']),
+    ('디스크 유형에서 **"표준 영구 디스크"**를 선택한다.', ['"표준 영구 디스크"']),
+    ("**[문제 해결](/ko/faq)**을 참조하십시오.", ["문제 해결"]),
+    ("**강조.**다음 문장.", ["강조."]),
+    ("다음**(괄호)**에서.", ["(괄호)"]),
+    ("이것은**강조**입니다.", ["강조"]),
+    ("**`코드`**를 사용 *기울임(이탤릭)*은 좋다.", ["코드", "기울임(이탤릭)"]),
+    ("*「重要」*です and **「重要」**です.", ["「重要」", "「重要」"]),
+    (
+        "MACD는 **단기 지수이동평균(EMA)**에서 **장기 지수이동평균(EMA)**을 뺀 값",
+        [
+            "단기 지수이동평균(EMA)",
+            "장기 지수이동평균(EMA)",
+        ],
+    ),
+    ("~~취소(선)~~을 지운다.", ["취소(선)"]),
+]
+
+# Left literal by kramdown as by CommonMark: no emphasis at all.
+LITERAL = [
+    "_강조_입니다 그리고 snake_case_word 그리고 한글_밑줄_사이.",
+    "** 공백 ** 그리고 a * b * c.",
+    "기간은 3~5일 그리고 7~9일이다.",
+]
+
+_EMPHASIS = re.compile(r"<(strong|em|s|del)>(.*?)</\1>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _emphasised(html: str) -> list[str]:
+    return [
+        _TAG.sub("", match.group(2)).replace("&quot;", '"') for match in _EMPHASIS.finditer(html)
+    ]
+
+
+@pytest.mark.parametrize(("markdown", "expected"), CASES)
+def test_emphasis_next_to_cjk_is_made_as_kramdown_makes_it(markdown, expected):
+    html = render_markdown(markdown)
+    assert _emphasised(html) == expected
+    assert "**" not in html and "~~" not in html
+
+
+@pytest.mark.parametrize("markdown", LITERAL)
+def test_what_kramdown_leaves_literal_stays_literal(markdown):
+    html = render_markdown(markdown)
+    assert _emphasised(html) == []
+
+
+def _kramdown(text: str) -> str:
+    script = 'require "kramdown"; require "kramdown-parser-gfm"; ' + (
+        'puts Kramdown::Document.new(STDIN.read, input: "GFM").to_html'
+    )
+    done = subprocess.run(
+        ["ruby", "-e", script], input=text, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+@pytest.mark.skipif(shutil.which("ruby") is None, reason="ruby (kramdown) is not installed")
+def test_cases_agree_with_kramdown_itself():
+    try:
+        _kramdown("x")
+    except subprocess.CalledProcessError:
+        pytest.skip("kramdown or kramdown-parser-gfm is not installed")
+    for markdown, _ in CASES:
+        # kramdown turns straight quotes into curly ones; the emphasis is what is compared.
+        expected = [
+            t.replace("“", '"').replace("”", '"').replace("’", "'")
+            for t in _emphasised(_kramdown(markdown))
+        ]
+        assert _emphasised(render_markdown(markdown)) == expected, markdown
+    for markdown in LITERAL:
+        assert _emphasised(_kramdown(markdown)) == []
+
+
+@given(st.text(alphabet="ab *_~()가나다「」.,\n`", max_size=40))
+def test_text_without_cjk_delimiters_renders_as_markdown_it_rs_does(text):
+    # The CJK-aware path only ever differs where a delimiter touches CJK text.
+    if not has_cjk_delimiter(text) and not re.search(r"\[[^\]]*`", text):
+        assert render_markdown(text) == _fast_renderer().render(text)
+
+
+@given(st.text(alphabet="ab *~()가나「」.", max_size=30))
+def test_where_commonmark_leaves_a_delimiter_the_cjk_rule_decides(text):
+    if re.search(r"\[[^\]]*`", text):
+        return
+    fast = _fast_renderer().render(text)
+    left = re.search(r"[*]|~~", re.sub(r"<[^>]*>", "", fast))
+    if has_cjk_delimiter(text) and left:
+        assert render_markdown(text) == _cjk_renderer().render(text)
+    else:
+        assert render_markdown(text) == fast
+
+
+@given(st.text(alphabet="ab *_~()가나다「」.,\n`[]", max_size=40))
+def test_cjk_path_never_fails(text):
+    assert isinstance(render_markdown(text), str)
+
+
+@pytest.mark.parametrize("markdown", ["[a`", "use [`foo to x\n\nnext", " \n「[_`"])
+def test_text_that_makes_markdown_it_rs_panic_is_rendered(markdown):
+    # markdown-it.rs 0.6 panics on these; feedkit renders them with markdown-it-py.
+    with pytest.raises(BaseException, match="index out of bounds"):
+        _fast_renderer().render(markdown)
+    assert "`" in html_to_text(render_markdown(markdown))
