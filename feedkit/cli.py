@@ -159,7 +159,7 @@ def build_command(
     }
     path = config_path or find_config(Path.cwd())
     try:
-        settings = _with_hubs(load_settings(path, overrides), hubs)
+        settings = _with_hubs(load_settings(path, overrides, diagnostics=diagnostics), hubs)
         _require_site_url(settings)
         with _ProgressLine(enabled=not quiet and not as_json) as progress, _no_cyclic_gc():
             result = build(
