@@ -191,7 +191,7 @@ def _parse_source(
         diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
         return None, True
     for recovery in front.recoveries:
-        diagnostics.warn("front-matter-recovered", recovery.message, path=path, line=recovery.line)
+        diagnostics.warn(recovery.code, recovery.message, path=path, line=recovery.line)
     suffix = os.path.splitext(path)[1].lower()
     source = Source(
         path=path,

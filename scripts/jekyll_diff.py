@@ -316,6 +316,8 @@ def copy_for_jekyll(site: Path, dest: Path) -> None:
             continue
         (dest / rel).mkdir(parents=True, exist_ok=True)
         for filename in filenames:
+            if not (Path(dirpath) / filename).exists():
+                continue  # a broken symbolic link
             if filename.endswith((".yml", ".yaml")):
                 _copy_yaml(Path(dirpath) / filename, dest / rel / filename)
             else:
