@@ -382,6 +382,29 @@ def _cached_hash(cache: Mapping[str, CachedSource], path: str) -> str | None:
     return cached.content_hash if cached else None
 
 
+def _without_undated_posts(
+    files: Sequence[SourceFile], diagnostics: Diagnostics
+) -> Sequence[SourceFile]:
+    """Leave out the files under ``_posts/`` whose names have no date: Jekyll reads only
+    ``YYYY-MM-DD-title.ext`` there (``Document::DATE_FILENAME_MATCHER``, on the file's
+    own name, whatever its folders are called), so such a file is not on the site."""
+    from .dates import filename_parts
+
+    kept = []
+    for source_file in files:
+        path = source_file.path
+        if "_posts" in path.split("/")[:-1] and filename_parts(path)[0] is None:
+            diagnostics.info(
+                "skipped",
+                "in _posts/ but its name has no date (YYYY-MM-DD-title): Jekyll does not "
+                "publish it",
+                path=path,
+            )
+            continue
+        kept.append(source_file)
+    return kept if len(kept) < len(files) else files
+
+
 def collect_sources(
     settings: Settings,
     diagnostics: Diagnostics,
@@ -408,6 +431,8 @@ def collect_sources(
             exclude=(settings.feeds.output, settings.state.path.parent),
             layout=site_layout(settings.jekyll),
         )
+    if settings.jekyll:
+        files = _without_undated_posts(files, diagnostics)
     trusted_before = racy_after_ns if racy_after_ns is not None else 1 << 62
     encoding = settings.content.encoding
     sources: list[Source] = []
