@@ -16,9 +16,10 @@ state, every post in its feeds.
 Posts are matched by id, then by link, then by title and published instant, and each
 pair compared on: ``link``, ``id``, ``published`` and ``updated`` (as instants),
 ``title`` (after the typographic changes jekyll-feed's ``smartify`` makes), ``categories``
-(jekyll-feed writes categories and tags as Atom categories; so does feedkit) and the
-content as text (HTML to text, whitespace folded). Content differences are split into
-``content-liquid`` (feedkit's text still holds ``{{``/``{%``: Liquid, not rendered),
+(jekyll-feed writes categories and tags as Atom categories; so does feedkit), ``image``
+(``media:thumbnail``), ``lang`` (the entry's ``xml:lang``) and the content as text (HTML
+to text, whitespace folded, Rouge's line-number gutter left out). Content differences are
+split into ``content-liquid`` (feedkit's text still holds ``{{``/``{%``: Liquid, not rendered),
 ``content-markdown`` (the texts agree once Markdown's punctuation ``* _ ` ~ #`` is
 ignored) and ``content`` (anything else). ``missing`` is a post in Jekyll's feed and not
 in feedkit's; ``extra`` the other way round.
@@ -45,8 +46,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+MEDIA = "{http://search.yahoo.com/mrss/}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 KINDS = (
     "missing",
     "extra",
@@ -56,6 +60,8 @@ KINDS = (
     "updated",
     "title",
     "categories",
+    "image",
+    "lang",
     "content",
     "content-liquid",
     "content-markdown",
@@ -73,6 +79,8 @@ _KNOWN_TAGS = {
 }  # fmt: skip
 _TAG = re.compile(r"\{%-?\s*([A-Za-z_][\w-]*)")
 _SYMBOL_VALUE = re.compile(r"^(\s*[\w-]+:[ \t]+)(:[^\s'\"#][^\n]*?)[ \t]*$", re.M)
+_URL_KEY = re.compile(r"""^url:[ \t]*["']?(https?://[^"'\s#]+)""", re.M)
+_LOCAL_URL = "http://localhost:4000"
 _LIQUID_FAILURE = re.compile(r"(?:Liquid Exception|Error).*?\bin (\S+?)(?:\s|$)", re.M)
 
 
@@ -87,6 +95,8 @@ class Entry:
     updated: str
     categories: tuple[str, ...]
     text: str
+    image: str = ""  # media:thumbnail's URL
+    lang: str = ""  # the entry's own xml:lang
 
 
 @dataclass(frozen=True)
@@ -208,9 +218,19 @@ def read_atom(path: Path) -> list[Entry]:
                     sorted({c.get("term", "") for c in node.findall(f"{ATOM}category")})
                 ),
                 text=html_to_text(content.text or "") if content is not None else "",
+                image=_thumbnail(node),
+                lang=node.get(XML_LANG, ""),
             )
         )
     return entries
+
+
+def _thumbnail(node: Any) -> str:
+    thumbnail = node.find(f"{MEDIA}thumbnail")
+    if thumbnail is None:
+        group = node.find(f"{MEDIA}group")
+        thumbnail = group.find(f"{MEDIA}thumbnail") if group is not None else None
+    return thumbnail.get("url", "") if thumbnail is not None else ""
 
 
 # --- comparing --------------------------------------------------------------------------
@@ -276,7 +296,7 @@ def compare_feeds(jekyll: Sequence[Entry], feedkit: Sequence[Entry]) -> list[Dif
         if f is None:
             differences.append(Difference("missing", j.link, j.title, ""))
             continue
-        for kind in ("link", "id", "published", "updated", "title"):
+        for kind in ("link", "id", "published", "updated", "title", "image", "lang"):
             if getattr(j, kind) != getattr(f, kind):
                 differences.append(Difference(kind, j.link, getattr(j, kind), getattr(f, kind)))
         if set(j.categories) != set(f.categories):
@@ -476,9 +496,14 @@ def build_with_feedkit(
 
 def _site_url(root: Path) -> str:
     """The site's ``url``, or the one Jekyll uses when it has none (``jekyll build``
-    leaves ``site.url`` empty, so jekyll-feed's links are paths; see :func:`_absolutise`)."""
-    url = _read_yaml(root / "_config.yml").get("url")
-    return url if isinstance(url, str) and url.startswith("http") else "http://localhost:4000"
+    leaves ``site.url`` empty, so jekyll-feed's links are paths; see :func:`_absolutise`).
+    Read with a pattern: PyYAML may refuse a config that Ruby's YAML reads."""
+    try:
+        text = (root / "_config.yml").read_text("utf-8", errors="replace")
+    except OSError:
+        text = ""
+    match = _URL_KEY.search(text)
+    return match.group(1).rstrip("/") if match else _LOCAL_URL
 
 
 def _absolutise(entries: Iterable[Entry], base: str) -> list[Entry]:
@@ -528,9 +553,8 @@ def compare_site(
         if atom is None:
             raise RuntimeError(f"feedkit build failed:\n{feedkit_log[-2000:]}")
         jekyll_entries = read_atom(jekyll_feed)
-        url = _read_yaml(site / "_config.yml").get("url")
-        if not (isinstance(url, str) and url.startswith("http")):
-            jekyll_entries = _absolutise(jekyll_entries, "http://localhost:4000")
+        if _site_url(site) == _LOCAL_URL:
+            jekyll_entries = _absolutise(jekyll_entries, _LOCAL_URL)
         failed_names = {Path(p).name for p in failed}
         feedkit_entries = read_atom(atom)
         if failed_names:
