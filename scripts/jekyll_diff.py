@@ -411,11 +411,19 @@ def jekyll_overrides(work: Path, root: Path) -> Path:
 
 
 def build_with_jekyll(
-    site: Path, work: Path, *, jekyll: Sequence[str] = ("jekyll",), retries: int = 40
+    site: Path,
+    work: Path,
+    *,
+    jekyll: Sequence[str] = ("jekyll",),
+    retries: int = 40,
+    drop: Sequence[str] = (),
 ) -> tuple[Path | None, list[str], str]:
-    """Build a copy of ``site`` with Jekyll; return (feed.xml or None, posts taken out, log)."""
+    """Build a copy of ``site`` with Jekyll, without the files ``drop`` names; return
+    (feed.xml or None, the posts taken out because Jekyll failed on them, log)."""
     root = work / "jekyll-src"
     copy_for_jekyll(site, root)
+    for path in drop:
+        (root / path).unlink(missing_ok=True)
     extra = jekyll_overrides(work, root)
     dest = work / "jekyll-out"
     config = _read_yaml(root / "_config.yml")
@@ -463,13 +471,16 @@ def _failing_post(log: str, root: Path) -> Path | None:
 
 
 def build_with_feedkit(
-    site: Path, work: Path, *, feedkit: Sequence[str] = ("feedkit",)
+    site: Path, work: Path, *, feedkit: Sequence[str] = ("feedkit",), drop: Sequence[str] = ()
 ) -> tuple[Path | None, str]:
-    """Build a copy of ``site`` with feedkit (fresh state); return (atom.xml or None, log)."""
+    """Build a copy of ``site`` with feedkit (fresh state), without the files ``drop``
+    names (relative to ``site``); return (atom.xml or None, log)."""
     root = work / "feedkit-src"
     shutil.copytree(
         site, root, ignore=shutil.ignore_patterns(".git", "_site", ".feedkit", "node_modules")
     )
+    for path in drop:
+        (root / path).unlink(missing_ok=True)
     out = work / "feedkit-out"
     completed = subprocess.run(
         [
@@ -528,8 +539,12 @@ def compare_site(
     jekyll: Sequence[str] = ("jekyll",),
     keep: Path | None = None,
     reuse_jekyll: bool = False,
+    drop: Sequence[str] = (),
 ) -> SiteComparison:
-    """Build ``site`` with both and compare their feeds; raise RuntimeError if one fails."""
+    """Build ``site`` with both and compare their feeds; raise RuntimeError if one fails.
+
+    ``drop`` names files (relative to ``site``) left out of both builds.
+    """
     site = site.resolve()
     result = SiteComparison(site=site.name)
     with tempfile.TemporaryDirectory(prefix="jekyll-diff-") as tmp:
@@ -541,7 +556,9 @@ def compare_site(
         else:
             if keep is not None and keep.exists():
                 shutil.rmtree(keep)
-            jekyll_feed, failed, jekyll_log = build_with_jekyll(site, work, jekyll=jekyll)
+            jekyll_feed, failed, jekyll_log = build_with_jekyll(
+                site, work, jekyll=jekyll, drop=drop
+            )
             if jekyll_feed is not None:
                 record.write_text(json.dumps({"feed": str(jekyll_feed), "failed": failed}))
         shutil.rmtree(work / "feedkit-src", ignore_errors=True)
@@ -549,7 +566,7 @@ def compare_site(
         result.jekyll_failed = failed
         if jekyll_feed is None:
             raise RuntimeError(f"jekyll build failed:\n{jekyll_log[-2000:]}")
-        atom, feedkit_log = build_with_feedkit(site, work, feedkit=feedkit)
+        atom, feedkit_log = build_with_feedkit(site, work, feedkit=feedkit, drop=drop)
         if atom is None:
             raise RuntimeError(f"feedkit build failed:\n{feedkit_log[-2000:]}")
         jekyll_entries = read_atom(jekyll_feed)
@@ -618,6 +635,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="with --keep: reuse the Jekyll build kept there by an earlier run",
     )
+    parser.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="leave this file (relative to SITE) out of both builds (repeatable)",
+    )
     parser.add_argument("--examples", type=int, default=3, help="examples shown per kind")
     args = parser.parse_args(argv)
     try:
@@ -627,6 +651,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             jekyll=shlex.split(args.jekyll),
             keep=args.keep,
             reuse_jekyll=args.reuse_jekyll,
+            drop=args.drop,
         )
     except RuntimeError as exc:
         print(f"{args.site}: {exc}", file=sys.stderr)
