@@ -647,6 +647,8 @@ def default_id(
     folder = permalink.rstrip("/").rpartition("/")[0] or "/"
     # File.join squeezes the "/" between the two; Addressable's normalize (in
     # absolute_url) then encodes what a URL path cannot hold.
+    # absolute_url's URI parser drops whitespace at the ends (a name "a b .md").
+    name = name.strip(" \t\r\n\f\v\0")
     path = folder.rstrip("/") + "/" + encode_url_path(name).lstrip("/")
     return join_url(settings.site.root_url, path)
 

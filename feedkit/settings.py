@@ -197,6 +197,7 @@ def load_settings(
         if path.name == JEKYLL_CONFIG_NAME or path.suffix in (".yml", ".yaml"):
             jekyll = _read_yaml_mapping(path, diagnostics)
             raw = _from_jekyll(jekyll)
+            _drop_unusable_author(raw, path, diagnostics)
         else:
             raw = _read_toml(path)
             jekyll_path = path.parent / JEKYLL_CONFIG_NAME
@@ -327,6 +328,26 @@ def _load_yaml_without_bad_keys(
         else:
             logging.getLogger(__name__).warning("%s:%d: %s", path, line_number, message)
     return data
+
+
+def _drop_unusable_author(
+    raw: dict[str, dict[str, Any]], path: Path, diagnostics: Diagnostics | None
+) -> None:
+    """Leave out a ``_config.yml`` ``author`` feedkit cannot use (a mapping of social
+    accounts with no ``name``, as some themes have), with a warning: Jekyll builds such a
+    site, so feedkit must too; posts then have no default author."""
+    author = raw.get("site", {}).get("author")
+    if author is None:
+        return
+    try:
+        _coerce_author(author)
+    except ValueError as exc:
+        del raw["site"]["author"]
+        message = f"author: {exc}; ignored (posts without an author have none)"
+        if diagnostics is not None:
+            diagnostics.warn("config-author", message, path=str(path))
+        else:
+            logging.getLogger(__name__).warning("%s: %s", path, message)
 
 
 def _from_jekyll(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

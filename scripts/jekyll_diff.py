@@ -79,7 +79,7 @@ _KNOWN_TAGS = {
 }  # fmt: skip
 _TAG = re.compile(r"\{%-?\s*([A-Za-z_][\w-]*)")
 _SYMBOL_VALUE = re.compile(r"^(\s*[\w-]+:[ \t]+)(:[^\s'\"#][^\n]*?)[ \t]*$", re.M)
-_URL_KEY = re.compile(r"""^url:[ \t]*["']?(https?://[^"'\s#]+)""", re.M)
+_URL_KEY = re.compile(r"""^url[ \t]*:[ \t]*["']?(https?://[^"'\s#]+)""", re.M)
 _LOCAL_URL = "http://localhost:4000"
 _LIQUID_FAILURE = re.compile(r"(?:Liquid Exception|Error).*?\bin (\S+?)(?:\s|$)", re.M)
 

@@ -158,3 +158,24 @@ def test_ids_setting_is_checked(tmp_path: Path) -> None:
     config.write_text('[site]\nids = "guid"\n')
     with pytest.raises(ConfigError, match=r"site\.ids"):
         load_settings(config)
+
+
+def test_a_config_author_without_a_name_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    # Themes ship "author:" as a mapping of social accounts; Jekyll builds such a site.
+    config = tmp_path / "_config.yml"
+    config.write_text("url: https://a.example\nauthor:\n  twitter: someone\n", "utf-8")
+    diagnostics = Diagnostics()
+    settings = load_settings(config, diagnostics=diagnostics)
+    assert settings.site.author is None
+    assert [d.code for d in diagnostics] == ["config-author"]
+
+
+def test_an_id_drops_the_whitespace_at_the_end_of_a_file_name(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("url: https://a.example\npermalink: pretty\n", "utf-8")
+    post = site / "_posts" / "2024-01-02-in app .md"
+    post.write_text("---\ntitle: t\n---\nbody\n", "utf-8")
+    build(load_settings(find_config(site)), now=NOW, diagnostics=Diagnostics())
+    (entry,) = feedparser.parse((site / "_site" / "atom.xml").read_bytes()).entries
+    assert entry.id == "https://a.example/2024/01/02/in%20app"
