@@ -20,9 +20,10 @@ pair compared on: ``link``, ``id``, ``published`` and ``updated`` (as instants),
 (``media:thumbnail``), ``lang`` (the entry's ``xml:lang``) and the content as text (HTML
 to text, whitespace folded, Rouge's line-number gutter left out). Content differences are
 split into ``content-liquid`` (feedkit's text still holds ``{{``/``{%``: Liquid, not rendered),
-``content-markdown`` (the texts agree once Markdown's punctuation ``* _ ` ~ #`` is
-ignored) and ``content`` (anything else). ``missing`` is a post in Jekyll's feed and not
-in feedkit's; ``extra`` the other way round.
+``content-typography`` (the texts agree once kramdown's smart quotes, dashes, ellipses
+and guillemets are undone), ``content-markdown`` (they agree once Markdown's punctuation
+``* _ ` ~ #`` is ignored too) and ``content`` (anything else). ``missing`` is a post in
+Jekyll's feed and not in feedkit's; ``extra`` the other way round.
 
 The comparison is importable (:func:`compare_site`, :func:`compare_feeds`); the tests
 run it on the fixture sites.
@@ -64,6 +65,7 @@ KINDS = (
     "lang",
     "content",
     "content-liquid",
+    "content-typography",
     "content-markdown",
 )
 # Folders a copy for Jekyll leaves out: output, plugins we cannot vouch for, layouts and
@@ -79,6 +81,7 @@ _KNOWN_TAGS = {
 }  # fmt: skip
 _TAG = re.compile(r"\{%-?\s*([A-Za-z_][\w-]*)")
 _SYMBOL_VALUE = re.compile(r"^(\s*[\w-]+:[ \t]+)(:[^\s'\"#][^\n]*?)[ \t]*$", re.M)
+_BARE_AMPERSAND = re.compile(rb"&(?!#?\w+;)")
 _URL_KEY = re.compile(r"""^url[ \t]*:[ \t]*["']?(https?://[^"'\s#]+)""", re.M)
 _LOCAL_URL = "http://localhost:4000"
 _LIQUID_FAILURE = re.compile(r"(?:Liquid Exception|Error).*?\bin (\S+?)(?:\s|$)", re.M)
@@ -198,7 +201,9 @@ def read_atom(path: Path) -> list[Entry]:
     # jekyll-feed writes content as it is, so a control character makes its feed
     # malformed XML; read what can be read, as feed readers do.
     parser = etree.XMLParser(recover=True, huge_tree=True)
-    root = etree.parse(str(path), parser).getroot()
+    # jekyll-feed does not escape a link's "&" (``href="{{ post.url | absolute_url }}"``).
+    data = _BARE_AMPERSAND.sub(b"&amp;", path.read_bytes())
+    root = etree.fromstring(data, parser)
     entries = []
     for node in root.iter(f"{ATOM}entry"):
         link = ""
@@ -236,6 +241,13 @@ def _thumbnail(node: Any) -> str:
 # --- comparing --------------------------------------------------------------------------
 
 _MARKDOWN_PUNCTUATION = re.compile(r"[*_`~#\s]")
+# kramdown's typographic conversions (smart quotes, dashes, ellipsis, guillemets), undone.
+_TYPOGRAPHY = str.maketrans(
+    {
+        "‘": "'", "’": "'", "“": '"', "”": '"', "–": "--", "—": "---", "…": "...",
+        "«": "<<", "»": ">>",
+    }
+)  # fmt: skip
 
 
 def _content_kind(jekyll: str, feedkit: str) -> str | None:
@@ -245,8 +257,10 @@ def _content_kind(jekyll: str, feedkit: str) -> str | None:
         "{{"
     ) > jekyll.count("{%") + jekyll.count("{{"):
         return "content-liquid"
+    if jekyll.translate(_TYPOGRAPHY) == feedkit.translate(_TYPOGRAPHY):
+        return "content-typography"
     strip = _MARKDOWN_PUNCTUATION.sub
-    if strip("", jekyll) == strip("", feedkit):
+    if strip("", jekyll.translate(_TYPOGRAPHY)) == strip("", feedkit.translate(_TYPOGRAPHY)):
         return "content-markdown"
     return "content"
 
