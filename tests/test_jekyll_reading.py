@@ -179,3 +179,21 @@ def test_an_id_drops_the_whitespace_at_the_end_of_a_file_name(tmp_path: Path) ->
     build(load_settings(find_config(site)), now=NOW, diagnostics=Diagnostics())
     (entry,) = feedparser.parse((site / "_site" / "atom.xml").read_bytes()).entries
     assert entry.id == "https://a.example/2024/01/02/in%20app"
+
+
+def test_a_guid_in_front_matter_is_the_id_and_survives_a_rename(tmp_path: Path) -> None:
+    """Migrating from WordPress: the exported <guid> goes into the front matter."""
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("url: https://a.example\n", "utf-8")
+    text = "---\ntitle: t\nguid: https://a.example/?p=12\n---\nbody\n"
+    (site / "_posts" / "2024-01-02-first.md").write_text(text, "utf-8")
+
+    def ids() -> list[str]:
+        build(load_settings(find_config(site)), now=NOW, diagnostics=Diagnostics())
+        feed = feedparser.parse((site / "_site" / "atom.xml").read_bytes())
+        return [entry.id for entry in feed.entries]
+
+    assert ids() == ["https://a.example/?p=12"]
+    (site / "_posts" / "2024-01-02-first.md").rename(site / "_posts" / "2024-01-02-moved.md")
+    assert ids() == ["https://a.example/?p=12"]
