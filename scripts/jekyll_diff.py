@@ -81,6 +81,7 @@ _KNOWN_TAGS = {
 }  # fmt: skip
 _TAG = re.compile(r"\{%-?\s*([A-Za-z_][\w-]*)")
 _SYMBOL_VALUE = re.compile(r"^(\s*[\w-]+:[ \t]+)(:[^\s'\"#][^\n]*?)[ \t]*$", re.M)
+_XML_ILLEGAL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BARE_AMPERSAND = re.compile(rb"&(?!#?\w+;)")
 _URL_KEY = re.compile(r"""^url[ \t]*:[ \t]*["']?(https?://[^"'\s#]+)""", re.M)
 _LOCAL_URL = "http://localhost:4000"
@@ -120,6 +121,8 @@ class SiteComparison:
     posts_jekyll: int = 0
     posts_feedkit: int = 0
     jekyll_failed: list[str] = field(default_factory=list)
+    jekyll_feed_well_formed: bool = True
+    feedkit_feed_well_formed: bool = True
     differences: list[Difference] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -194,6 +197,17 @@ def _instant(text: str) -> str:
 # --- reading Atom -----------------------------------------------------------------------
 
 
+def is_well_formed(path: Path) -> bool:
+    """Whether the XML file at ``path`` parses without recovery."""
+    from lxml import etree
+
+    try:
+        etree.parse(str(path), etree.XMLParser(huge_tree=True))
+    except etree.XMLSyntaxError:
+        return False
+    return True
+
+
 def read_atom(path: Path) -> list[Entry]:
     """Return the entries of the Atom feed at ``path``."""
     from lxml import etree
@@ -201,8 +215,9 @@ def read_atom(path: Path) -> list[Entry]:
     # jekyll-feed writes content as it is, so a control character makes its feed
     # malformed XML; read what can be read, as feed readers do.
     parser = etree.XMLParser(recover=True, huge_tree=True)
-    # jekyll-feed does not escape a link's "&" (``href="{{ post.url | absolute_url }}"``).
-    data = _BARE_AMPERSAND.sub(b"&amp;", path.read_bytes())
+    # jekyll-feed does not escape a link's "&" (``href="{{ post.url | absolute_url }}"``)
+    # and keeps control characters XML forbids: mend both, as lenient readers do.
+    data = _BARE_AMPERSAND.sub(b"&amp;", _XML_ILLEGAL.sub(b"", path.read_bytes()))
     root = etree.fromstring(data, parser)
     entries = []
     for node in root.iter(f"{ATOM}entry"):
@@ -584,6 +599,8 @@ def compare_site(
         if atom is None:
             raise RuntimeError(f"feedkit build failed:\n{feedkit_log[-2000:]}")
         jekyll_entries = read_atom(jekyll_feed)
+        result.jekyll_feed_well_formed = is_well_formed(jekyll_feed)
+        result.feedkit_feed_well_formed = is_well_formed(atom)
         if _site_url(site) == _LOCAL_URL:
             jekyll_entries = _absolutise(jekyll_entries, _LOCAL_URL)
         failed_names = {Path(p).name for p in failed}
@@ -622,6 +639,12 @@ def format_table(result: SiteComparison, *, examples: int = 3) -> str:
     ]
     if result.jekyll_failed:
         lines.append(f"  not built by Jekyll (left out): {len(result.jekyll_failed)}")
+    for name, ok in (
+        ("Jekyll's", result.jekyll_feed_well_formed),
+        ("feedkit's", result.feedkit_feed_well_formed),
+    ):
+        if not ok:
+            lines.append(f"  {name} feed is not well-formed XML (read with recovery)")
     counts = result.counts()
     lines.append(f"  {'kind':<18} count")
     for kind in KINDS:
