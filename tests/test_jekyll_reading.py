@@ -197,3 +197,16 @@ def test_a_guid_in_front_matter_is_the_id_and_survives_a_rename(tmp_path: Path) 
     assert ids() == ["https://a.example/?p=12"]
     (site / "_posts" / "2024-01-02-first.md").rename(site / "_posts" / "2024-01-02-moved.md")
     assert ids() == ["https://a.example/?p=12"]
+
+
+def test_a_post_folder_file_skipped_for_its_extension_is_listed(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("url: https://a.example\n", "utf-8")
+    (site / "_posts" / "2024-01-02-notes.rst").write_text("---\ntitle: t\n---\nx\n", "utf-8")
+    (site / "_posts" / "2024-01-03-kept.md").write_text("---\ntitle: k\n---\nx\n", "utf-8")
+    diagnostics = Diagnostics()
+    build(load_settings(find_config(site)), now=NOW, diagnostics=diagnostics)
+    skipped = [(str(d.path), d.message) for d in diagnostics if d.code == "skipped"]
+    assert [path for path, _ in skipped] == ["_posts/2024-01-02-notes.rst"]
+    assert "'.rst'" in skipped[0][1] and "markdown_ext" in skipped[0][1]
