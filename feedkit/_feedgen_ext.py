@@ -15,6 +15,7 @@ from lxml import etree
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 class FeedkitExtension(BaseExtension):  # type: ignore[misc]
@@ -81,6 +82,14 @@ class FeedkitEntryExtension(BaseEntryExtension):  # type: ignore[misc]
     def __init__(self) -> None:
         self._base: str | None = None
         self._links: list[dict[str, str]] = []
+        self._lang: str | None = None
+
+    def lang(self, tag: str | None = None) -> str | None:
+        """Set (or get) the entry's language, written as ``xml:lang`` on ``<entry>`` (as
+        jekyll-feed writes a post's ``lang``)."""
+        if tag is not None:
+            self._lang = tag
+        return self._lang
 
     def base(self, url: str | None = None) -> str | None:
         """Set (or get) the base URL of the entry's content and summary."""
@@ -113,6 +122,8 @@ class FeedkitEntryExtension(BaseEntryExtension):  # type: ignore[misc]
                 element = entry.find(name)
                 if element is not None:
                     element.set(XML_BASE, self._base)
+        if self._lang:
+            entry.set(XML_LANG, self._lang)
         return entry
 
     def extend_rss(self, item: Any) -> Any:

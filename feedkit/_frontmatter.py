@@ -1,7 +1,8 @@
 """Split YAML front matter from a source text and load it, strictly but forgivingly.
 
-Strict: duplicate keys, tabs used as indentation, non-mapping front matter and any YAML
-error are reported with the 1-based line number in the file.
+Strict: tabs used as indentation, non-mapping front matter and any YAML error are
+reported with the 1-based line number in the file. A key repeated in a mapping keeps its
+last value, as Jekyll (Ruby's YAML) does, and is reported as a ``Recovery``.
 
 Forgiving: Korean news titles often start with a bracketed tag (``title: [속보] 푸틴
 방북``), which YAML reads as a flow sequence followed by junk, so Jekyll and Hugo reject
@@ -74,6 +75,7 @@ class Recovery:
     line: int
     key: str
     message: str
+    code: str = "front-matter-recovered"  # the diagnostic code to report it under
 
 
 @dataclass(frozen=True)
@@ -101,18 +103,15 @@ class FrontMatterError(ValueError):
         self.line = line
 
 
-class _DuplicateKeyError(ConstructorError):
-    """A mapping has the same key twice; never recovered."""
-
-
 class _StrictLoader(_BaseLoader):  # type: ignore[misc]
-    """libyaml's safe loader, refusing duplicate keys and reporting bad values by line.
+    """libyaml's safe loader, noting duplicate keys and reporting bad values by line.
 
     The constructor is Python even with libyaml, so overriding it costs little.
     ``source`` is the YAML text, for the file lines of messages (:func:`_file_line`).
     """
 
     source = ""
+    duplicates: list[Recovery]
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, MappingNode):
@@ -137,12 +136,17 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc]
             except TypeError:
                 continue  # unhashable; SafeConstructor reports it
             if first is not None:
+                # The constructor assigns in order, so the last value stays, as in
+                # Ruby's YAML (Jekyll publishes such a post with the last value).
                 first_line = _file_line(self.source, first)
-                raise _DuplicateKeyError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first defined on line {first_line})",
-                    key_node.start_mark,
+                self.duplicates.append(
+                    Recovery(
+                        _file_line(self.source, key_node.start_mark.line),
+                        str(key),
+                        f"duplicate key {key!r} (first defined on line {first_line}); "
+                        "the last value is used, as Jekyll does",
+                        code="duplicate-key",
+                    )
                 )
             seen[(type(key), key)] = key_node.start_mark.line
 
@@ -213,9 +217,8 @@ def _load_with_recovery(
     for _ in range(len(lines) + 1):
         source = "\n".join(lines)
         try:
-            return _load_mapping(source), tuple(recoveries)
-        except _DuplicateKeyError as exc:
-            raise _error_from_yaml(exc, lines) from None
+            metadata, duplicates = _load_mapping(source)
+            return metadata, tuple(sorted((*recoveries, *duplicates), key=lambda r: r.line))
         except yaml.MarkedYAMLError as exc:
             index = _recoverable_line(lines, exc, recovered)
             if index is None:
@@ -230,13 +233,14 @@ def _load_with_recovery(
     raise AssertionError("unreachable: every round recovers a new line or raises")
 
 
-def _load_mapping(source: str) -> dict[str, object]:
+def _load_mapping(source: str) -> tuple[dict[str, object], list[Recovery]]:
     loader = _StrictLoader(source)
     loader.source = source
+    loader.duplicates = []
     try:
         node = loader.get_single_node()
         if node is None:
-            return {}
+            return {}, []
         if not isinstance(node, MappingNode):
             kind = "a list" if isinstance(node, SequenceNode) else "a single value"
             raise FrontMatterError(
@@ -247,7 +251,7 @@ def _load_mapping(source: str) -> dict[str, object]:
         data = loader.construct_document(node)
     finally:
         loader.dispose()
-    return dict(data)
+    return dict(data), loader.duplicates
 
 
 def _check_top_level_keys(node: MappingNode, source: str) -> None:

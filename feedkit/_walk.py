@@ -216,6 +216,7 @@ def scan_content(
         # that does not depend on the file system's.
         entries.sort(key=attrgetter("name"))
         folder = _folder(parts, layout.collections)
+        in_post_folder = any(p in POST_FOLDERS or p in layout.collections for p in parts)
         if fast_path:
             entries = take_posts(entries, folder, taken)
         for entry in entries:
@@ -266,6 +267,15 @@ def scan_content(
             dot = name.rfind(".")
             suffix = name[dot:].lower() if dot > 0 else ""
             if suffix not in extensions or _is_ignored_name(name):
+                if in_post_folder and not _is_ignored_name(name):
+                    # Listed under -v: a post in .Rmd or .text whose extension is not
+                    # in markdown_ext would otherwise vanish without a word.
+                    diagnostics.info(
+                        "skipped",
+                        f"extension {suffix or '(none)'!r} is not Markdown (markdown_ext in "
+                        "_config.yml) or HTML",
+                        path=relative,
+                    )
                 continue
             taken.start(folder)
             taken.paths.append(relative)

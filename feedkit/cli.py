@@ -223,7 +223,7 @@ def _build_and_report(
     from .settings import load_settings
 
     try:
-        settings = _with_hubs(load_settings(path, overrides), hubs)
+        settings = _with_hubs(load_settings(path, overrides, diagnostics=diagnostics), hubs)
         _require_site_url(settings)
         with _ProgressLine(enabled=not quiet and not as_json) as progress, _no_cyclic_gc():
             result = build(

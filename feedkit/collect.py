@@ -191,7 +191,7 @@ def _parse_source(
         diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
         return None, True
     for recovery in front.recoveries:
-        diagnostics.warn("front-matter-recovered", recovery.message, path=path, line=recovery.line)
+        diagnostics.warn(recovery.code, recovery.message, path=path, line=recovery.line)
     suffix = os.path.splitext(path)[1].lower()
     source = Source(
         path=path,
@@ -382,6 +382,29 @@ def _cached_hash(cache: Mapping[str, CachedSource], path: str) -> str | None:
     return cached.content_hash if cached else None
 
 
+def _without_undated_posts(
+    files: Sequence[SourceFile], diagnostics: Diagnostics
+) -> Sequence[SourceFile]:
+    """Leave out the files under ``_posts/`` whose names have no date: Jekyll reads only
+    ``YYYY-MM-DD-title.ext`` there (``Document::DATE_FILENAME_MATCHER``, on the file's
+    own name, whatever its folders are called), so such a file is not on the site."""
+    from .dates import filename_parts
+
+    kept = []
+    for source_file in files:
+        path = source_file.path
+        if "_posts" in path.split("/")[:-1] and filename_parts(path)[0] is None:
+            diagnostics.info(
+                "skipped",
+                "in _posts/ but its name has no date (YYYY-MM-DD-title): Jekyll does not "
+                "publish it",
+                path=path,
+            )
+            continue
+        kept.append(source_file)
+    return kept if len(kept) < len(files) else files
+
+
 def collect_sources(
     settings: Settings,
     diagnostics: Diagnostics,
@@ -408,6 +431,8 @@ def collect_sources(
             exclude=(settings.feeds.output, settings.state.path.parent),
             layout=site_layout(settings.jekyll),
         )
+    if settings.jekyll:
+        files = _without_undated_posts(files, diagnostics)
     trusted_before = racy_after_ns if racy_after_ns is not None else 1 << 62
     encoding = settings.content.encoding
     sources: list[Source] = []
@@ -576,8 +601,68 @@ def _image(metadata: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _title(source: Source, diagnostics: Diagnostics) -> str | None:
-    title = _title_value(source, diagnostics)
+def titleize_slug(slug: str) -> str:
+    """Return the title Jekyll gives a post without one: the file name's title part,
+    each ``-``-separated word capitalized (``Jekyll::Utils.titleize_slug``)."""
+    # Ruby's split drops trailing empty fields; capitalize lowercases the rest of a word.
+    words = slug.rstrip(".").split("-")
+    while words and not words[-1]:
+        words.pop()
+    return " ".join(word[:1].upper() + word[1:].lower() for word in words)
+
+
+def _site_image(image: str | None, *, is_jekyll: bool) -> str | None:
+    """On a Jekyll site, a relative front-matter image is relative to the site, not to
+    the post: jekyll-feed passes it through ``absolute_url`` (``img/a.png`` is
+    ``/img/a.png``). Made site-absolute here, the render stage puts the site's URL and
+    baseurl in front of it."""
+    if not is_jekyll or image is None or "://" in image or image.startswith(("/", "data:")):
+        return image
+    return "/" + image
+
+
+def default_id(
+    settings: Settings, *, url: str, permalink: str, slug: Any, title: str, source: Source
+) -> str:
+    """Return the id of a post that has no ``id`` or ``guid`` in its front matter.
+
+    ``site.ids = "url"`` (and ``"auto"`` outside a Jekyll site): the post's URL.
+    ``"jekyll-feed"`` (and ``"auto"`` on a Jekyll site): the id jekyll-feed writes,
+    ``{{ post.id | absolute_url }}``, where Jekyll's ``Document#id`` is the URL's folder
+    joined with the front matter's ``slug``, else the file name's title part (a post at
+    ``/2024/01/02/hello.html`` or ``/2024/01/02/hello/`` is ``…/2024/01/02/hello``), so
+    that a site switching from jekyll-feed shows its readers nothing new. Ids already in
+    the ledger never change whatever this gives (see :mod:`feedkit.identity`).
+    """
+    from .dates import path_stem
+    from .permalinks import encode_url_path, join_url
+
+    style = settings.site.ids
+    if style == "url" or (style == "auto" and not settings.jekyll):
+        return url
+    if slug is None or slug is False or slug == "":
+        name = title.rstrip(".") if source.collection == "posts" else path_stem(source.path)
+    else:
+        name = _ruby_to_s(slug)
+    folder = permalink.rstrip("/").rpartition("/")[0] or "/"
+    # File.join squeezes the "/" between the two; Addressable's normalize (in
+    # absolute_url) then encodes what a URL path cannot hold.
+    # absolute_url's URI parser drops whitespace at the ends (a name "a b .md").
+    name = name.strip(" \t\r\n\f\v\0")
+    path = folder.rstrip("/") + "/" + encode_url_path(name).lstrip("/")
+    return join_url(settings.site.root_url, path)
+
+
+def _ruby_to_s(value: Any) -> str:
+    if value is True or value is False:
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _title(source: Source, diagnostics: Diagnostics, *, is_jekyll: bool = False) -> str | None:
+    title = _title_value(source, diagnostics, is_jekyll=is_jekyll)
     if title is not None and not _XML_ILLEGAL.sub("", title).strip():
         # Feeds drop these characters (XML 1.0 forbids them), which would leave an
         # entry with no title: RSS and Atom require one.
@@ -588,7 +673,9 @@ def _title(source: Source, diagnostics: Diagnostics) -> str | None:
     return title
 
 
-def _title_value(source: Source, diagnostics: Diagnostics) -> str | None:
+def _title_value(
+    source: Source, diagnostics: Diagnostics, *, is_jekyll: bool = False
+) -> str | None:
     value = source.metadata.get("title")
     if isinstance(value, str) and value.strip():
         return value.strip()
@@ -600,6 +687,18 @@ def _title_value(source: Source, diagnostics: Diagnostics) -> str | None:
     if isinstance(value, list) and value and all(_is_scalar(v) for v in value):
         diagnostics.warn("field-type", "title is a list; its items were joined", path=source.path)
         return " ".join(str(v).strip() for v in value)
+    if value is None and is_jekyll:
+        # Jekyll's Document#populate_title; the post keeps its place in the feed.
+        from .dates import filename_parts
+
+        title = titleize_slug(filename_parts(source.path)[1])
+        if title.strip():
+            diagnostics.info(
+                "title-from-name",
+                f"no title; titled {title!r} from the file name, as Jekyll does",
+                path=source.path,
+            )
+            return title
     if value is None:
         diagnostics.error(
             "title-missing", "no title in the front matter; skipped", path=source.path
@@ -612,8 +711,10 @@ def _title_value(source: Source, diagnostics: Diagnostics) -> str | None:
 
 
 def _collection_permalink(settings: Settings, label: str) -> str | None:
-    from .jekyll import collections_to_publish
+    from .jekyll import collections_to_publish, posts_permalink
 
+    if label == "posts":
+        return posts_permalink(settings.jekyll)
     for collection in collections_to_publish(settings.jekyll):
         if collection.label == label:
             return collection.permalink
@@ -640,7 +741,8 @@ def to_post(
     from .permalinks import expand_permalink, join_url
 
     metadata = source.metadata
-    title = _title(source, diagnostics)
+    is_jekyll = bool(settings.jekyll)
+    title = _title(source, diagnostics, is_jekyll=is_jekyll)
     if title is None:
         return None
     _report_ignored(metadata, source, diagnostics)
@@ -650,7 +752,11 @@ def to_post(
     _, name_title = filename_parts(source.path)
     slug_value = metadata.get("slug")
     slug = slug_value.strip() if isinstance(slug_value, str) else ""
-    template = _first_str(metadata, "permalink") or settings.site.permalink
+    template = (
+        _first_str(metadata, "permalink")
+        or _collection_permalink(settings, "posts")
+        or settings.site.permalink
+    )
     collection_path = None
     if source.collection != "posts":
         # A Jekyll collection's documents: its own permalink, else Jekyll's default.
@@ -686,7 +792,9 @@ def to_post(
             f"permalink {template!r} has '..' segments; published at {url}",
             path=source.path,
         )
-    post_id = _first_str(metadata, "id") or url
+    post_id = _first_str(metadata, "id", "guid") or default_id(
+        settings, url=url, permalink=permalink, slug=slug_value, title=name_title, source=source
+    )
     return Post(
         source=source,
         id=post_id,
@@ -698,7 +806,7 @@ def to_post(
         categories=categories,
         tags=tags,
         author=_author(metadata.get("author")) or settings.site.author,
-        image=_image(metadata),
+        image=_site_image(_image(metadata), is_jekyll=is_jekyll),
         lang=_first_str(metadata, "lang", "language"),
         is_draft=is_draft(source),
     )

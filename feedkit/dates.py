@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from ._datexpr import DateSpan, Precision, parse, parse_partial
 from .diagnostics import Diagnostics
@@ -42,7 +42,10 @@ __all__ = [
 
 PUBLISHED_KEYS = ("date", "published", "pubDate", "created")
 UPDATED_KEYS = ("last_modified_at", "updated", "modified", "lastmod")
-_JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+# Jekyll's Document::DATE_FILENAME_MATCHER: a year of 2 to 4 digits, month and day of 1
+# or 2 (``2017-2-5-slug.md``), read by Ruby's Time.parse (a 2-digit year is 19xx from
+# 69 on, else 20xx).
+_JEKYLL_NAME = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-(.+)$")
 
 
 @dataclass(frozen=True)
@@ -75,9 +78,42 @@ def front_matter_instant(value: object, *, tz: tzinfo, now: datetime) -> datetim
     if isinstance(value, str) and value.strip():
         span = parse(value, now, tz)
         if span is None or span.precision < Precision.DAY:
-            return None
+            return _leading_date_time(value, tz)
         return _whole_seconds(span.start)
     return None
+
+
+# A date and time at the start of a value, and a zone right after the time.
+_LEADING_DATE_TIME = re.compile(
+    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"(?:\s*(Z|[+-]\d{2}(?::?\d{2})?)(?![\d:]))?"
+)
+
+
+def _leading_date_time(value: str, tz: tzinfo) -> datetime | None:
+    """Read a date and time that open ``value`` and are followed by something else, as
+    Ruby's ``Time.parse`` (which Jekyll uses) does: ``2023-01-29 18:30:22 2023 -0800``
+    (a ``date`` command's output, edited) is 18:30:22 in ``tz``; the zone counts only
+    right after the time."""
+    match = _LEADING_DATE_TIME.match(value)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, zone = match.groups()
+    zone_info: tzinfo = tz
+    if zone == "Z":
+        zone_info = UTC
+    elif zone:
+        digits = zone[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+        offset = timedelta(hours=hours, minutes=minutes)
+        zone_info = timezone(offset if zone[0] == "+" else -offset)
+    try:
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+            tzinfo=zone_info,
+        )  # fmt: skip
+    except ValueError:
+        return None
 
 
 def _from_keys(
@@ -124,8 +160,11 @@ def filename_parts(path: str) -> tuple[tuple[int, int, int] | None, str]:
     match = _JEKYLL_NAME.match(stem)
     if match is None:
         return None, stem
-    year, month, day, title = match.groups()
-    return (int(year), int(month), int(day)), title
+    year_text, month, day, title = match.groups()
+    year = int(year_text)
+    if len(year_text) == 2:
+        year += 1900 if year >= 69 else 2000
+    return (year, int(month), int(day)), title
 
 
 def _filename_date(source: Source, tz: tzinfo) -> ResolvedDate | None:

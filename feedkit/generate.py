@@ -348,6 +348,10 @@ def _add_entry(generator: Any, item: Item, context: _FeedContext) -> None:
         entry.media.thumbnail(url=item.image_url, group=None)
     entry.feedkit.links(entry.link())
     entry.feedkit.base(post.url)
+    if post.lang and post.lang.strip():
+        # Atom: xml:lang on the entry; RSS 2.0 has no per-item language but Dublin Core's.
+        entry.feedkit.lang(strip_xml_illegal(post.lang.strip()))
+        entry.dc.dc_language(strip_xml_illegal(post.lang.strip()))
 
 
 def _json_author(author: Author) -> dict[str, str]:

@@ -26,7 +26,8 @@ def match_sources(
 ) -> dict[str, LedgerEntry]:
     """Return, for each source path that continues a known post, that post's entry.
 
-    Tried in order, each entry matched at most once: the front matter's ``id``; the same
+    Tried in order, each entry matched at most once: the front matter's ``id`` (else its
+    ``guid``); the same
     path (live entries first, then deleted ones, so a re-added file keeps its identity);
     a path git says the file had before a rename; the same content hash, for an entry
     whose file is gone (a rename outside git, or a permalink change with a move).
@@ -50,8 +51,15 @@ def match_sources(
         return True
 
     for source in sources:
-        declared = source.metadata.get("id")
-        if isinstance(declared, str):
+        declared = next(
+            (
+                value
+                for value in (source.metadata.get("id"), source.metadata.get("guid"))
+                if isinstance(value, str) and value.strip()
+            ),
+            None,
+        )
+        if declared is not None:
             claim(source, by_id.get(declared))
     for source in sources:
         claim(source, by_path.get(source.path))

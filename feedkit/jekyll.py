@@ -6,6 +6,8 @@
   (``Jekyll::Excerpt``).
 - :func:`collections_to_publish`: the collections with ``output: true`` and their
   permalinks.
+- :func:`posts_permalink`: ``collections: posts: permalink:``, which wins over
+  ``permalink`` for posts.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ __all__ = [
     "apply_defaults",
     "collections_to_publish",
     "deep_merge",
+    "posts_permalink",
     "split_excerpt",
 ]
 
@@ -114,3 +117,20 @@ def collections_to_publish(config: Mapping[str, Any]) -> tuple[Collection, ...]:
             permalink = metadata.get("permalink")
             result.append(Collection(label, permalink if isinstance(permalink, str) else None))
     return tuple(sorted(result, key=lambda c: c.label))
+
+
+def posts_permalink(config: Mapping[str, Any]) -> str | None:
+    """Return ``collections: posts: permalink:`` of ``_config.yml``, or None.
+
+    Jekyll makes the site's ``permalink`` the posts collection's only when the collection
+    has none of its own (``Configuration#add_default_collections``), so this one wins
+    (jekyll's own site publishes its news at ``/news/:year/:month/:day/:title/``).
+    """
+    collections = config.get("collections")
+    if not isinstance(collections, Mapping):
+        return None
+    posts = collections.get("posts")
+    if not isinstance(posts, Mapping):
+        return None
+    permalink = posts.get("permalink")
+    return permalink if isinstance(permalink, str) and permalink.strip() else None

@@ -347,10 +347,32 @@ def _template_parts(pattern: str) -> tuple[tuple[str, str | None], ...]:
     parts: list[tuple[str, str | None]] = []
     position = 0
     for match in _PLACEHOLDER.finditer(pattern):
-        parts.append((encode_url_path(pattern[position : match.start()]), match.group(1)))
+        parts.append((_encode_literal(pattern[position : match.start()]), match.group(1)))
         position = match.end()
-    parts.append((encode_url_path(pattern[position:]), None))
+    parts.append((_encode_literal(pattern[position:]), None))
     return tuple(parts)
+
+
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _encode_literal(text: str) -> str:
+    """Encode a permalink template's literal text as Jekyll's URL ends up: Jekyll leaves
+    it as written and ``absolute_url`` normalises it (Addressable), which keeps a valid
+    ``%XX`` escape (upper-cased), decodes one of an unreserved character (``%2e`` is
+    ``.``), and encodes the rest. So ``%2e`` is not encoded again into ``%252e``."""
+    if "%" not in text:
+        return encode_url_path(text)
+    out: list[str] = []
+    position = 0
+    for match in _ESCAPE.finditer(text):
+        out.append(encode_url_path(text[position : match.start()]))
+        char = chr(int(match.group(1), 16))
+        out.append(char if char in _UNRESERVED else "%" + match.group(1).upper())
+        position = match.end()
+    out.append(encode_url_path(text[position:]))
+    return "".join(out)
 
 
 def _sanitize(url: str) -> str:

@@ -9,6 +9,8 @@ naming the key and the bad value, then fails with one :class:`ConfigError`.
 from __future__ import annotations
 
 import dataclasses
+import logging
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 
 if TYPE_CHECKING:
+    from .diagnostics import Diagnostics
     from .models import Author
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
 CONFIG_NAME = "feedkit.toml"
 JEKYLL_CONFIG_NAME = "_config.yml"
 FORMATS = ("rss", "atom", "json")
+ID_STYLES = ("auto", "jekyll-feed", "url")
 DATE_SOURCES = ("front-matter", "filename", "git", "first-seen", "timeline", "mtime")
 
 
@@ -61,6 +65,11 @@ class SiteSettings:
     icon: str = _key("Small square icon (Atom icon, JSON Feed favicon), relative or absolute", "")
     logo: str = _key("Larger image (Atom logo, RSS image, JSON Feed icon)", "")
     permalink: str = _key("Jekyll permalink style or pattern for posts", "date")
+    ids: str = _key(
+        "Ids of posts first published from now on: jekyll-feed (as jekyll-feed makes them), "
+        "url (the post's URL), or auto (jekyll-feed on a Jekyll site, else url)",
+        "auto",
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -164,6 +173,7 @@ def load_settings(
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     base_dir: Path | None = None,
+    diagnostics: Diagnostics | None = None,
 ) -> Settings:
     """Build :class:`Settings` from a config file (or none) and command-line overrides.
 
@@ -171,6 +181,11 @@ def load_settings(
     to key to value (``{"site": {"url": ...}}``) and wins over the file. Relative paths are
     resolved against the config file's folder, else ``base_dir`` (default: the current
     folder).
+
+    A ``_config.yml`` that is not valid YAML for PyYAML (Ruby's YAML accepts more, such
+    as an unquoted ``{{ … }}`` value) is read without the top-level keys whose part is
+    invalid, when feedkit uses none of them; each is reported to ``diagnostics`` (a
+    ``config-yaml`` warning naming the file and line; logged when ``diagnostics`` is None).
 
     Raises :class:`ConfigError` listing every invalid or unknown key at once.
     """
@@ -180,13 +195,14 @@ def load_settings(
     if path is not None:
         origin = path.name
         if path.name == JEKYLL_CONFIG_NAME or path.suffix in (".yml", ".yaml"):
-            jekyll = _read_yaml_mapping(path)
+            jekyll = _read_yaml_mapping(path, diagnostics)
             raw = _from_jekyll(jekyll)
+            _drop_unusable_author(raw, path, diagnostics)
         else:
             raw = _read_toml(path)
             jekyll_path = path.parent / JEKYLL_CONFIG_NAME
             if jekyll_path.is_file():
-                jekyll = _read_yaml_mapping(jekyll_path)
+                jekyll = _read_yaml_mapping(jekyll_path, diagnostics)
     for section, values in (overrides or {}).items():
         raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
     root = path.parent if path is not None else (base_dir or Path.cwd())
@@ -215,23 +231,123 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"not valid TOML: {exc}", path=path) from exc
 
 
-def _read_yaml_mapping(path: Path) -> dict[str, Any]:
+# The keys of _config.yml that feedkit reads (here, and through Settings.jekyll): one of
+# these that cannot be read stops the build, since a guess could publish wrong URLs.
+JEKYLL_KEYS_USED = frozenset(
+    {
+        "url", "baseurl", "title", "description", "author", "timezone", "lang", "language",
+        "locale", "permalink", "future", "show_drafts", "encoding", "markdown_ext", "exclude",
+        "include", "defaults", "collections", "excerpt_separator",
+    }
+)  # fmt: skip
+# A line opening a top-level key: "key:", 'key':, key: (not a comment or list item).
+_TOP_LEVEL_KEY = re.compile(
+    r"""(?:"([^"]*)"|'([^']*)'|([^\s#:'"-][^:#]*?|-[^\s:#][^:#]*?))\s*:(?:\s|$)"""
+)
+
+
+def _read_yaml_mapping(path: Path, diagnostics: Diagnostics | None = None) -> dict[str, Any]:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=loader)
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
+    try:
+        data = _load_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"not valid YAML: {exc}", path=path, line=line) from exc
+        data = _load_yaml_without_bad_keys(text, exc, path, diagnostics)
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping at the top level", path=path)
     return data
+
+
+def _load_yaml(text: str) -> Any:
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _yaml_error_line(exc: Exception) -> int | None:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
+def _load_yaml_without_bad_keys(
+    text: str, first: Exception, path: Path, diagnostics: Diagnostics | None
+) -> Any:
+    """Load ``text`` leaving out each top-level key whose block PyYAML rejects.
+
+    Jekyll reads ``_config.yml`` with Ruby's YAML, which accepts things PyYAML does not
+    (a plain value starting with ``{{``, as a plugin's Liquid template); feedkit needs few
+    keys, so a bad block under another key is blanked (keeping line numbers) and reported.
+    Raises :class:`ConfigError` as before when the bad block is a key feedkit uses, or
+    when the error is outside any top-level key.
+    """
+    import yaml
+
+    lines = text.split("\n")
+    starts = [
+        (index, next(g for g in match.groups() if g is not None).strip())
+        for index, line in enumerate(lines)
+        if (match := _TOP_LEVEL_KEY.match(line)) and line[:1] not in (" ", "\t")
+    ]
+    skipped: list[tuple[str, int, str]] = []
+    exc: Exception = first
+    for _ in range(len(starts) + 1):
+        line = _yaml_error_line(exc)
+        block = None
+        if line is not None:
+            block = next(
+                ((i, key) for i, key in reversed(starts) if i <= line - 1),
+                None,
+            )
+        if block is None or block[1] in JEKYLL_KEYS_USED or block[1] in {k for k, _, _ in skipped}:
+            raise ConfigError(f"not valid YAML: {exc}", path=path, line=line) from exc
+        start, key = block
+        end = next((i for i, _ in starts if i > start), len(lines))
+        lines[start:end] = [""] * (end - start)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        skipped.append((key, start + 1, problem))
+        try:
+            data = _load_yaml("\n".join(lines))
+            break
+        except yaml.YAMLError as again:
+            exc = again
+    else:  # pragma: no cover - each round blanks a new block or raises
+        raise ConfigError(f"not valid YAML: {exc}", path=path)
+    for key, line_number, problem in skipped:
+        message = (
+            f"not valid YAML for feedkit ({problem}) in {key!r}, a key feedkit does not use; "
+            "ignored (quote the value to silence this)"
+        )
+        if diagnostics is not None:
+            diagnostics.warn("config-yaml", message, path=str(path), line=line_number)
+        else:
+            logging.getLogger(__name__).warning("%s:%d: %s", path, line_number, message)
+    return data
+
+
+def _drop_unusable_author(
+    raw: dict[str, dict[str, Any]], path: Path, diagnostics: Diagnostics | None
+) -> None:
+    """Leave out a ``_config.yml`` ``author`` feedkit cannot use (a mapping of social
+    accounts with no ``name``, as some themes have), with a warning: Jekyll builds such a
+    site, so feedkit must too; posts then have no default author."""
+    author = raw.get("site", {}).get("author")
+    if author is None:
+        return
+    try:
+        _coerce_author(author)
+    except ValueError as exc:
+        del raw["site"]["author"]
+        message = f"author: {exc}; ignored (posts without an author have none)"
+        if diagnostics is not None:
+            diagnostics.warn("config-author", message, path=str(path))
+        else:
+            logging.getLogger(__name__).warning("%s: %s", path, message)
 
 
 def _from_jekyll(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -250,6 +366,14 @@ def _from_jekyll(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         value = config.get(jekyll_key)
         if value not in (None, ""):
             site[key] = value
+    if "language" not in site:
+        # jekyll-feed reads site.lang; themes use locale (minimal-mistakes: "ko-KR") or
+        # language.
+        for jekyll_key in ("language", "locale"):
+            value = config.get(jekyll_key)
+            if isinstance(value, str) and value.strip():
+                site["language"] = value.strip().replace("_", "-")
+                break
     content: dict[str, Any] = {"dir": "."}
     for jekyll_key, key in (("future", "future"), ("show_drafts", "drafts")):
         if isinstance(config.get(jekyll_key), bool):
@@ -308,6 +432,10 @@ def _coerce(section: str, key: str, default: Any, value: Any, root: Path) -> Any
             ZoneInfo(_expect_str(value))
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("expected an IANA time zone name such as Asia/Seoul") from exc
+        return value
+    if name == "site.ids":
+        if value not in ID_STYLES:
+            raise ValueError(f"expected one of {', '.join(ID_STYLES)}")
         return value
     if name == "websub.hubs":
         return tuple(dict.fromkeys(_coerce_http_url(hub) for hub in _expect_str_list(value)))

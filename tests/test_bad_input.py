@@ -103,7 +103,8 @@ CASES: tuple[Case, ...] = (
     # Invalid YAML: an error with the line, the post skipped.
     Case("yaml-tab.md", SKIPPED, (_error("front-matter", 5),)),
     Case("yaml-unclosed-quote.md", SKIPPED, (_error("front-matter", 2),)),
-    Case("yaml-duplicate-key.md", SKIPPED, (_error("front-matter", 4),)),
+    # A repeated key keeps its last value, as Jekyll does (issue 23).
+    Case("yaml-duplicate-key.md", PUBLISHED, (_warn("duplicate-key", 4),), "Second"),
     Case("yaml-surrogate-escape.md", SKIPPED, (_error("front-matter", 2),)),
     Case("nul-in-front-matter.md", SKIPPED, (_error("front-matter", 2),)),
     Case("not-a-mapping.md", SKIPPED, (_error("front-matter", 2),)),
