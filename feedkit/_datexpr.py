@@ -309,7 +309,8 @@ _ZONE = re.compile(
 )
 # A zone written before the date or time it qualifies: "한국시간 오전 11시 47분".
 _ZONE_PREFIX = re.compile(
-    rf"(?:\(?(?P<word>한국 ?시[간각]|서울 ?시간|kst)\)?|\(?(?P<place>{_PLACE}) ?(?:현지 ?)?시[간각]\)?"
+    r"(?:\(?(?P<word>한국 ?시[간각]|서울 ?시간|kst)\)?"
+    rf"|\(?(?P<place>{_PLACE}) ?(?:현지 ?)?시[간각]\)?"
     r"|(?P<local>\(?현지 ?시[간각]\)?)) ?"
 )
 # Words after a date that keep it: particles (18일에, 18일부터) and approximations of a
@@ -341,7 +342,8 @@ _DASHES = str.maketrans(
         "月": "월", "火": "화", "水": "수", "木": "목", "金": "금", "土": "토", "日": "일",
         "年": "년",
         # Middle dots join days into a range, "18·19일"; all are read as U+00B7.
-        "\u318d": "\u00b7", "\u119e": "\u00b7", "\u30fb": "\u00b7", "\u2027": "\u00b7", "\u2022": "\u00b7",
+        "\u318d": "\u00b7", "\u119e": "\u00b7", "\u30fb": "\u00b7", "\u2027": "\u00b7",
+        "\u2022": "\u00b7",
     }
 )  # fmt: skip
 
