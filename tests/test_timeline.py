@@ -184,7 +184,8 @@ def test_non_timeline_tables_are_ignored_but_counted() -> None:
 <table><tr><td>2024-06-18</td><td>x</td></tr><tr><td>y</td><td>z</td></tr></table>
 <table><tr><th>날짜</th><th>내용</th></tr><tr><td>18일</td><td>방북</td></tr></table>"""
     events = _extract(html)
-    assert [(e.table, e.row, e.text) for e in events] == [(3, 0, "방북")]
+    # Since #24 any column may hold the dates of a table without a header (table 1).
+    assert [(e.table, e.row, e.text) for e in events] == [(1, 0, "a"), (1, 1, "b"), (3, 0, "방북")]
 
 
 def test_unparsable_date_cell_is_an_undated_event() -> None:
@@ -192,14 +193,22 @@ def test_unparsable_date_cell_is_an_undated_event() -> None:
 <tr><td>미정</td><td>답방</td></tr>
 <tr><td></td><td>추가 협의</td></tr>
 <tr><td></td><td></td></tr>
-<tr><td>6월 중순</td><td>실무 회담</td></tr></table>"""
+<tr><td>6월 중순</td><td>실무 회담</td></tr>
+<tr><td>6월 18일</td><td>방북</td></tr></table>"""
     events = _extract(html)
     assert _summary(events) == [
         (None, "미정", "답방"),
         (None, "", "추가 협의"),
         (None, "6월 중순", "실무 회담"),
+        (_at("2024-06-18"), _at("2024-06-18"), "DAY", "방북"),
     ]
-    assert [e.row for e in events] == [0, 1, 3]
+    assert [e.row for e in events] == [0, 1, 3, 4]
+
+
+def test_a_date_column_without_any_date_gives_no_events() -> None:
+    html = """<table><tr><th>일정</th><th>내용</th></tr>
+<tr><td>미정</td><td>답방</td></tr><tr><td>6월 중순</td><td>실무 회담</td></tr></table>"""
+    assert _extract(html) == ()
 
 
 def test_rowspan_and_colspan() -> None:
@@ -212,7 +221,8 @@ def test_rowspan_and_colspan() -> None:
     assert _summary(_extract(html)) == [
         (_at("2024-06-18"), _at("2024-06-18"), "DAY", "10:00 — a"),
         (_at("2024-06-18"), _at("2024-06-18"), "DAY", "12:00 — b"),
-        (_at("2024-06-19"), _at("2024-06-19"), "DAY", "2024-06-19 — c"),
+        # A cell spanning the date column is not repeated as the event's text (#24).
+        (_at("2024-06-19"), _at("2024-06-19"), "DAY", "c"),
     ]
 
 
