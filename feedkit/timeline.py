@@ -461,12 +461,13 @@ def _kind(
     coarse = column["year"] + column["month"]
     filled_dates = sum(n for s, n in column.items() if s != "empty")
     others = [c for i, c in enumerate(shapes) if i != date_column and sum(c.values()) > 0]
-    numeric = ("number", "money", "decimal", "empty")
+    # Beside the date column, a four-digit number ("1531") is a count, not a year.
+    numeric = ("number", "money", "decimal", "year", "empty")
     if (
         coarse == filled_dates
         and others
         and all(sum(n for s, n in c.items() if s in numeric) * 2 > sum(c.values()) for c in others)
-        and any(c["number"] + c["money"] + c["decimal"] for c in others)
+        and any(c["number"] + c["money"] + c["decimal"] + c["year"] for c in others)
     ):
         return TableKind.STATISTICS, "years or months beside numbers: a statistics series"
     dated = sum(

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedkit._datexpr import Precision
-from feedkit.timeline import TimelineEvent, extract_timeline
+from feedkit.timeline import TableKind, TimelineEvent, extract_timeline, judge_tables
 
 SEOUL = ZoneInfo("Asia/Seoul")
 PUBLISHED_AT = datetime(2024, 6, 17, 9, 0, tzinfo=SEOUL)
@@ -305,3 +305,93 @@ def test_extract_timeline_never_raises_on_table_soup(html: str) -> None:
 def test_extract_timeline_never_raises_on_text(text: str) -> None:
     assert isinstance(_extract("<table>" + text), tuple)
     assert isinstance(_extract(text), tuple)
+
+
+# Issue 24: tables judged as a whole. The first four are the issue's own reports.
+FERRY = """<h2>배편 시간표</h2><table><thead><tr><th>출발 시간</th><th>도착 시간</th>
+<th>소요 시간</th><th>선박명</th><th>요금</th></tr></thead><tbody>
+<tr><td>07:50</td><td>10:45</td><td>2시간 55분</td><td>씨스타5호</td><td>45,000원</td></tr>
+<tr><td>10:45</td><td>13:40</td><td>2시간 55분</td><td>씨스타3호</td><td>45,000원</td></tr>
+</tbody></table>"""
+HOTEL = """<table><tr><th>투숙객 평점</th><th>특징</th><th>후기 내용</th></tr>
+<tr><td>8.9</td><td>바다 전망</td><td>조용하고 깨끗함</td></tr>
+<tr><td>7.8</td><td>가성비</td><td>역에서 가깝다</td></tr>
+<tr><td>9.2</td><td>조식</td><td>조식이 훌륭함</td></tr></table>"""
+STATS = """<table><tr><td>2018</td><td>1531</td></tr><tr><td>2019</td><td>1610</td></tr>
+<tr><td>2020</td><td>1288</td></tr></table>"""
+HEADER_AS_TD = """<table><tr><td>투숙객 평점</td><td>후기</td></tr>
+<tr><td>8.9</td><td>좋음</td></tr><tr><td>7.8</td><td>보통</td></tr></table>"""
+
+
+@pytest.mark.parametrize(
+    ("html", "kind"),
+    [
+        (FERRY, TableKind.SCHEDULE),
+        (HOTEL, TableKind.RATINGS),
+        (STATS, TableKind.STATISTICS),
+        (HEADER_AS_TD, TableKind.RATINGS),
+        # A day's programme: bare clock times under a "시간" header are not dates.
+        (
+            "<table><tr><th>시간</th><th>내용</th></tr><tr><td>09:00</td><td>등록</td></tr>"
+            "<tr><td>10:00</td><td>개회</td></tr></table>",
+            TableKind.SCHEDULE,
+        ),
+        # Standings: whole header cells 승/패.
+        (
+            "<table><tr><th>날짜</th><th>팀</th><th>승</th><th>패</th></tr>"
+            "<tr><td>6월 18일</td><td>LG</td><td>40</td><td>30</td></tr>"
+            "<tr><td>6월 19일</td><td>KT</td><td>38</td><td>33</td></tr></table>",
+            TableKind.RESULTS,
+        ),
+        # A price list with a date column is still a price list.
+        (
+            "<table><tr><th>날짜</th><th>품목</th><th>가격</th></tr>"
+            "<tr><td>6월 18일</td><td>사과</td><td>3,000원</td></tr>"
+            "<tr><td>6월 19일</td><td>배</td><td>4,000원</td></tr></table>",
+            TableKind.PRICES,
+        ),
+        # Years beside a text column are a history, not a statistics series.
+        (
+            "<table><tr><th>연도</th><th>사건</th></tr><tr><td>2002년</td><td>책 출간</td></tr>"
+            "<tr><td>2003년</td><td>1.0 출시</td></tr></table>",
+            TableKind.TIMELINE,
+        ),
+        ("<table><tr><th>이름</th><th>나이</th></tr><tr><td>홍길동</td><td>30</td></tr></table>",
+         TableKind.NONE),
+    ],
+)  # fmt: skip
+def test_tables_are_judged_as_a_whole(html: str, kind: TableKind) -> None:
+    ((verdict, events),) = judge_tables(html, PUBLISHED_AT, SEOUL)
+    assert verdict.kind is kind, verdict.reasons
+    assert verdict.reasons
+    assert (events != ()) is (kind is TableKind.TIMELINE)
+
+
+def test_the_issue_reports_give_no_events() -> None:
+    assert _extract(FERRY + HOTEL + STATS + HEADER_AS_TD) == ()
+
+
+def test_verdict_names_the_date_column_and_header_rows() -> None:
+    html = """<table><tr><td>#</td><td>일시</td><td>내용</td></tr>
+<tr><td>1</td><td>2024-06-18 10:00</td><td>a</td></tr>
+<tr><td>2</td><td>2024-06-19 11:00</td><td>b</td></tr></table>"""
+    ((verdict, events),) = judge_tables(html, PUBLISHED_AT, SEOUL)
+    assert (verdict.kind, verdict.date_column, verdict.header_rows) == (TableKind.TIMELINE, 1, 1)
+    assert [e.text for e in events] == ["1 — a", "2 — b"]
+    assert verdict.as_dict()["kind"] == "timeline"
+
+
+def test_schedule_cue_in_the_heading_with_clock_times() -> None:
+    html = """<h3>셔틀버스 시간표</h3><table><tr><th>일자</th><th>시각</th></tr>
+<tr><td>6월 18일</td><td>09:00</td></tr><tr><td>6월 19일</td><td>10:00</td></tr></table>"""
+    ((verdict, events),) = judge_tables(html, PUBLISHED_AT, SEOUL)
+    assert verdict.kind is TableKind.SCHEDULE and events == ()
+
+
+def test_a_table_of_dates_and_times_stays_a_timeline() -> None:
+    html = """<table><tr><th>날짜</th><th>시간</th><th>내용</th></tr>
+<tr><td>6월 18일</td><td>10:00</td><td>방북</td></tr>
+<tr><td>6월 19일</td><td>14:00</td><td>정상회담</td></tr></table>"""
+    ((verdict, events),) = judge_tables(html, PUBLISHED_AT, SEOUL)
+    assert verdict.kind is TableKind.TIMELINE
+    assert [e.date_text for e in events] == ["6월 18일", "6월 19일"]
