@@ -15,7 +15,7 @@ events, and never from its header rows. The rules, in order (issue #24):
    - ``schedule``: a header names departures, arrivals, durations, fares or a timetable
      (``출발``, ``도착``, ``소요``, ``운항``, ``Departure``, ``Arrival``, ``Duration``), or a column
      holds bare clock times (a day's programme or a timetable), or the caption or heading
-     above the table says ``시간표``/``timetable``;
+     above the table says ``시간표``/``timetable`` and a column holds clock times;
    - ``ratings``: a header names a score (``평점``, ``별점``, ``Rating``, ``Score``), or a column
      holds bare decimals of 0-10;
    - ``prices``: a header names a price (``가격``, ``요금``, ``Price``, ``Cost``) and a column
@@ -434,7 +434,7 @@ def _kind(
         return TableKind.SCHEDULE, f"column {clock + 1} holds bare clock times"
     lowered = context.lower()
     cue = next((w for w in _TIMETABLE_CONTEXT if w in lowered), None)
-    if cue is not None and (clock is not None or date_column is None):
+    if cue is not None and clock is not None:
         return TableKind.SCHEDULE, f"the heading or caption says {cue!r}"
     for name in names:
         word = next((w for w in _RATING_WORDS if w in name), None)
