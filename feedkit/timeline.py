@@ -17,13 +17,14 @@ events, and never from its header rows. The rules, in order (issue #24):
      holds bare clock times (a day's programme or a timetable), or the caption or heading
      above the table says ``시간표``/``timetable`` and a column holds clock times;
    - ``ratings``: a header names a score (``평점``, ``별점``, ``Rating``, ``Score``), or a column
-     holds bare decimals of 0-10;
+     holds bare decimals (``8.9``) and no header names the date column (beside a named date
+     column, decimals are versions: ``날짜 | 버전 1.0``);
    - ``prices``: a header names a price (``가격``, ``요금``, ``Price``, ``Cost``) and a column
      holds amounts of money;
    - ``results``: a header names wins, losses, points or goals (``승``, ``패``, ``승점``, ``W``,
      ``Pts``), or a result column holds scores (``3-1``);
-   - ``statistics``: the date column holds only years or months, and every other column
-     holds numbers (``2018 | 1,531``): a series, not events;
+   - ``statistics``: every column but the date column (and a column of weekdays) holds
+     numbers (``2018 | 1,531``, ``2020.1.3 | 금 | 20 | 40``): a series of measures, not events;
    - ``timeline``: a date column where more than half the body rows read as dates;
    - ``none``: no date column.
 
@@ -40,8 +41,8 @@ import enum
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, tzinfo
 
 # lxml ships no type information; its elements are Any to mypy.
 from lxml import etree  # type: ignore[import-untyped]
@@ -113,6 +114,10 @@ _NUMBER = re.compile(
     r"(?:약 ?)?[+\-−]?[0-9][0-9,]*(?:\.[0-9]+)? ?"
     r"(?:%|%p|명|개|건|회|위|점|배|kg|km|ms|mb|gb|[kmb])?"
 )
+_WEEKDAY_CELL = re.compile(
+    r"\(?(?:[월화수목금토일](?:요일)?|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)\)?"
+)
+_VERSION_HEADERS = ("버전", "version", "ver", "release", "릴리스", "릴리즈")
 _SCORE = re.compile(r"[0-9]{1,3} ?[-:–] ?[0-9]{1,3}")
 
 
@@ -247,6 +252,7 @@ def _table_events(
     assert column is not None
     events = []
     known = PartialDate()
+    previous: datetime | None = None
     for number, row in enumerate(rows[verdict.header_rows :]):
         date_cell = row[column] if column < len(row) else None
         date_text = "" if date_cell is None else date_cell.text
@@ -258,11 +264,30 @@ def _table_events(
         if not date_text and not others:
             continue
         span = parse(date_text, published_at, tz, context=known) if date_text else None
+        if span is not None and previous is not None and span.end < previous - _ROLLOVER:
+            span = _next_year(date_text, span, known, published_at, tz)
         if span is not None:
             known = _remember(known, span)
+            previous = span.start
         text = _TEXT_SEPARATOR.join(cell.text for cell in others)
         events.append(TimelineEvent(span, text, date_text, verdict.table, number))
     return events
+
+
+# Rows in date order that cross New Year without writing the year ("December 2", then
+# "January 31") move on a year; a step back of more than this is read as that crossing.
+_ROLLOVER = timedelta(days=60)
+
+
+def _next_year(
+    text: str, span: DateSpan, known: PartialDate, published_at: datetime, tz: tzinfo
+) -> DateSpan:
+    """Return ``span`` a year later when its cell left the year out, else ``span``."""
+    written = parse_partial(text, tz)
+    if written is None or written[0].year is not None or known.year is None:
+        return span
+    later = parse(text, published_at, tz, context=replace(known, year=known.year + 1))
+    return span if later is None else later
 
 
 def _remember(known: PartialDate, span: DateSpan) -> PartialDate:
@@ -286,6 +311,8 @@ def _shape(text: str, tz: tzinfo) -> str:
     text = " ".join(text.lower().split())
     if not text:
         return "empty"
+    if _WEEKDAY_CELL.fullmatch(text):
+        return "weekday"
     if _DECIMAL.fullmatch(text):
         return "decimal"
     if _DURATION.fullmatch(text):
@@ -365,7 +392,9 @@ def _is_date_header(text: str) -> bool:
     parts = [part.strip(_HEADER_PUNCTUATION) for part in re.split("[/·,]", name)]
     return any(
         part in _DATE_HEADERS
-        or part.endswith(("일자", "일시", "날짜", "date", "dates", "연도", "년도"))
+        or part.endswith(
+            ("일자", "일시", "날짜", "date", "dates", "연도", "년도", "시기", "기간", "일정")
+        )
         or part.startswith("date")
         or (part.endswith("일") and 3 <= len(part) <= 5 and not part.endswith(("요일", "매일")))
         for part in [*parts, name]
@@ -440,10 +469,19 @@ def _kind(
         word = next((w for w in _RATING_WORDS if w in name), None)
         if word is not None and not any(w in name for w in _RESULT_WORDS[:2] if w != "score"):
             return TableKind.RATINGS, f"a header names a rating ({word!r})"
+    named = date_column is not None and _is_date_header(names[date_column])
     decimal = next(
-        (i for i, c in enumerate(shapes) if i != date_column and majority(c, "decimal")), None
+        (
+            i
+            for i, c in enumerate(shapes)
+            if i != date_column
+            and majority(c, "decimal")
+            and not any(w in names[i] for w in _VERSION_HEADERS)
+        ),
+        None,
     )
-    if decimal is not None:
+    # Beside a named date column, decimals are versions or measures ("1.0", "2.1"), not scores.
+    if decimal is not None and not named:
         return TableKind.RATINGS, f"column {decimal + 1} holds bare decimals (scores, not dates)"
     for name in names:
         word = next((w for w in _PRICE_WORDS if w in name), None)
@@ -457,25 +495,25 @@ def _kind(
         return TableKind.RESULTS, "a result column holds scores"
     if date_column is None:
         return TableKind.NONE, "no column holds dates"
-    column = shapes[date_column]
-    coarse = column["year"] + column["month"]
-    filled_dates = sum(n for s, n in column.items() if s != "empty")
-    others = [c for i, c in enumerate(shapes) if i != date_column and sum(c.values()) > 0]
-    # Beside the date column, a four-digit number ("1531") is a count, not a year.
+    # Beside the date column, a four-digit number ("1531") is a count, not a year; a column
+    # of weekdays only repeats the dates.
     numeric = ("number", "money", "decimal", "year", "empty")
+    others = [
+        c
+        for i, c in enumerate(shapes)
+        if i != date_column and sum(n for s, n in c.items() if s not in ("empty", "weekday"))
+    ]
     if (
-        coarse == filled_dates
-        and others
+        others
         and all(sum(n for s, n in c.items() if s in numeric) * 2 > sum(c.values()) for c in others)
         and any(c["number"] + c["money"] + c["decimal"] + c["year"] for c in others)
     ):
-        return TableKind.STATISTICS, "years or months beside numbers: a statistics series"
+        return TableKind.STATISTICS, "dates beside numbers only: a statistics series"
     dated = sum(
         1
         for row in body
         if date_column < len(row) and parse(row[date_column].text, published_at, tz) is not None
     )
-    named = _is_date_header(names[date_column]) if date_column < len(names) else False
     if dated == 0 or (not named and dated * 2 <= len(body)):
         return TableKind.NONE, f"only {dated} of {len(body)} rows read as dates"
     return TableKind.TIMELINE, f"{dated} of {len(body)} rows read as dates"
