@@ -53,14 +53,14 @@ __all__ = ["TableKind", "TableVerdict", "TimelineEvent", "extract_timeline", "ju
 
 _DATE_HEADERS = frozenset(
     {
-        "날짜", "일자", "일시", "일정", "기간", "시기", "연도", "년도", "시간", "연월일",
+        "날짜", "일자", "일시", "일정", "기간", "시기", "시점", "연도", "년도", "시간", "연월일",
         "date", "dates", "when", "time", "year", "period", "day",
     }
 )  # fmt: skip
 # Header words of the kinds of table that are not timelines (matched inside a header cell).
 _SCHEDULE_WORDS = (
     "출발", "도착", "소요", "운항", "배차", "첫차", "막차", "출항", "입항", "편명", "선박",
-    "시간표", "노선", "depart", "arriv", "duration", "timetable", "platform", "fare",
+    "시간표", "노선", "departure", "depart", "arrival", "arrive", "duration", "timetable", "platform", "fare",
 )  # fmt: skip
 _RATING_WORDS = ("평점", "별점", "점수", "만족도", "rating", "score", "stars")
 _PRICE_WORDS = (
@@ -117,6 +117,7 @@ _NUMBER = re.compile(
 _WEEKDAY_CELL = re.compile(
     r"\(?(?:[월화수목금토일](?:요일)?|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)\)?"
 )
+_EPOCH_LIKE = re.compile(r"[0-9]{9,11}(?:\.[0-9]+)?")
 _VERSION_HEADERS = ("버전", "version", "ver", "release", "릴리스", "릴리즈")
 _SCORE = re.compile(r"[0-9]{1,3} ?[-:–] ?[0-9]{1,3}")
 
@@ -313,6 +314,8 @@ def _shape(text: str, tz: tzinfo) -> str:
         return "empty"
     if _WEEKDAY_CELL.fullmatch(text):
         return "weekday"
+    if _EPOCH_LIKE.fullmatch(text):
+        return "number"  # a hash or an id far more often than epoch seconds in a table
     if _DECIMAL.fullmatch(text):
         return "decimal"
     if _DURATION.fullmatch(text):
@@ -336,6 +339,17 @@ def _shape(text: str, tz: tzinfo) -> str:
     if _NUMBER.fullmatch(text):
         return "number"
     return "text"
+
+
+def _names_word(name: str, words: Sequence[str]) -> str | None:
+    """Return the first of ``words`` found in a header name; English words whole only."""
+    for word in words:
+        if word.isascii():
+            if re.search(rf"(?<![a-z]){word}(?:s|es)?(?![a-z])", name):
+                return word
+        elif word in name:
+            return word
+    return None
 
 
 def _header_name(text: str) -> str:
@@ -455,7 +469,7 @@ def _kind(
 
     has_days = date_column is not None and shapes[date_column]["date"] > 0
     for name in names:
-        word = next((w for w in _SCHEDULE_WORDS if w in name), None)
+        word = _names_word(name, _SCHEDULE_WORDS)
         if word is not None:
             return TableKind.SCHEDULE, f"a header names a timetable's column ({word!r})"
     clock = next((i for i, c in enumerate(shapes) if majority(c, "clock")), None)
@@ -466,7 +480,7 @@ def _kind(
     if cue is not None and clock is not None:
         return TableKind.SCHEDULE, f"the heading or caption says {cue!r}"
     for name in names:
-        word = next((w for w in _RATING_WORDS if w in name), None)
+        word = _names_word(name, _RATING_WORDS)
         if word is not None and not any(w in name for w in _RESULT_WORDS[:2] if w != "score"):
             return TableKind.RATINGS, f"a header names a rating ({word!r})"
     named = date_column is not None and _is_date_header(names[date_column])
@@ -484,7 +498,7 @@ def _kind(
     if decimal is not None and not named:
         return TableKind.RATINGS, f"column {decimal + 1} holds bare decimals (scores, not dates)"
     for name in names:
-        word = next((w for w in _PRICE_WORDS if w in name), None)
+        word = _names_word(name, _PRICE_WORDS)
         if word is not None:
             return TableKind.PRICES, f"a header names a price ({word!r})"
     if any(name in _RESULT_CELLS for name in names):
