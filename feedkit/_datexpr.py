@@ -318,7 +318,8 @@ _ZONE_PREFIX = re.compile(
 # is read as written, but "6월경" or "mid-June" stays vague (None).
 _PARTICLE = re.compile(
     r" ?(?P<approx>쯤|경|께|무렵|즈음)?(?:에는|에도|에|부터|까지는|까지|의|에서)?"
-    r"(?: ?\((?:예정|잠정|추정|tentative|planned|estimated|approx\.?|tbc)\))?"
+    # A day count after a date, "6/12 (D3)", as timelines of a launch write it.
+    r"(?: ?\((?:예정|잠정|추정|tentative|planned|estimated|approx\.?|tbc|d ?[+-]? ?[0-9]{1,3})\))?"
 )
 _WEEKDAY_SUFFIX = re.compile(rf" ?,? ?{_WEEKDAY}")
 _WEEKDAY_PREFIX = re.compile(rf"{_WEEKDAY},? ?")

@@ -60,7 +60,8 @@ _DATE_HEADERS = frozenset(
 # Header words of the kinds of table that are not timelines (matched inside a header cell).
 _SCHEDULE_WORDS = (
     "출발", "도착", "소요", "운항", "배차", "첫차", "막차", "출항", "입항", "편명", "선박",
-    "시간표", "노선", "departure", "depart", "arrival", "arrive", "duration", "timetable", "platform", "fare",
+    "시간표", "노선", "departure", "depart", "arrival", "arrive", "duration", "timetable",
+    "platform", "fare",
 )  # fmt: skip
 _RATING_WORDS = ("평점", "별점", "점수", "만족도", "rating", "score", "stars")
 _PRICE_WORDS = (

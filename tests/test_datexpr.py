@@ -587,6 +587,8 @@ ISSUE_24: list[Case] = [
     # A parenthesised qualifier after a date.
     ("June 18, 2024 (local time)", ("2024-06-18", None, D)),
     ("6월 18일(예정)", ("2024-06-18", None, D)),
+    # A day count: kjaylee/eastsea-blog, "6/12 (D3)", "6/17 (D8)" in a launch timeline.
+    ("6/17 (D8)", ("2024-06-17", None, D)),
     # ISO with seconds is second precision.
     ("2024-06-18T10:11:12", ("2024-06-18T10:11:12", None, S)),
     ("2024-06-18 10:11:12+09:00", ("2024-06-18T10:11:12+09:00", None, S)),
