@@ -16,23 +16,26 @@ events, and never from its header rows. The rules, in order (issue #24):
      (``출발``, ``도착``, ``소요``, ``운항``, ``Departure``, ``Arrival``, ``Duration``), or a column
      holds bare clock times (a day's programme or a timetable), or the caption or heading
      above the table says ``시간표``/``timetable`` and a column holds clock times;
+   - ``results``: a header names wins, losses, points or goals (``승``, ``패``, ``승점``, ``W``,
+     ``Pts``), or a column holds games between two sides (``KIA 5:6 롯데``, ``LG vs KT``), or a
+     result column holds scores (``3-1``);
    - ``ratings``: a header names a score (``평점``, ``별점``, ``Rating``, ``Score``), or a column
      holds bare decimals (``8.9``) and no header names the date column (beside a named date
      column, decimals are versions: ``날짜 | 버전 1.0``);
-   - ``prices``: a header names a price (``가격``, ``요금``, ``Price``, ``Cost``) and a column
-     holds amounts of money;
-   - ``results``: a header names wins, losses, points or goals (``승``, ``패``, ``승점``, ``W``,
-     ``Pts``), or a result column holds scores (``3-1``);
+   - ``prices``: a header names a price (``가격``, ``요금``, ``Price``, ``Cost``);
    - ``statistics``: every column but the date column (and a column of weekdays) holds
      numbers (``2018 | 1,531``, ``2020.1.3 | 금 | 20 | 40``): a series of measures, not events;
-   - ``timeline``: a date column where more than half the body rows read as dates;
+   - ``timeline``: a date column where more than half the body rows read as dates (under a
+     header naming dates, one is enough: ``미정`` and ``중순`` may stand beside them);
    - ``none``: no date column.
 
 In a timeline, each body row becomes a :class:`TimelineEvent`; a date cell that leaves out
-its year or month takes them
-from the nearest earlier row that has them, else from the post's publication instant (a
-cell giving only a time also takes the day of the nearest dated row). Words relative to a
-date (``어제``, ``지난 18일``) are anchored to the publication instant.
+its year or month takes them from the nearest earlier row that has them, else from the
+post's publication instant (a cell giving only a time also takes the day of the nearest
+dated row); rows in date order that cross New Year without writing it move on a year. Words
+relative to a date (``어제``, ``지난 18일``) are anchored to the publication instant.
+Only the date column gives the event's date: other date columns (an end date, a second
+milestone) are part of its text.
 """
 
 from __future__ import annotations
@@ -118,6 +121,8 @@ _NUMBER = re.compile(
 _WEEKDAY_CELL = re.compile(
     r"\(?(?:[월화수목금토일](?:요일)?|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)\)?"
 )
+# A game between two sides, played or to come: "KIA 5:6 롯데", "KT vs KIA 경기취소".
+_MATCH = re.compile(r"[^\d\s][^\d]*? (?:[0-9]{1,3} ?[:\-] ?[0-9]{1,3}|vs\.?) [^\d\s].*")
 _EPOCH_LIKE = re.compile(r"[0-9]{9,11}(?:\.[0-9]+)?")
 _VERSION_HEADERS = ("버전", "version", "ver", "release", "릴리스", "릴리즈")
 _SCORE = re.compile(r"[0-9]{1,3} ?[-:–] ?[0-9]{1,3}")
@@ -323,6 +328,8 @@ def _shape(text: str, tz: tzinfo) -> str:
         return "duration"
     if _MONEY.fullmatch(text):
         return "money"
+    if _MATCH.fullmatch(text):
+        return "match"
     partial = parse_partial(text, tz)
     if partial is not None:
         start = partial[0]
@@ -480,9 +487,18 @@ def _kind(
     cue = next((w for w in _TIMETABLE_CONTEXT if w in lowered), None)
     if cue is not None and clock is not None:
         return TableKind.SCHEDULE, f"the heading or caption says {cue!r}"
+    if any(name in _RESULT_CELLS for name in names):
+        word = next(name for name in names if name in _RESULT_CELLS)
+        return TableKind.RESULTS, f"a header names a result ({word!r})"
+    match = next((i for i, c in enumerate(shapes) if majority(c, "match")), None)
+    if match is not None:
+        return TableKind.RESULTS, f"column {match + 1} holds games between two sides"
+    scores = any(majority(c, "score") for c in shapes)
+    if scores and any(w in name for name in names for w in _RESULT_WORDS):
+        return TableKind.RESULTS, "a result column holds scores"
     for name in names:
         word = _names_word(name, _RATING_WORDS)
-        if word is not None and not any(w in name for w in _RESULT_WORDS[:2] if w != "score"):
+        if word is not None:
             return TableKind.RATINGS, f"a header names a rating ({word!r})"
     named = date_column is not None and _is_date_header(names[date_column])
     decimal = next(
@@ -502,12 +518,6 @@ def _kind(
         word = _names_word(name, _PRICE_WORDS)
         if word is not None:
             return TableKind.PRICES, f"a header names a price ({word!r})"
-    if any(name in _RESULT_CELLS for name in names):
-        word = next(name for name in names if name in _RESULT_CELLS)
-        return TableKind.RESULTS, f"a header names a result ({word!r})"
-    scores = any(majority(c, "score") for c in shapes)
-    if scores and any(w in name for name in names for w in _RESULT_WORDS):
-        return TableKind.RESULTS, "a result column holds scores"
     if date_column is None:
         return TableKind.NONE, "no column holds dates"
     # Beside the date column, a four-digit number ("1531") is a count, not a year; a column
