@@ -395,3 +395,36 @@ def test_a_table_of_dates_and_times_stays_a_timeline() -> None:
     ((verdict, events),) = judge_tables(html, PUBLISHED_AT, SEOUL)
     assert verdict.kind is TableKind.TIMELINE
     assert [e.date_text for e in events] == ["6월 18일", "6월 19일"]
+
+
+def test_second_precision_and_timetables_in_json_feed_and_calendar(site, build_site) -> None:
+    """End to end (#24): an ISO time with seconds is ``second`` in ``_timeline`` and an
+    exact UTC instant in timeline.ics; a ferry timetable of the same post gives nothing."""
+    import json
+
+    from icalendar import Calendar
+
+    from .conftest import write_post
+
+    import shutil
+
+    shutil.rmtree(site / "content")
+    body = (
+        FERRY
+        + """
+<table><tr><th>일시</th><th>내용</th></tr>
+<tr><td>2024-06-18T10:11:12+09:00</td><td>발사</td></tr>
+<tr><td>6월 19일(水)</td><td>궤도 진입</td></tr></table>
+"""
+    )
+    write_post(site / "content", "2024-06-17-launch.html", 'title: "발사"\ndate: 2024-06-17', body)
+    build_site(site, now=datetime(2024, 6, 17, 12, 0, tzinfo=SEOUL))
+    (item,) = json.loads((site / "public/feed.json").read_text("utf-8"))["items"]
+    events = item["_timeline"]["events"]
+    assert [(e["date_text"], e["precision"]) for e in events] == [
+        ("2024-06-18T10:11:12+09:00", "second"),
+        ("6월 19일(水)", "day"),
+    ]
+    calendar = Calendar.from_ical((site / "public/timeline.ics").read_bytes())
+    starts = sorted(str(e.decoded("dtstart")) for e in calendar.walk("VEVENT"))
+    assert starts == ["2024-06-18 01:11:12+00:00", "2024-06-19"]
