@@ -401,12 +401,11 @@ def test_second_precision_and_timetables_in_json_feed_and_calendar(site, build_s
     """End to end (#24): an ISO time with seconds is ``second`` in ``_timeline`` and an
     exact UTC instant in timeline.ics; a ferry timetable of the same post gives nothing."""
     import json
+    import shutil
 
     from icalendar import Calendar
 
     from .conftest import write_post
-
-    import shutil
 
     shutil.rmtree(site / "content")
     body = (
