@@ -349,15 +349,24 @@ def _shape(text: str, tz: tzinfo) -> str:
     return "text"
 
 
-def _names_word(name: str, words: Sequence[str]) -> str | None:
-    """Return the first of ``words`` found in a header name; English words whole only."""
-    for word in words:
-        if word.isascii():
-            if re.search(rf"(?<![a-z]){word}(?:s|es)?(?![a-z])", name):
-                return word
-        elif word in name:
-            return word
-    return None
+def _word_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    """Compile header words into one pattern; English words match whole (plural allowed)."""
+    parts = [
+        rf"(?<![a-z]){re.escape(w)}(?:s|es)?(?![a-z])" if w.isascii() else re.escape(w)
+        for w in words
+    ]
+    return re.compile("|".join(parts))
+
+
+def _names_word(name: str, pattern: re.Pattern[str]) -> str | None:
+    """Return the header word ``pattern`` finds in a header name, as matched."""
+    m = pattern.search(name)
+    return None if m is None else m.group()
+
+
+_SCHEDULE_PATTERN = _word_pattern(_SCHEDULE_WORDS)
+_RATING_PATTERN = _word_pattern(_RATING_WORDS)
+_PRICE_PATTERN = _word_pattern(_PRICE_WORDS)
 
 
 def _header_name(text: str) -> str:
@@ -477,7 +486,7 @@ def _kind(
 
     has_days = date_column is not None and shapes[date_column]["date"] > 0
     for name in names:
-        word = _names_word(name, _SCHEDULE_WORDS)
+        word = _names_word(name, _SCHEDULE_PATTERN)
         if word is not None:
             return TableKind.SCHEDULE, f"a header names a timetable's column ({word!r})"
     clock = next((i for i, c in enumerate(shapes) if majority(c, "clock")), None)
@@ -497,7 +506,7 @@ def _kind(
     if scores and any(w in name for name in names for w in _RESULT_WORDS):
         return TableKind.RESULTS, "a result column holds scores"
     for name in names:
-        word = _names_word(name, _RATING_WORDS)
+        word = _names_word(name, _RATING_PATTERN)
         if word is not None:
             return TableKind.RATINGS, f"a header names a rating ({word!r})"
     named = date_column is not None and _is_date_header(names[date_column])
@@ -515,11 +524,12 @@ def _kind(
     if decimal is not None and not named:
         return TableKind.RATINGS, f"column {decimal + 1} holds bare decimals (scores, not dates)"
     for name in names:
-        word = _names_word(name, _PRICE_WORDS)
+        word = _names_word(name, _PRICE_PATTERN)
         if word is not None:
             return TableKind.PRICES, f"a header names a price ({word!r})"
     if date_column is None:
         return TableKind.NONE, "no column holds dates"
+    column = shapes[date_column]
     # Beside the date column, a four-digit number ("1531") is a count, not a year; a column
     # of weekdays only repeats the dates.
     numeric = ("number", "money", "decimal", "year", "empty")
@@ -534,11 +544,8 @@ def _kind(
         and any(c["number"] + c["money"] + c["decimal"] + c["year"] for c in others)
     ):
         return TableKind.STATISTICS, "dates beside numbers only: a statistics series"
-    dated = sum(
-        1
-        for row in body
-        if date_column < len(row) and parse(row[date_column].text, published_at, tz) is not None
-    )
+    # Read off the shapes already taken: a date, a month or a year the parser could read.
+    dated = column["date"] + column["month"] + column["year"]
     if dated == 0 or (not named and dated * 2 <= len(body)):
         return TableKind.NONE, f"only {dated} of {len(body)} rows read as dates"
     return TableKind.TIMELINE, f"{dated} of {len(body)} rows read as dates"
