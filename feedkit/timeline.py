@@ -407,7 +407,7 @@ def _judge(
                   for i in range(width)]  # fmt: skip
         reasons.append("the first row names the columns: read as a header")
     names = [_header_name(h) for h in headers]
-    kind, why = _kind(names, shapes, date_column, body, context, published_at, tz)
+    kind, why = _kind(names, shapes, date_column, body, context)
     reasons.append(why)
     return TableVerdict(
         index, kind, date_column,
@@ -477,8 +477,6 @@ def _kind(
     date_column: int | None,
     body: list[list[_Cell]],
     context: str,
-    published_at: datetime,
-    tz: tzinfo,
 ) -> tuple[TableKind, str]:
     def majority(column: Counter[str], shape: str) -> bool:
         filled = sum(n for s, n in column.items() if s != "empty")
@@ -536,7 +534,7 @@ def _kind(
     others = [
         c
         for i, c in enumerate(shapes)
-        if i != date_column and sum(n for s, n in c.items() if s not in ("empty", "weekday"))
+        if i != date_column and any(n for s, n in c.items() if s not in ("empty", "weekday"))
     ]
     if (
         others
