@@ -140,9 +140,12 @@ class _Side(NamedTuple):
     meridiem: str | None = None  # 오전, 오후, ..., "am" or "pm", as written
     bare_hour: bool = False  # an hour of 12 or less with no meridiem ("5시" in "오후 3시~5시")
     korean_hour: bool = False  # written "N시", where a bare 1-12 may be morning or afternoon
+    week: tuple[int, int] | None = None  # (weeks from the reference's, Monday = 0): 다음 주 월요일
 
     def is_empty(self) -> bool:
-        return self.values == _EMPTY and self.shift is None and self.tail is None
+        return (
+            self.values == _EMPTY and self.shift is None and self.tail is None and self.week is None
+        )
 
 
 _Expr = tuple[_Side, "_Side | None"]
@@ -181,6 +184,12 @@ _ISO_BASIC = "(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})(?![0-9])"
 _YMD_SLASH = rf"(?P<y>{_N4})/(?P<m>{_N12})(?:/(?P<d>{_N12}))?"
 _YMD_DOT = rf"(?P<y>{_N4})\. ?(?P<m>{_N12})(?:\. ?(?P<d>{_N12}))?\.?"
 _YMD_DOT_SHORT = rf"'(?P<y>[0-9]{{2}})\. ?(?P<m>{_N12})(?:\. ?(?P<d>{_N12}))?\.?"
+# "24.06.18" / "24. 6. 18.": a two-digit year needs all three fields, written zero-padded
+# or with the closing dot, so that a version number ("1.2.3") is not read as a date.
+_YMD_DOT_YY = (
+    r"(?P<y>[0-9]{2})\.(?:(?P<m>[0-9]{2})\.(?P<d>[0-9]{2})(?![0-9.])"
+    rf"| (?P<m2>{_N12})\. (?P<d2>{_N12})\.)"
+)
 _DMY_DOT = rf"(?P<d>{_N12})\.(?P<m>{_N12})\.(?P<y>{_N4})"
 _MD_DOT = rf"(?P<m>{_N12})\. ?(?P<d>{_N12})\.?"
 _AB_SLASH = rf"(?P<a>{_N12})/(?P<b>{_N12})(?:/(?P<y>{_N4}))?"
@@ -241,6 +250,11 @@ _REL_MONTH_YEAR = (
     rf"(?:(?P<mw>{_alternatives(_MONTH_WORDS)})|(?P<yw>{_alternatives(_YEAR_WORDS)}))"
     rf"(?: ?(?P<m>{_N12}) ?월)?(?: ?(?P<d>{_N12}) ?일(?!요))?"
 )
+_REL_WEEK = (
+    r"(?P<wk>이번 ?주|금주|다음 ?주|차주|담주|지난 ?주|저번 ?주) ?"
+    rf"(?P<wd>[{_KOREAN_DAYS}])요일"
+)
+_WEEK_WORDS = {"이번": 0, "금주": 0, "다음": 1, "차주": 1, "담주": 1, "지난": -1, "저번": -1}
 _DIRECTION = (
     rf"(?:(?P<kdir>지난|오는|다가오는|돌아오는) ?(?:(?P<m>{_N12}) ?월)?"
     rf"(?: ?(?P<d>{_N12}) ?일(?!요))?|(?P<edir>last|next|this) {_MONTH_NAME}"
@@ -266,12 +280,46 @@ _ZONE_NAMES: dict[str, tzinfo] = {
     "mst": timezone(timedelta(hours=-7), "MST"), "mdt": timezone(timedelta(hours=-6), "MDT"),
     "pst": timezone(timedelta(hours=-8), "PST"), "pdt": timezone(timedelta(hours=-7), "PDT"),
 }  # fmt: skip
+# Generic US zone names follow daylight saving time; they are read only after a clock time.
+_US_ZONES = {
+    "et": "America/New_York", "ct": "America/Chicago", "mt": "America/Denver",
+    "pt": "America/Los_Angeles", "akst": "America/Anchorage", "akdt": "America/Anchorage",
+    "hst": "Pacific/Honolulu",
+}  # fmt: skip
+# Korean news names the zone of a local time by its place: "뉴욕 현지시간", "미국 동부시간".
+_PLACE_ZONES = {
+    "미국 동부": "America/New_York", "미 동부": "America/New_York", "동부": "America/New_York",
+    "뉴욕": "America/New_York", "워싱턴": "America/New_York", "미국 서부": "America/Los_Angeles",
+    "미 서부": "America/Los_Angeles", "서부": "America/Los_Angeles",
+    "로스앤젤레스": "America/Los_Angeles", "샌프란시스코": "America/Los_Angeles",
+    "미국 중부": "America/Chicago", "중부": "America/Chicago", "일본": "Asia/Tokyo",
+    "도쿄": "Asia/Tokyo", "중국": "Asia/Shanghai", "베이징": "Asia/Shanghai",
+    "영국": "Europe/London", "런던": "Europe/London", "프랑스": "Europe/Paris",
+    "파리": "Europe/Paris", "독일": "Europe/Berlin", "베를린": "Europe/Berlin",
+}  # fmt: skip
+_PLACE = _alternatives({name: 0 for name in _PLACE_ZONES})
 _ZONE = re.compile(
     r"(?P<sp> ?)(?:(?P<name>z|ut|utc|gmt|kst|jst|[ecmp][sd]t)(?![a-z])"
     r"(?:(?P<sign>[+-])(?P<oh>[0-9]{1,2})(?::?(?P<om>[0-9]{2}))?(?![0-9]))?"
     r"|(?P<sign2>[+-])(?P<oh2>[0-9]{2})(?P<colon>:?)(?P<om2>[0-9]{2})?(?![0-9])"
     r"|(?P<lp>\()?(?P<word>한국 ?시간|한국 ?시각|서울 ?시간|kst|utc|gmt)(?(lp)\))"
-    r"|(?P<local>\(현지 ?시[간각]\)|현지 ?시[간각]))"
+    rf"|(?P<pp>\()?(?P<place>{_PLACE}) ?(?:현지 ?)?시[간각](?(pp)\))"
+    r"|(?P<us>et|ct|mt|pt|akst|akdt|hst)(?![a-z])"
+    r"|(?P<local>\(현지 ?시[간각]\)|현지 ?시[간각]|\(local time\)|local time(?![a-z])))"
+)
+# A zone written before the date or time it qualifies: "한국시간 오전 11시 47분".
+_ZONE_PREFIX = re.compile(
+    r"(?:\(?(?P<word>한국 ?시[간각]|서울 ?시간|kst)\)?"
+    rf"|\(?(?P<place>{_PLACE}) ?(?:현지 ?)?시[간각]\)?"
+    r"|(?P<local>\(?현지 ?시[간각]\)?)) ?"
+)
+# Words after a date that keep it: particles (18일에, 18일부터) and approximations of a
+# time (3시쯤). "부터"/"까지" on a single date still name that date; an approximate clock time
+# is read as written, but "6월경" or "mid-June" stays vague (None).
+_PARTICLE = re.compile(
+    r" ?(?P<approx>쯤|경|께|무렵|즈음)?(?:에는|에도|에|부터|까지는|까지|의|에서)?"
+    # A day count after a date, "6/12 (D3)", as timelines of a launch write it.
+    r"(?: ?\((?:예정|잠정|추정|tentative|planned|estimated|approx\.?|tbc|d ?[+-]? ?[0-9]{1,3})\))?"
 )
 _WEEKDAY_SUFFIX = re.compile(rf" ?,? ?{_WEEKDAY}")
 _WEEKDAY_PREFIX = re.compile(rf"{_WEEKDAY},? ?")
@@ -280,9 +328,9 @@ _TAIL = re.compile(
     "(?:,? (?P<y>[0-9]{4})(?![0-9]))?"
 )
 _SEP = re.compile(
-    r" ?(?:~|-|부터|에서|(?:to|until|till|through|thru)(?![a-z])) ?"
+    r" ?(?:~|-|·|부터|에서|(?:to|until|till|through|thru)(?![a-z])) ?"
 )  # en/em dashes and wave dashes are mapped to "~" by _normalise
-_RIGHT_END = re.compile(" ?(?:까지)?")
+_RIGHT_END = _PARTICLE
 _FROM = re.compile("from ")
 _EPOCH = re.compile(r"[0-9]{9,11}(?:\.[0-9]{1,9})?")
 
@@ -291,6 +339,12 @@ _DASHES = str.maketrans(
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-",
         "\u2013": "~", "\u2014": "~", "\u2015": "~", "\u301c": "~", "\u223c": "~",
         "\u2018": "'", "\u2019": "'", "\u00b4": "'",
+        # Weekdays in hanja, "6월 18일(火)"; NFKC turns "㈫" into "(火)" first.
+        "月": "월", "火": "화", "水": "수", "木": "목", "金": "금", "土": "토", "日": "일",
+        "年": "년",
+        # Middle dots join days into a range, "18·19일"; all are read as U+00B7.
+        "\u318d": "\u00b7", "\u119e": "\u00b7", "\u30fb": "\u00b7", "\u2027": "\u00b7",
+        "\u2022": "\u00b7",
     }
 )  # fmt: skip
 
@@ -387,6 +441,16 @@ def _slash_match(m: re.Match[str]) -> _Side | None:
     return _side_of(updates, lead)
 
 
+def _yy_dot_match(m: re.Match[str]) -> _Side | None:
+    month, day = m["m"] or m["m2"], m["d"] or m["d2"]
+    return _side_of({_Y: _year_of(m["y"]), _M: int(month), _D: int(day)}, _Y)
+
+
+def _week_match(m: re.Match[str]) -> _Side | None:
+    weeks = _WEEK_WORDS[m["wk"].replace(" ", "").removesuffix("주") or "금주"]
+    return _Side(week=(weeks, _KOREAN_DAYS.index(m["wd"])), lead=_D)
+
+
 def _day_word_match(m: re.Match[str]) -> _Side | None:
     return _Side(shift=(_D, _DAY_WORDS[m["w"]]))
 
@@ -451,6 +515,7 @@ _DIGIT_CORES = tuple(
         (_KOREAN, _fields_match),
         (_YMD_DOT, _fields_match),
         (_YMD_SLASH, _fields_match),
+        (_YMD_DOT_YY, _yy_dot_match),
         (_ISO_BASIC, _fields_match),
         (_DMY_DOT, _fields_match),
         (_MD_DOT, _fields_match),
@@ -469,6 +534,7 @@ _WORD_CORES = tuple(
     for pattern, build in (
         (_ENGLISH_MDY, _fields_match),
         (_REL_DAY, _day_word_match),
+        (_REL_WEEK, _week_match),
         (_REL_COUNT, _count_match),
         (_REL_MONTH_YEAR, _month_year_word_match),
         (_DIRECTION, _direction_match),
@@ -563,6 +629,12 @@ def _zone_step(s: str, pos: int, side: _Side) -> tuple[_Side, int] | None:
         return None
     if m["local"] is not None:
         return side._replace(is_local=True), m.end()
+    if m["place"] is not None:
+        return side._replace(zone=_named_zone(_PLACE_ZONES[m["place"]])), m.end()
+    if m["us"] is not None:
+        if side.values[_H] is None:
+            return None  # "June 18 et" is not a zone; "3:30 p.m. ET" is
+        return side._replace(zone=_named_zone(_US_ZONES[m["us"]])), m.end()
     if m["name"] is not None or m["word"] is not None:
         zone = _ZONE_NAMES[(m["name"] or m["word"]).replace(" ", "")]
         sign, hours, minutes = m["sign"], m["oh"], m["om"]
@@ -582,6 +654,57 @@ def _zone_step(s: str, pos: int, side: _Side) -> tuple[_Side, int] | None:
     if offset >= timedelta(hours=24) or int(minutes or 0) > 59:
         return None
     return side._replace(zone=timezone(-offset if sign == "-" else offset)), m.end()
+
+
+@lru_cache(maxsize=32)
+def _named_zone(key: str) -> tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(key)
+
+
+def _zone_prefix(s: str, pos: int) -> tuple[_Side, int] | None:
+    """Read a zone written before what it qualifies ("한국시간 오전 11시", "현지시간 18일")."""
+    m = _ZONE_PREFIX.match(s, pos)
+    if m is None:
+        return None
+    if m["local"] is not None:
+        return _Side(is_local=True), m.end()
+    if m["place"] is not None:
+        return _Side(zone=_named_zone(_PLACE_ZONES[m["place"]])), m.end()
+    return _Side(zone=_ZONE_NAMES[m["word"].replace(" ", "")]), m.end()
+
+
+_TIME_FIRST_JOIN = re.compile(",? (?:on )?")
+
+
+def _time_first(s: str, pos: int) -> tuple[_Side, int] | None:
+    """Read a clock time (and zone) written before its date: "3:30 PM EDT, June 18, 2024"."""
+    if not s[pos : pos + 1].isdigit():
+        return None
+    timed = _time_step(s, pos, _Side())
+    if timed is None or timed[0].korean_hour:
+        return None
+    side, end = timed
+    zoned = _zone_step(s, end, side)
+    if zoned is not None:
+        side, end = zoned
+    join = _TIME_FIRST_JOIN.match(s, end)
+    return None if join is None else (side, join.end())
+
+
+def _with_prefix(core: _Side, prefix: _Side) -> _Side | None:
+    """Merge a zone or time read before a date into the date's side."""
+    updates = {i: v for i, v in enumerate(prefix.values) if v is not None}
+    values = _with(core.values, updates) if updates else core.values
+    if values is None or (updates and (core.shift is not None and core.shift[0] != _D)):
+        return None
+    return core._replace(
+        values=values,
+        zone=prefix.zone if prefix.zone is not None else core.zone,
+        is_local=prefix.is_local or core.is_local,
+        meridiem=prefix.meridiem if updates else core.meridiem,
+    )
 
 
 def _weekday_step(s: str, pos: int, side: _Side) -> tuple[_Side, int] | None:
@@ -628,9 +751,21 @@ def _sides(s: str, pos: int, *, is_left: bool) -> Iterator[tuple[_Side, int]]:
     weekday = None if m is None else _weekday_of(m)
     if m is not None and weekday is not None:
         starts.insert(0, (weekday, m.end()))
+    prefix: _Side | None = None
+    found = _zone_prefix(s, pos)
+    if found is None:
+        found = _time_first(s, pos)
+    if found is not None:
+        prefix = found[0]
+        starts = [(None, found[1])]
     for weekday, start in starts:
         for core, end in _cores(s, start):
             core = core if weekday is None else core._replace(weekday=weekday)
+            if prefix is not None:
+                merged = _with_prefix(core, prefix)
+                if merged is None:
+                    continue
+                core = merged
             for side, stop in _suffixes(s, end, core):
                 if not side.is_empty():
                     yield side, stop
@@ -644,7 +779,7 @@ def _tail(s: str, pos: int, side: _Side, *, is_left: bool) -> tuple[_Side, int] 
     m = _TAIL.match(s, pos)
     if m is None or (pos > 0 and not m["sp"] and s[pos - 1].isdigit()):
         return None
-    if side.shift is not None or side.direction or side.zone is not None:
+    if side.shift is not None or side.direction or side.zone is not None or side.week:
         return None
     if is_left:
         if m["y"] is not None or not _SEP.match(s, m.end()):
@@ -751,6 +886,13 @@ def _pair(left: _Side, right: _Side) -> _Expr | None:
     return _share_meridiem(left, right)
 
 
+def _is_closing(closing: re.Match[str] | None, side: _Side, length: int) -> bool:
+    """Tell whether the particles matched end the text, approximating only a clock time."""
+    if closing is None or closing.end() != length:
+        return False
+    return closing["approx"] is None or side.values[_H] is not None
+
+
 def _read(text: str) -> _Expr | None:
     """Read ``text`` into one side or two (a range), or None if it is not a date expression."""
     # Checked before normalising, which costs time in proportion to the length.
@@ -769,16 +911,18 @@ def _read_short(text: str) -> _Expr | None:
     m = _FROM.match(s)
     pos = 0 if m is None else m.end()
     for left, stop in _sides(s, pos, is_left=True):
-        if stop == len(s):
+        closing = _PARTICLE.match(s, stop)
+        if _is_closing(closing, left, len(s)):
             if m is None and left.tail is None:
                 return left, None
-            continue
+            if stop == len(s):
+                continue
         sep = _SEP.match(s, stop)
         if sep is None:
             continue
         for right, end in _sides(s, sep.end(), is_left=False):
             closing = _RIGHT_END.match(s, end)
-            if closing is not None and closing.end() == len(s):
+            if _is_closing(closing, right, len(s)):
                 pair = _pair(left, right)
                 if pair is not None:
                     return pair
@@ -868,6 +1012,10 @@ _FIELD_COUNT = {
 def _fill(side: _Side, ref: datetime, context: PartialDate | None) -> Values | None:
     """Return the side's fields with the coarse ones it lacks taken from context, then ref."""
     values = side.values
+    if side.week is not None:
+        weeks, weekday = side.week
+        day = ref + timedelta(days=7 * weeks + weekday - ref.weekday())
+        return _with(values, {_Y: day.year, _M: day.month, _D: day.day})
     if side.shift is not None:
         unit, amount = side.shift
         try:
@@ -927,7 +1075,7 @@ def _inherit(side: _Side, source: Values) -> tuple[_Side, int | None]:
     Only fields coarser than the finest one written are filled: "19일" takes a year and a
     month, "12:00" a whole date. Returns the new side and the finest field inherited, if any.
     """
-    if side.shift is not None or side.direction or side.instant is not None:
+    if side.shift is not None or side.direction or side.instant is not None or side.week:
         return side, None
     finest = _finest(side.values)
     if finest is None:

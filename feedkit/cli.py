@@ -260,10 +260,17 @@ def _build_and_report(
 @click.option(
     "--now", "now_text", metavar="TIMESTAMP", help="Resolve as if it were this ISO 8601 instant."
 )
+@click.option(
+    "--tables",
+    "tables_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Judge each table of this HTML or Markdown file: its kind, date column and why.",
+)
 @_config_options
 def dates_command(
     paths: tuple[Path, ...],
     now_text: str | None,
+    tables_path: Path | None,
     config_path: Path | None,
     site_url: str | None,
     verbose: bool,
@@ -273,11 +280,14 @@ def dates_command(
     """Explain each post's dates: published and updated with their sources, and the
     events of its timeline tables. Writes nothing.
 
-    PATHS limits the report to some posts or folders (default: every post).
+    PATHS limits the report to some posts or folders (default: every post). With --tables,
+    report instead how each table of one file is judged (only timelines give events);
+    dates without a year are read against --now, in the site's time zone.
 
     \b
     Example:
       feedkit dates content/ --json
+      feedkit dates --tables _posts/2024-06-18-ferry.md --now 2024-06-18T09:00+09:00
     """
     from .diagnostics import Diagnostics
     from .pipeline import explain_dates
@@ -286,6 +296,10 @@ def dates_command(
     diagnostics = Diagnostics()
     path = config_path or find_config(Path.cwd())
     with _json_errors(as_json, diagnostics):
+        if tables_path is not None:
+            zone = load_settings(path, {"site": {"url": site_url or "http://localhost"}}).site.zone
+            _print_tables(tables_path, now=_parse_now(now_text), tz=zone, as_json=as_json)
+            return
         settings = load_settings(path, {"site": {"url": site_url}})
         if not settings.site.url:
             # Dates do not depend on the site's URL; a placeholder lets permalinks be shown.
@@ -310,6 +324,68 @@ def dates_command(
                 when = start if start == end else f"{start} .. {end}"
                 when += f"  [{event.span.precision.name.lower()}]"
             click.echo(f"  timeline   {event.date_text!r}: {when}  {event.text}")
+
+
+def _print_tables(path: Path, *, now: datetime, tz: Any, as_json: bool) -> None:
+    """Print how each table of ``path`` is judged, and the events of its timelines."""
+    from .errors import SourceError
+    from .render import render_markdown
+    from .timeline import judge_tables
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"cannot read: {exc}", path=path) from exc
+    if path.suffix.lower() in (".md", ".markdown", ".mkd"):
+        body = (
+            text.split("\n---\n", 1)[1] if text.startswith("---\n") and "\n---\n" in text else text
+        )
+        text = render_markdown(body)
+    judged = judge_tables(text, now.astimezone(tz), tz)
+    if as_json:
+        document = [
+            {
+                **verdict.as_dict(),
+                "events": [
+                    {
+                        "row": event.row,
+                        "date_text": event.date_text,
+                        "text": event.text,
+                        **(
+                            {}
+                            if event.span is None
+                            else {
+                                "start": event.span.start.isoformat(),
+                                "end": event.span.end.isoformat(),
+                                "precision": event.span.precision.name.lower(),
+                            }
+                        ),
+                    }
+                    for event in events
+                ],
+            }
+            for verdict, events in judged
+        ]
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    if not judged:
+        click.echo(f"{path}: no tables")
+    for verdict, events in judged:
+        column = "-" if verdict.date_column is None else str(verdict.date_column + 1)
+        click.echo(
+            f"{path} table {verdict.table + 1}: {verdict.kind.value}  "
+            f"(date column {column}, {verdict.header_rows} header row(s), {verdict.rows} rows)"
+        )
+        for reason in verdict.reasons:
+            click.echo(f"  because {reason}")
+        for event in events:
+            when = "(not a date)"
+            if event.span is not None:
+                start, end = event.span.start.isoformat(), event.span.end.isoformat()
+                when = (start if start == end else f"{start} .. {end}") + (
+                    f"  [{event.span.precision.name.lower()}]"
+                )
+            click.echo(f"  event {event.date_text!r}: {when}  {event.text}")
 
 
 @main.command("check")

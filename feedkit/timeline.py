@@ -1,33 +1,91 @@
 """Timeline tables: the dated rows of tables in a post's rendered HTML.
 
-A table is a timeline when its header names a date column (``날짜``, ``일시``, ``Date``, ...)
-or, lacking such a header, when most cells of its first column read as dates. Each body row
-becomes a :class:`TimelineEvent`; a date cell that leaves out its year or month takes them
-from the nearest earlier row that has them, else from the post's publication instant (a
-cell giving only a time also takes the day of the nearest dated row). Words relative to a
-date (``어제``, ``지난 18일``) are anchored to the publication instant.
+Each table is judged as a whole before any cell becomes an event (:func:`judge_tables`
+returns a :class:`TableVerdict`: kind, date column, reasons). Only a ``timeline`` gives
+events, and never from its header rows. The rules, in order (issue #24):
+
+1. **Header rows** are the leading ``<thead>``/all-``<th>`` rows, or a first row of ``<td>``
+   whose cells are column names (a known header word, and no date in the date column).
+2. **The date column** is the first column whose header names a date (``날짜``, ``일시``,
+   ``Date``, ``When``, ...), else the first column most of whose body cells read as dates.
+   A column whose cells are bare clock times (``10:45``), bare decimals (``8.9``) or
+   durations is never a date column, whatever its header says; nor, without a date header,
+   is a column of bare numbers.
+3. **The kind**, first match wins:
+   - ``schedule``: a header names departures, arrivals, durations, fares or a timetable
+     (``출발``, ``도착``, ``소요``, ``운항``, ``Departure``, ``Arrival``, ``Duration``), or a column
+     holds bare clock times (a day's programme or a timetable), or the caption or heading
+     above the table says ``시간표``/``timetable`` and a column holds clock times;
+   - ``results``: a header names wins, losses, points or goals (``승``, ``패``, ``승점``, ``W``,
+     ``Pts``), or a column holds games between two sides (``KIA 5:6 롯데``, ``LG vs KT``), or a
+     result column holds scores (``3-1``);
+   - ``ratings``: a header names a score (``평점``, ``별점``, ``Rating``, ``Score``), or a column
+     holds bare decimals (``8.9``) and no header names the date column (beside a named date
+     column, decimals are versions: ``날짜 | 버전 1.0``);
+   - ``prices``: a header names a price (``가격``, ``요금``, ``Price``, ``Cost``);
+   - ``statistics``: every column but the date column (and a column of weekdays) holds
+     numbers (``2018 | 1,531``, ``2020.1.3 | 금 | 20 | 40``): a series of measures, not events;
+   - ``timeline``: a date column where more than half the body rows read as dates (under a
+     header naming dates, one is enough: ``미정`` and ``중순`` may stand beside them);
+   - ``none``: no date column.
+
+In a timeline, each body row becomes a :class:`TimelineEvent`; a date cell that leaves out
+its year or month takes them from the nearest earlier row that has them, else from the
+post's publication instant (a cell giving only a time also takes the day of the nearest
+dated row); rows in date order that cross New Year without writing it move on a year. Words
+relative to a date (``어제``, ``지난 18일``) are anchored to the publication instant.
+Only the date column gives the event's date: other date columns (an end date, a second
+milestone) are part of its text.
 """
 
 from __future__ import annotations
 
+import enum
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, tzinfo
 
 # lxml ships no type information; its elements are Any to mypy.
 from lxml import etree  # type: ignore[import-untyped]
 
-from ._datexpr import DateSpan, PartialDate, Precision, parse
+from ._datexpr import DateSpan, PartialDate, Precision, parse, parse_partial
 
-__all__ = ["TimelineEvent", "extract_timeline"]
+__all__ = ["TableKind", "TableVerdict", "TimelineEvent", "extract_timeline", "judge_tables"]
 
 _DATE_HEADERS = frozenset(
     {
-        "날짜", "일자", "일시", "일정", "기간", "시기", "연도", "년도", "시간", "연월일",
-        "date", "dates", "when", "time", "year", "period",
+        "날짜", "일자", "일시", "일정", "기간", "시기", "시점", "연도", "년도", "시간", "연월일",
+        "date", "dates", "when", "time", "year", "period", "day",
     }
 )  # fmt: skip
+# Header words of the kinds of table that are not timelines (matched inside a header cell).
+_SCHEDULE_WORDS = (
+    "출발", "도착", "소요", "운항", "배차", "첫차", "막차", "출항", "입항", "편명", "선박",
+    "시간표", "노선", "departure", "depart", "arrival", "arrive", "duration", "timetable",
+    "platform", "fare",
+)  # fmt: skip
+_RATING_WORDS = ("평점", "별점", "점수", "만족도", "rating", "score", "stars")
+_PRICE_WORDS = (
+    "가격", "요금", "비용", "금액", "입장료", "판매가", "정가", "단가", "price", "cost", "fee",
+)  # fmt: skip
+# Whole header cells of a standings or results table.
+_RESULT_CELLS = frozenset(
+    {
+        "승", "패", "무", "승점", "득점", "실점", "득실", "득실차", "승률", "게임차", "w", "l", "d",
+        "pts", "gf", "ga", "gd", "won", "lost", "drawn", "wins", "losses", "상대팀", "opponent",
+    }
+)  # fmt: skip
+_RESULT_WORDS = ("스코어", "score", "결과", "result")
+_TIMETABLE_CONTEXT = (
+    "시간표",
+    "timetable",
+    "운항 시간",
+    "운항시간",
+    "배편",
+    "schedule of departures",
+)
 
 _TABLE = re.compile("<table", re.IGNORECASE)
 _PARENTHETICAL = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -35,6 +93,7 @@ _HEADER_PUNCTUATION = " :*.#"
 _SPAN_LIMIT = 64  # larger colspan/rowspan values are typos or attacks, not layouts
 # Elements whose boundaries separate words, though their text is joined without a space.
 _BLOCKS = ("br", "p", "div", "li", "ul", "ol", "table", "tr", "td", "th", "h1", "h2", "h3")
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _TEXT_SEPARATOR = " — "
 # libxml2's HTML parser as lxml.html uses it, without lxml.html's element classes: their
 # lookup runs Python code for every element, which cost more than the parse itself.
@@ -44,6 +103,69 @@ _STRING_VALUE = etree.XPath("string()", smart_strings=False)
 # Compiled once: a path given to .xpath() as a string is compiled again at every call.
 _TABLE_ROWS = etree.XPath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 _ROW_CELLS = etree.XPath("./td | ./th")
+
+# Shapes of cells that look like dates to the parser but are not (rule 2 of the docstring).
+_DECIMAL = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}")
+_DURATION = re.compile(
+    r"(?:약 ?|about |~)?[0-9]+(?:\.[0-9]+)? ?(?:시간|분|초|h|hrs?|hours?|m|mins?|minutes?|s|secs?"
+    r"|seconds?|days?|weeks?|months?|개월|주)(?: ?[0-9]+ ?(?:분|m|mins?|minutes?))?(?: 소요)?"
+)
+_MONEY = re.compile(
+    r"(?:[$€£¥₩] ?[0-9][0-9,.]*[kmb]?|[0-9][0-9,.]*(?: ?만)? ?(?:원|달러|엔|usd|krw|eur|jpy))"
+    r"(?: ?[~-] ?.*)?"
+)
+_NUMBER = re.compile(
+    r"(?:약 ?)?[+\-−]?[0-9][0-9,]*(?:\.[0-9]+)? ?"
+    r"(?:%|%p|명|개|건|회|위|점|배|kg|km|ms|mb|gb|[kmb])?"
+)
+_WEEKDAY_CELL = re.compile(
+    r"\(?(?:[월화수목금토일](?:요일)?|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)\)?"
+)
+# A game between two sides, played or to come: "KIA 5:6 롯데", "KT vs KIA 경기취소".
+_MATCH = re.compile(r"[^\d\s][^\d]*? (?:[0-9]{1,3} ?[:\-] ?[0-9]{1,3}|vs\.?) [^\d\s].*")
+_EPOCH_LIKE = re.compile(r"[0-9]{9,11}(?:\.[0-9]+)?")
+_VERSION_HEADERS = ("버전", "version", "ver", "release", "릴리스", "릴리즈")
+_SCORE = re.compile(r"[0-9]{1,3} ?[-:–] ?[0-9]{1,3}")
+
+
+class TableKind(enum.Enum):
+    """What a table is, as :func:`judge_tables` reads it; only ``TIMELINE`` gives events."""
+
+    TIMELINE = "timeline"
+    SCHEDULE = "schedule"
+    RATINGS = "ratings"
+    PRICES = "prices"
+    RESULTS = "results"
+    STATISTICS = "statistics"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class TableVerdict:
+    """How a table was judged: its kind, its date column (0-based, or None), the number of
+    header rows, and the reasons, in words a user can check against the table."""
+
+    table: int
+    kind: TableKind
+    date_column: int | None
+    header_rows: int
+    rows: int
+    reasons: tuple[str, ...]
+
+    @property
+    def is_timeline(self) -> bool:
+        return self.kind is TableKind.TIMELINE
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the verdict as JSON-ready data."""
+        return {
+            "table": self.table,
+            "kind": self.kind.value,
+            "date_column": self.date_column,
+            "header_rows": self.header_rows,
+            "rows": self.rows,
+            "reasons": list(self.reasons),
+        }
 
 
 @dataclass(frozen=True)
@@ -73,16 +195,45 @@ def extract_timeline(html: str, published_at: datetime, tz: tzinfo) -> tuple[Tim
     """Return the events of every timeline table in ``html``, in document order.
 
     ``published_at`` anchors dates without a year or month and relative words; ``tz`` is the
-    zone of dates written without one. Tolerates broken HTML and never raises: markup that
-    lxml cannot parse yields no events. Rows whose cells are all empty are skipped.
+    zone of dates written without one. Tables judged other than timelines give nothing (see
+    the module docstring). Tolerates broken HTML and never raises: markup that lxml cannot
+    parse yields no events. Rows whose cells are all empty are skipped.
     """
+    return tuple(event for _, events in _read_tables(html, published_at, tz) for event in events)
+
+
+def judge_tables(
+    html: str, published_at: datetime, tz: tzinfo
+) -> tuple[tuple[TableVerdict, tuple[TimelineEvent, ...]], ...]:
+    """Return each table's verdict with the events it gives (none unless a timeline).
+
+    Same inputs and guarantees as :func:`extract_timeline`; nested tables are judged on
+    their own.
+    """
+    return _read_tables(html, published_at, tz)
+
+
+def _read_tables(
+    html: str, published_at: datetime, tz: tzinfo
+) -> tuple[tuple[TableVerdict, tuple[TimelineEvent, ...]], ...]:
+    # The cheap test first: most posts have no table and must not pay for parsing (#24).
     if not isinstance(html, str) or not _TABLE.search(html):
         return ()
     try:
         root = _document(html)
         if root is None:
             return ()
-        tables = list(root.iter("table"))
+        tables = []
+        contexts = []
+        heading = ""
+        for element in root.iter("table", *_HEADINGS):
+            if element.tag == "table":
+                caption = element.find("caption")
+                caption_text = "" if caption is None else _text_of(caption)
+                tables.append(element)
+                contexts.append(f"{heading} {caption_text}".strip())
+            else:
+                heading = _text_of(element)
         # Only the text of table cells is read: blocks outside tables need no spacing.
         for table in tables:
             if next(table.iterancestors("table"), None) is None:  # nested ones are inside
@@ -90,34 +241,60 @@ def extract_timeline(html: str, published_at: datetime, tz: tzinfo) -> tuple[Tim
                     # A block starts and ends a line: "a<p>b</p>c" reads "a b c".
                     element.text = " " + (element.text or "")
                     element.tail = " " + (element.tail or "")
-        return tuple(
-            event
-            for index, table in enumerate(tables)
-            for event in _table_events(_grid(table), index, published_at, tz)
-        )
+        results = []
+        for index, (table, context) in enumerate(zip(tables, contexts, strict=True)):
+            rows = _grid(table)
+            verdict = _judge(rows, index, context, published_at, tz)
+            events = _table_events(rows, verdict, published_at, tz) if verdict.is_timeline else []
+            results.append((verdict, tuple(events)))
+        return tuple(results)
     except (etree.LxmlError, ValueError, RecursionError):
         return ()
 
 
 def _table_events(
-    rows: list[list[_Cell]], index: int, published_at: datetime, tz: tzinfo
+    rows: list[list[_Cell]], verdict: TableVerdict, published_at: datetime, tz: tzinfo
 ) -> list[TimelineEvent]:
-    found = _find_date_column(rows, published_at, tz)
-    if found is None:
-        return []
-    body, column = found
+    column = verdict.date_column
+    assert column is not None
     events = []
     known = PartialDate()
-    for number, row in enumerate(body):
-        date_text = row[column].text if column < len(row) else ""
-        others = [cell.text for i, cell in enumerate(row) if i != column and cell.text]
+    previous: datetime | None = None
+    for number, row in enumerate(rows[verdict.header_rows :]):
+        date_cell = row[column] if column < len(row) else None
+        date_text = "" if date_cell is None else date_cell.text
+        # A cell spanning the date column (a colspan title row) is not repeated as text.
+        others = []
+        for i, cell in enumerate(row):
+            if i != column and cell.text and cell is not date_cell and cell not in others:
+                others.append(cell)
         if not date_text and not others:
             continue
         span = parse(date_text, published_at, tz, context=known) if date_text else None
+        if span is not None and previous is not None and span.end < previous - _ROLLOVER:
+            span = _next_year(date_text, span, known, published_at, tz)
         if span is not None:
             known = _remember(known, span)
-        events.append(TimelineEvent(span, _TEXT_SEPARATOR.join(others), date_text, index, number))
+            previous = span.start
+        text = _TEXT_SEPARATOR.join(cell.text for cell in others)
+        events.append(TimelineEvent(span, text, date_text, verdict.table, number))
     return events
+
+
+# Rows in date order that cross New Year without writing the year ("December 2", then
+# "January 31") move on a year; a step back of more than this is read as that crossing.
+_ROLLOVER = timedelta(days=60)
+
+
+def _next_year(
+    text: str, span: DateSpan, known: PartialDate, published_at: datetime, tz: tzinfo
+) -> DateSpan:
+    """Return ``span`` a year later when its cell left the year out, else ``span``."""
+    written = parse_partial(text, tz)
+    if written is None or written[0].year is not None or known.year is None:
+        return span
+    later = parse(text, published_at, tz, context=replace(known, year=known.year + 1))
+    return span if later is None else later
 
 
 def _remember(known: PartialDate, span: DateSpan) -> PartialDate:
@@ -135,24 +312,247 @@ def _remember(known: PartialDate, span: DateSpan) -> PartialDate:
     )
 
 
-def _find_date_column(
-    rows: list[list[_Cell]], published_at: datetime, tz: tzinfo
-) -> tuple[list[list[_Cell]], int] | None:
-    """Return the body rows and the index of the date column, or None if not a timeline."""
+def _shape(text: str, tz: tzinfo) -> str:
+    """Return the shape of a cell: empty, clock, decimal, duration, money, score, year,
+    month, date, number or text."""
+    text = " ".join(text.lower().split())
+    if not text:
+        return "empty"
+    if _WEEKDAY_CELL.fullmatch(text):
+        return "weekday"
+    if _EPOCH_LIKE.fullmatch(text):
+        return "number"  # a hash or an id far more often than epoch seconds in a table
+    if _DECIMAL.fullmatch(text):
+        return "decimal"
+    if _DURATION.fullmatch(text):
+        return "duration"
+    if _MONEY.fullmatch(text):
+        return "money"
+    if _MATCH.fullmatch(text):
+        return "match"
+    partial = parse_partial(text, tz)
+    if partial is not None:
+        start = partial[0]
+        if start.year is None and start.month is None and start.day is None:
+            if start.hour is not None:
+                return "clock"
+            return "date"  # a relative word: 어제, 다음 주 월요일
+        if start.day is None:
+            if start.month is None:
+                return "year" if re.fullmatch(r"[0-9]{4}(?: ?년(?:도)?)?", text) else "date"
+            return "month"
+        return "date"
+    if _SCORE.fullmatch(text):
+        return "score"
+    if _NUMBER.fullmatch(text):
+        return "number"
+    return "text"
+
+
+def _word_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    """Compile header words into one pattern; English words match whole (plural allowed)."""
+    parts = [
+        rf"(?<![a-z]){re.escape(w)}(?:s|es)?(?![a-z])" if w.isascii() else re.escape(w)
+        for w in words
+    ]
+    return re.compile("|".join(parts))
+
+
+def _names_word(name: str, pattern: re.Pattern[str]) -> str | None:
+    """Return the header word ``pattern`` finds in a header name, as matched."""
+    m = pattern.search(name)
+    return None if m is None else m.group()
+
+
+_SCHEDULE_PATTERN = _word_pattern(_SCHEDULE_WORDS)
+_RATING_PATTERN = _word_pattern(_RATING_WORDS)
+_PRICE_PATTERN = _word_pattern(_PRICE_WORDS)
+
+
+def _header_name(text: str) -> str:
+    name = _PARENTHETICAL.sub("", text).lower()
+    return "".join(name.split()).strip(_HEADER_PUNCTUATION)
+
+
+def _judge(
+    rows: list[list[_Cell]], index: int, context: str, published_at: datetime, tz: tzinfo
+) -> TableVerdict:
+    """Judge a table as a whole: see the rules in the module docstring."""
     header_count = _header_count(rows)
-    for header in rows[:header_count]:
-        for i, cell in enumerate(header):
-            if _is_date_header(cell.text):
-                return rows[header_count:], i
+    width = max((len(row) for row in rows), default=0)
+    headers = [""] * width
+    for row in rows[:header_count]:
+        for i, cell in enumerate(row):
+            headers[i] = f"{headers[i]} {cell.text}".strip()
     if header_count == 0 and rows and _is_word_header(rows[0], published_at, tz):
-        column = next(i for i, cell in enumerate(rows[0]) if _is_date_header(cell.text))
-        return rows[1:], column
-    # No header names a date: a table whose first column is mostly dates is a timeline.
+        header_count = 1
+        headers = [cell.text for cell in rows[0]] + [""] * (width - len(rows[0]))
     body = rows[header_count:]
-    dated = sum(1 for row in body if row and parse(row[0].text, published_at, tz) is not None)
-    if body and dated * 2 > len(body):
-        return body, 0
-    return None
+    shapes = [Counter(_shape(row[i].text, tz) if i < len(row) else "empty" for row in body)
+              for i in range(width)]  # fmt: skip
+    date_column, reasons = _date_column(headers, shapes, body, published_at, tz)
+    # A first row of <td> naming the columns (or a title row) is a header, not an event.
+    if (
+        date_column is not None
+        and header_count == 0
+        and body
+        and date_column < len(body[0])
+        and parse(body[0][date_column].text, published_at, tz) is None
+        and all(parse(cell.text, published_at, tz) is None for cell in body[0])
+    ):
+        header_count = 1
+        headers = [cell.text for cell in body[0]] + [""] * (width - len(body[0]))
+        body = body[1:]
+        shapes = [Counter(_shape(row[i].text, tz) if i < len(row) else "empty" for row in body)
+                  for i in range(width)]  # fmt: skip
+        reasons.append("the first row names the columns: read as a header")
+    names = [_header_name(h) for h in headers]
+    kind, why = _kind(names, shapes, date_column, body, context)
+    reasons.append(why)
+    return TableVerdict(
+        index, kind, date_column,
+        header_count, len(body), tuple(reasons),
+    )  # fmt: skip
+
+
+def _is_date_header(text: str) -> bool:
+    """Return whether a header cell's text names a date column (``날짜``, ``Date (KST)``)."""
+    name = _header_name(text)
+    if not name:
+        return False
+    parts = [part.strip(_HEADER_PUNCTUATION) for part in re.split("[/·,]", name)]
+    return any(
+        part in _DATE_HEADERS
+        or part.endswith(
+            ("일자", "일시", "날짜", "date", "dates", "연도", "년도", "시기", "기간", "일정")
+        )
+        or part.startswith("date")
+        or (part.endswith("일") and 3 <= len(part) <= 5 and not part.endswith(("요일", "매일")))
+        for part in [*parts, name]
+    )
+
+
+_NOT_DATES = ("clock", "decimal", "duration", "money", "score", "number")
+
+
+def _is_dates(shapes: Counter[str], *, named: bool) -> bool:
+    """Tell whether a column's cells are dates: more dates than anything else that is not."""
+    filled = sum(n for shape, n in shapes.items() if shape != "empty")
+    dated = shapes["date"] + shapes["month"] + shapes["year"]
+    if named:
+        # Under a date header, words such as 미정 or 중순 may stand beside the dates.
+        return dated > 0 and sum(shapes[s] for s in _NOT_DATES) * 2 <= filled
+    return dated * 2 > filled and not (shapes["year"] == dated and filled < 2)
+
+
+def _date_column(
+    headers: list[str],
+    shapes: list[Counter[str]],
+    body: list[list[_Cell]],
+    published_at: datetime,
+    tz: tzinfo,
+) -> tuple[int | None, list[str]]:
+    reasons: list[str] = []
+    for i, header in enumerate(headers):
+        if _is_date_header(header):
+            if _is_dates(shapes[i], named=True):
+                reasons.append(f"column {i + 1} ({header!r}) is named as dates and holds dates")
+                return i, reasons
+            common = max(
+                (s for s in shapes[i] if s != "empty"), key=shapes[i].__getitem__, default="empty"
+            )
+            reasons.append(
+                f"column {i + 1} ({header!r}) is named as dates but holds {common} cells"
+            )
+    for i, column in enumerate(shapes):
+        if _is_dates(column, named=False):
+            reasons.append(f"column {i + 1} holds dates")
+            return i, reasons
+    return None, reasons
+
+
+def _kind(
+    names: list[str],
+    shapes: list[Counter[str]],
+    date_column: int | None,
+    body: list[list[_Cell]],
+    context: str,
+) -> tuple[TableKind, str]:
+    def majority(column: Counter[str], shape: str) -> bool:
+        filled = sum(n for s, n in column.items() if s != "empty")
+        return filled > 0 and column[shape] * 2 > filled
+
+    has_days = date_column is not None and shapes[date_column]["date"] > 0
+    for name in names:
+        word = _names_word(name, _SCHEDULE_PATTERN)
+        if word is not None:
+            return TableKind.SCHEDULE, f"a header names a timetable's column ({word!r})"
+    clock = next((i for i, c in enumerate(shapes) if majority(c, "clock")), None)
+    if clock is not None and not has_days:
+        return TableKind.SCHEDULE, f"column {clock + 1} holds bare clock times"
+    lowered = context.lower()
+    cue = next((w for w in _TIMETABLE_CONTEXT if w in lowered), None)
+    if cue is not None and clock is not None:
+        return TableKind.SCHEDULE, f"the heading or caption says {cue!r}"
+    if any(name in _RESULT_CELLS for name in names):
+        word = next(name for name in names if name in _RESULT_CELLS)
+        return TableKind.RESULTS, f"a header names a result ({word!r})"
+    match = next((i for i, c in enumerate(shapes) if majority(c, "match")), None)
+    if match is not None:
+        return TableKind.RESULTS, f"column {match + 1} holds games between two sides"
+    scores = any(majority(c, "score") for c in shapes)
+    if scores and any(w in name for name in names for w in _RESULT_WORDS):
+        return TableKind.RESULTS, "a result column holds scores"
+    for name in names:
+        word = _names_word(name, _RATING_PATTERN)
+        if word is not None:
+            return TableKind.RATINGS, f"a header names a rating ({word!r})"
+    named = date_column is not None and _is_date_header(names[date_column])
+    decimal = next(
+        (
+            i
+            for i, c in enumerate(shapes)
+            if i != date_column
+            and majority(c, "decimal")
+            and not any(w in names[i] for w in _VERSION_HEADERS)
+        ),
+        None,
+    )
+    # Beside a named date column, decimals are versions or measures ("1.0", "2.1"), not scores.
+    if decimal is not None and not named:
+        return TableKind.RATINGS, f"column {decimal + 1} holds bare decimals (scores, not dates)"
+    for name in names:
+        word = _names_word(name, _PRICE_PATTERN)
+        if word is not None:
+            return TableKind.PRICES, f"a header names a price ({word!r})"
+    if date_column is None:
+        return TableKind.NONE, "no column holds dates"
+    column = shapes[date_column]
+    # Beside the date column, a four-digit number ("1531") is a count, not a year; a column
+    # of weekdays only repeats the dates.
+    numeric = ("number", "money", "decimal", "year", "empty")
+    others = [
+        c
+        for i, c in enumerate(shapes)
+        if i != date_column and any(n for s, n in c.items() if s not in ("empty", "weekday"))
+    ]
+    if (
+        others
+        and all(sum(n for s, n in c.items() if s in numeric) * 2 > sum(c.values()) for c in others)
+        and any(c["number"] + c["money"] + c["decimal"] + c["year"] for c in others)
+    ):
+        return TableKind.STATISTICS, "dates beside numbers only: a statistics series"
+    # Read off the shapes already taken: a date, a month or a year the parser could read.
+    dated = column["date"] + column["month"] + column["year"]
+    if dated == 0 or (not named and dated * 2 <= len(body)):
+        return TableKind.NONE, f"only {dated} of {len(body)} rows read as dates"
+    return TableKind.TIMELINE, f"{dated} of {len(body)} rows read as dates"
+
+
+def _is_word_header(row: Sequence[_Cell], published_at: datetime, tz: tzinfo) -> bool:
+    """Tell whether a first row of <td> cells is a header: it names a date column, no dates."""
+    has_date_word = any(_is_date_header(cell.text) for cell in row)
+    return has_date_word and all(parse(cell.text, published_at, tz) is None for cell in row)
 
 
 def _header_count(rows: list[list[_Cell]]) -> int:
@@ -163,21 +563,6 @@ def _header_count(rows: list[list[_Cell]]) -> int:
             break
         count += 1
     return min(count, 1) if count == len(rows) else count
-
-
-def _is_word_header(row: Sequence[_Cell], published_at: datetime, tz: tzinfo) -> bool:
-    """Tell whether a first row of <td> cells is a header: it names a date column, no dates."""
-    has_date_word = any(_is_date_header(cell.text) for cell in row)
-    return has_date_word and all(parse(cell.text, published_at, tz) is None for cell in row)
-
-
-def _is_date_header(text: str) -> bool:
-    """Return whether a header cell's text names a date column (``날짜``, ``Date (KST)``)."""
-    name = _PARENTHETICAL.sub("", text).lower()
-    name = "".join(name.split()).strip(_HEADER_PUNCTUATION)
-    return name in _DATE_HEADERS or any(
-        part.strip(_HEADER_PUNCTUATION) in _DATE_HEADERS for part in re.split("[/·,]", name)
-    )
 
 
 def _document(html: str) -> etree._Element | None:

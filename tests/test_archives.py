@@ -132,7 +132,8 @@ def test_archive_pages_rendered_in_worker_processes_equal_those_rendered_here(
                 root / "content",
                 f"p{n:02}.md",
                 f"title: Post {n}\ndate: 2024-{1 + n // 28:02}-{day:02}",
-                "| 날짜 | 내용 |\n| --- | --- |\n| 미정 | 추후 공지 |\n",
+                # A dated row too: a table with no date at all is no timeline (#24).
+                "| 날짜 | 내용 |\n| --- | --- |\n| 2024-01-01 | 시작 |\n| 미정 | 추후 공지 |\n",
             )
         if mode == "sequential":
             monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_PAGES", 10**9)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedkit._datexpr import Precision
-from feedkit.timeline import TimelineEvent, extract_timeline
+from feedkit.timeline import TableKind, TimelineEvent, extract_timeline, judge_tables
 
 SEOUL = ZoneInfo("Asia/Seoul")
 PUBLISHED_AT = datetime(2024, 6, 17, 9, 0, tzinfo=SEOUL)
@@ -184,7 +184,8 @@ def test_non_timeline_tables_are_ignored_but_counted() -> None:
 <table><tr><td>2024-06-18</td><td>x</td></tr><tr><td>y</td><td>z</td></tr></table>
 <table><tr><th>날짜</th><th>내용</th></tr><tr><td>18일</td><td>방북</td></tr></table>"""
     events = _extract(html)
-    assert [(e.table, e.row, e.text) for e in events] == [(3, 0, "방북")]
+    # Since #24 any column may hold the dates of a table without a header (table 1).
+    assert [(e.table, e.row, e.text) for e in events] == [(1, 0, "a"), (1, 1, "b"), (3, 0, "방북")]
 
 
 def test_unparsable_date_cell_is_an_undated_event() -> None:
@@ -192,14 +193,22 @@ def test_unparsable_date_cell_is_an_undated_event() -> None:
 <tr><td>미정</td><td>답방</td></tr>
 <tr><td></td><td>추가 협의</td></tr>
 <tr><td></td><td></td></tr>
-<tr><td>6월 중순</td><td>실무 회담</td></tr></table>"""
+<tr><td>6월 중순</td><td>실무 회담</td></tr>
+<tr><td>6월 18일</td><td>방북</td></tr></table>"""
     events = _extract(html)
     assert _summary(events) == [
         (None, "미정", "답방"),
         (None, "", "추가 협의"),
         (None, "6월 중순", "실무 회담"),
+        (_at("2024-06-18"), _at("2024-06-18"), "DAY", "방북"),
     ]
-    assert [e.row for e in events] == [0, 1, 3]
+    assert [e.row for e in events] == [0, 1, 3, 4]
+
+
+def test_a_date_column_without_any_date_gives_no_events() -> None:
+    html = """<table><tr><th>일정</th><th>내용</th></tr>
+<tr><td>미정</td><td>답방</td></tr><tr><td>6월 중순</td><td>실무 회담</td></tr></table>"""
+    assert _extract(html) == ()
 
 
 def test_rowspan_and_colspan() -> None:
@@ -212,7 +221,8 @@ def test_rowspan_and_colspan() -> None:
     assert _summary(_extract(html)) == [
         (_at("2024-06-18"), _at("2024-06-18"), "DAY", "10:00 — a"),
         (_at("2024-06-18"), _at("2024-06-18"), "DAY", "12:00 — b"),
-        (_at("2024-06-19"), _at("2024-06-19"), "DAY", "2024-06-19 — c"),
+        # A cell spanning the date column is not repeated as the event's text (#24).
+        (_at("2024-06-19"), _at("2024-06-19"), "DAY", "c"),
     ]
 
 
@@ -295,3 +305,125 @@ def test_extract_timeline_never_raises_on_table_soup(html: str) -> None:
 def test_extract_timeline_never_raises_on_text(text: str) -> None:
     assert isinstance(_extract("<table>" + text), tuple)
     assert isinstance(_extract(text), tuple)
+
+
+# Issue 24: tables judged as a whole. The first four are the issue's own reports.
+FERRY = """<h2>배편 시간표</h2><table><thead><tr><th>출발 시간</th><th>도착 시간</th>
+<th>소요 시간</th><th>선박명</th><th>요금</th></tr></thead><tbody>
+<tr><td>07:50</td><td>10:45</td><td>2시간 55분</td><td>씨스타5호</td><td>45,000원</td></tr>
+<tr><td>10:45</td><td>13:40</td><td>2시간 55분</td><td>씨스타3호</td><td>45,000원</td></tr>
+</tbody></table>"""
+HOTEL = """<table><tr><th>투숙객 평점</th><th>특징</th><th>후기 내용</th></tr>
+<tr><td>8.9</td><td>바다 전망</td><td>조용하고 깨끗함</td></tr>
+<tr><td>7.8</td><td>가성비</td><td>역에서 가깝다</td></tr>
+<tr><td>9.2</td><td>조식</td><td>조식이 훌륭함</td></tr></table>"""
+STATS = """<table><tr><td>2018</td><td>1531</td></tr><tr><td>2019</td><td>1610</td></tr>
+<tr><td>2020</td><td>1288</td></tr></table>"""
+HEADER_AS_TD = """<table><tr><td>투숙객 평점</td><td>후기</td></tr>
+<tr><td>8.9</td><td>좋음</td></tr><tr><td>7.8</td><td>보통</td></tr></table>"""
+
+
+@pytest.mark.parametrize(
+    ("html", "kind"),
+    [
+        (FERRY, TableKind.SCHEDULE),
+        (HOTEL, TableKind.RATINGS),
+        (STATS, TableKind.STATISTICS),
+        (HEADER_AS_TD, TableKind.RATINGS),
+        # A day's programme: bare clock times under a "시간" header are not dates.
+        (
+            "<table><tr><th>시간</th><th>내용</th></tr><tr><td>09:00</td><td>등록</td></tr>"
+            "<tr><td>10:00</td><td>개회</td></tr></table>",
+            TableKind.SCHEDULE,
+        ),
+        # Standings: whole header cells 승/패.
+        (
+            "<table><tr><th>날짜</th><th>팀</th><th>승</th><th>패</th></tr>"
+            "<tr><td>6월 18일</td><td>LG</td><td>40</td><td>30</td></tr>"
+            "<tr><td>6월 19일</td><td>KT</td><td>38</td><td>33</td></tr></table>",
+            TableKind.RESULTS,
+        ),
+        # A price list with a date column is still a price list.
+        (
+            "<table><tr><th>날짜</th><th>품목</th><th>가격</th></tr>"
+            "<tr><td>6월 18일</td><td>사과</td><td>3,000원</td></tr>"
+            "<tr><td>6월 19일</td><td>배</td><td>4,000원</td></tr></table>",
+            TableKind.PRICES,
+        ),
+        # Years beside a text column are a history, not a statistics series.
+        (
+            "<table><tr><th>연도</th><th>사건</th></tr><tr><td>2002년</td><td>책 출간</td></tr>"
+            "<tr><td>2003년</td><td>1.0 출시</td></tr></table>",
+            TableKind.TIMELINE,
+        ),
+        ("<table><tr><th>이름</th><th>나이</th></tr><tr><td>홍길동</td><td>30</td></tr></table>",
+         TableKind.NONE),
+    ],
+)  # fmt: skip
+def test_tables_are_judged_as_a_whole(html: str, kind: TableKind) -> None:
+    ((verdict, events),) = judge_tables(html, PUBLISHED_AT, SEOUL)
+    assert verdict.kind is kind, verdict.reasons
+    assert verdict.reasons
+    assert (events != ()) is (kind is TableKind.TIMELINE)
+
+
+def test_the_issue_reports_give_no_events() -> None:
+    assert _extract(FERRY + HOTEL + STATS + HEADER_AS_TD) == ()
+
+
+def test_verdict_names_the_date_column_and_header_rows() -> None:
+    html = """<table><tr><td>#</td><td>일시</td><td>내용</td></tr>
+<tr><td>1</td><td>2024-06-18 10:00</td><td>a</td></tr>
+<tr><td>2</td><td>2024-06-19 11:00</td><td>b</td></tr></table>"""
+    ((verdict, events),) = judge_tables(html, PUBLISHED_AT, SEOUL)
+    assert (verdict.kind, verdict.date_column, verdict.header_rows) == (TableKind.TIMELINE, 1, 1)
+    assert [e.text for e in events] == ["1 — a", "2 — b"]
+    assert verdict.as_dict()["kind"] == "timeline"
+
+
+def test_schedule_cue_in_the_heading_with_clock_times() -> None:
+    html = """<h3>셔틀버스 시간표</h3><table><tr><th>일자</th><th>시각</th></tr>
+<tr><td>6월 18일</td><td>09:00</td></tr><tr><td>6월 19일</td><td>10:00</td></tr></table>"""
+    ((verdict, events),) = judge_tables(html, PUBLISHED_AT, SEOUL)
+    assert verdict.kind is TableKind.SCHEDULE and events == ()
+
+
+def test_a_table_of_dates_and_times_stays_a_timeline() -> None:
+    html = """<table><tr><th>날짜</th><th>시간</th><th>내용</th></tr>
+<tr><td>6월 18일</td><td>10:00</td><td>방북</td></tr>
+<tr><td>6월 19일</td><td>14:00</td><td>정상회담</td></tr></table>"""
+    ((verdict, events),) = judge_tables(html, PUBLISHED_AT, SEOUL)
+    assert verdict.kind is TableKind.TIMELINE
+    assert [e.date_text for e in events] == ["6월 18일", "6월 19일"]
+
+
+def test_second_precision_and_timetables_in_json_feed_and_calendar(site, build_site) -> None:
+    """End to end (#24): an ISO time with seconds is ``second`` in ``_timeline`` and an
+    exact UTC instant in timeline.ics; a ferry timetable of the same post gives nothing."""
+    import json
+    import shutil
+
+    from icalendar import Calendar
+
+    from .conftest import write_post
+
+    shutil.rmtree(site / "content")
+    body = (
+        FERRY
+        + """
+<table><tr><th>일시</th><th>내용</th></tr>
+<tr><td>2024-06-18T10:11:12+09:00</td><td>발사</td></tr>
+<tr><td>6월 19일(水)</td><td>궤도 진입</td></tr></table>
+"""
+    )
+    write_post(site / "content", "2024-06-17-launch.html", 'title: "발사"\ndate: 2024-06-17', body)
+    build_site(site, now=datetime(2024, 6, 17, 12, 0, tzinfo=SEOUL))
+    (item,) = json.loads((site / "public/feed.json").read_text("utf-8"))["items"]
+    events = item["_timeline"]["events"]
+    assert [(e["date_text"], e["precision"]) for e in events] == [
+        ("2024-06-18T10:11:12+09:00", "second"),
+        ("6월 19일(水)", "day"),
+    ]
+    calendar = Calendar.from_ical((site / "public/timeline.ics").read_bytes())
+    starts = sorted(str(e.decoded("dtstart")) for e in calendar.walk("VEVENT"))
+    assert starts == ["2024-06-18 01:11:12+00:00", "2024-06-19"]
