@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import lru_cache, partial
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import nh3
