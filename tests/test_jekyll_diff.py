@@ -37,6 +37,13 @@ INTENDED: dict[tuple[str, str, str], str] = {
     ("jekyll-site", "extra", "/recipes/"): (
         "a document of an output collection: feedkit publishes it, jekyll-feed lists posts only"
     ),
+    ("jekyll-liquid-site", "content-typography", "korean-emphasis"): (
+        "kramdown's smart quotes (Konig’s): feedkit keeps the quotes as written (README, "
+        "Liquid: not supported)"
+    ),
+    ("jekyll-liquid-site", "content-typography", "variables-and-filters"): (
+        "kramdown's smart quotes around jsonify's output: feedkit keeps straight quotes"
+    ),
     ("jekyll-reading-site", "id", "own-id"): (
         "a front-matter id: feedkit uses it (migrations from Hugo or WordPress keep their "
         "ids); jekyll-feed ignores it (Document#id is a method, not the front matter)"
