@@ -50,7 +50,7 @@ def input_fingerprint(settings: Settings, scan_digest: str) -> str:
 
         digest.update(head_commit(settings.content.dir).encode())
     digest.update(scan_digest.encode())
-    from .liquid import liquid_inputs_digest
+    from ._liquid_inputs import liquid_inputs_digest
 
     # _includes/ and _data/ are no candidate files, but a post's Liquid reads them.
     digest.update(liquid_inputs_digest(settings).encode())

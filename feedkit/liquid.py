@@ -41,6 +41,13 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 from ._liquid_filters import FILTERS, WITH_ENVIRONMENT, relative_url, ruby_time, site_of
+from ._liquid_inputs import (
+    inputs_digest,
+    is_jekyll_site,
+    liquid_inputs_digest,
+    read_inputs,
+    site_folders,
+)
 
 __all__ = [
     "LiquidSite",
@@ -57,7 +64,6 @@ __all__ = [
 # that includes itself ends with a warning instead of holding the build.
 _LOOP_LIMIT = 1_000_000
 _OUTPUT_LIMIT = 16 << 20
-_DATA_SUFFIXES = (".yml", ".yaml", ".json")
 
 
 @dataclass(frozen=True)
@@ -92,24 +98,6 @@ def is_liquid_enabled(metadata: Mapping[str, object]) -> bool:
     return metadata.get("render_with_liquid") is not False
 
 
-def _read_tree(folder: Path, suffixes: tuple[str, ...] | None = None) -> dict[str, str]:
-    """The text of every file under ``folder`` by its POSIX path there (none if absent)."""
-    files: dict[str, str] = {}
-    if not folder.is_dir():
-        return files
-    for root, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in sorted(names):
-            if suffixes is not None and not name.endswith(suffixes):
-                continue
-            path = Path(root) / name
-            try:
-                files[path.relative_to(folder).as_posix()] = path.read_text("utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue  # said as a missing include when a post asks for it
-    return files
-
-
 def _load_data(folder: Path, texts: Mapping[str, str], diagnostics: Diagnostics) -> dict[str, Any]:
     """``site.data``: each YAML or JSON file under ``_data/`` (``texts``), nested by folder."""
     import yaml
@@ -134,46 +122,6 @@ def _load_data(folder: Path, texts: Mapping[str, str], diagnostics: Diagnostics)
             target = child
         target[os.path.splitext(name)[0]] = value
     return data
-
-
-def is_jekyll_site(settings: Settings) -> bool:
-    """Return True for a Jekyll site (a ``_config.yml`` in the site's folder), whose posts
-    Jekyll renders with Liquid; a plain folder of posts gets no Liquid."""
-    return bool(settings.jekyll) or (settings.content.dir / "_config.yml").is_file()
-
-
-def _folders(settings: Settings) -> tuple[Path, Path]:
-    """The site's ``_includes`` and ``_data`` folders (``includes_dir``, ``data_dir``)."""
-    config = settings.jekyll
-    includes_dir, data_dir = config.get("includes_dir"), config.get("data_dir")
-    return (
-        settings.content.dir / (includes_dir if isinstance(includes_dir, str) else "_includes"),
-        settings.content.dir / (data_dir if isinstance(data_dir, str) else "_data"),
-    )
-
-
-def _read_inputs(settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
-    includes_folder, data_folder = _folders(settings)
-    return _read_tree(includes_folder), _read_tree(data_folder, _DATA_SUFFIXES)
-
-
-def _inputs_digest(includes: Mapping[str, str], data: Mapping[str, str]) -> str:
-    from ._incremental import digest_text
-
-    return digest_text(
-        *(f"include\0{name}\0{text}" for name, text in sorted(includes.items())),
-        *(f"data\0{name}\0{text}" for name, text in sorted(data.items())),
-    )
-
-
-def liquid_inputs_digest(settings: Settings) -> str:
-    """A digest of the files every post's Liquid may read (``_includes/``, ``_data/``),
-    by content; '' for a site that is not a Jekyll site. Part of the build's input
-    fingerprint and of every feed's signature, so that editing an include re-renders
-    the posts."""
-    if not is_jekyll_site(settings):
-        return ""
-    return _inputs_digest(*_read_inputs(settings))
 
 
 def _post_names(path: str) -> list[str]:
@@ -201,8 +149,8 @@ def load_liquid_site(
     post would re-render the whole site (see README, "Liquid").
     """
     config = settings.jekyll
-    includes, data_texts = _read_inputs(settings)
-    data = _load_data(_folders(settings)[1], data_texts, diagnostics)
+    includes, data_texts = read_inputs(settings)
+    data = _load_data(site_folders(settings)[1], data_texts, diagnostics)
     post_urls: dict[str, str] = {}
     link_urls: dict[str, str] = {}
     listed: list[dict[str, Any]] = []
@@ -238,7 +186,7 @@ def load_liquid_site(
         post_urls=post_urls,
         link_urls=link_urls,
         source_dir=os.fspath(settings.content.dir),
-        digest=_inputs_digest(includes, data_texts),
+        digest=inputs_digest(includes, data_texts),
     )
 
 
