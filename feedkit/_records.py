@@ -3,7 +3,7 @@ resolved again: :func:`post_record` and :func:`post_from_record`; and planned po
 what planning the feeds needs of each (:class:`PlannedPost`), so that a build that
 re-reads few files need not make every post.
 
-Apart from :mod:`feedkit._incremental` because it needs the models, which a build with
+Apart from :mod:`feedkit._rebuild` because it needs the models, which a build with
 nothing to do never imports; and its functions run once for every post of a site.
 """
 
@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from ._incremental import post_signature
+from ._rebuild import post_signature
 from .diagnostics import Diagnostic
 from .models import Author, Post, PostDates, ResolvedDate, Source
 from .state import (
@@ -59,7 +59,7 @@ class ReusedPost(NamedTuple):
 def post_record(post: Post, found: Iterable[Diagnostic], signature: str | None = None) -> bytes:
     """Serialize a resolved post (everything but its source) with the diagnostics its
     resolution gave and its part of the feed signatures (``signature``, when the caller
-    has made it already: see :func:`~feedkit._incremental.post_signature`).
+    has made it already: see :func:`~feedkit._rebuild.post_signature`).
 
     A tuple of plain values: it decodes several times faster than the pickled objects.
     """
@@ -103,7 +103,7 @@ def _zone(key: str) -> tzinfo:
 
 def post_from_record(source: Source, record: bytes) -> ReusedPost | None:
     """The post a record describes, with its part of the feed signatures (see
-    :func:`feedkit._incremental.post_signature`) and the diagnostics its resolution gave;
+    :func:`feedkit._rebuild.post_signature`) and the diagnostics its resolution gave;
     None when the record cannot be read (then the post is resolved again)."""
     try:
         (

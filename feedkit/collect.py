@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +25,11 @@ from ._walk import (
     site_layout,
 )
 from .diagnostics import Diagnostic, Diagnostics, Level
-from .models import Author, CachedSource, Post, PostDates, Source
+from .models import Author, CachedSource, Item, Post, PostDates, Source
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .settings import Settings
 
 __all__ = [
@@ -39,10 +41,14 @@ __all__ = [
     "collect_sources",
     "discover_files",
     "load_body",
+    "load_post_body",
     "read_source",
+    "site_file_sizes",
     "site_layout",
     "to_cache_record",
     "to_post",
+    "warn_missing_image",
+    "with_defaults",
 ]
 
 
@@ -513,6 +519,114 @@ def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-
     )
     reread = read_source(source_file, diagnostics, encoding=encoding)
     return replace(source, body=reread.body if reread and reread.body is not None else "")
+
+
+def load_post_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post:
+    """``post`` with its body loaded (see :func:`load_body`) and, where an
+    ``excerpt_separator`` is set (in the post or in ``_config.yml``) and there is no
+    explicit excerpt, its excerpt cut there."""
+    from .jekyll import split_excerpt
+
+    source = load_body(post.source, diagnostics, encoding=settings.content.encoding)
+    post = replace(post, source=source)
+    separator = source.metadata.get("excerpt_separator", settings.jekyll.get("excerpt_separator"))
+    if post.excerpt is None and isinstance(separator, str) and source.body:
+        head = split_excerpt(source.body, separator)
+        if head and head.strip():
+            post = replace(post, excerpt=head)
+    return post
+
+
+def with_defaults(sources: Sequence[Source], settings: Settings) -> Sequence[Source]:
+    """``sources`` with ``_config.yml``'s front-matter ``defaults`` applied, if any."""
+    from .jekyll import apply_defaults
+
+    defaults = settings.jekyll.get("defaults")
+    if not defaults:
+        return sources
+    return tuple(
+        replace(
+            source,
+            metadata=apply_defaults(
+                source.metadata,
+                path=source.path,
+                # The document type Jekyll's ``defaults`` scopes name.
+                kind="drafts" if source.is_draft_file else source.collection,
+                defaults=defaults,
+            ),
+        )
+        for source in sources
+    )
+
+
+def site_file_sizes(content_dir: Path, url_paths: Iterable[str]) -> dict[str, int]:
+    """Sizes of the files the site holds at the given image paths (for enclosure lengths).
+
+    A path that leads outside the content folder, through ``..`` or a symbolic link,
+    is not the site's file and has no size here.
+    """
+    from stat import S_ISLNK, S_ISREG
+    from urllib.parse import unquote
+
+    sizes: dict[str, int] = {}
+    root = content_dir.resolve()
+    # Posts share a few image folders: each is resolved once, and a file on its own only
+    # when it is a link, which keeps this to one system call for most images.
+    real_folders: dict[str, Path] = {}
+    for url_path in dict.fromkeys(url_paths):
+        folder, _, name = unquote(url_path).lstrip("/").rpartition("/")
+        try:
+            real_folder = real_folders.get(folder)
+            if real_folder is None:
+                real_folder = real_folders[folder] = (root / folder).resolve()
+            candidate = real_folder / name
+            status = os.lstat(candidate)
+            if S_ISLNK(status.st_mode):
+                candidate = candidate.resolve()
+                status = os.stat(candidate)
+        except (OSError, ValueError, RuntimeError):  # missing, a NUL, a link loop
+            continue
+        if S_ISREG(status.st_mode) and candidate.is_relative_to(root):
+            sizes[url_path] = status.st_size
+    return sizes
+
+
+def warn_missing_image(
+    post: Post, item: Item, settings: Settings, diagnostics: Diagnostics
+) -> None:
+    """Warn when a post's ``image:`` is a path in the site that holds no file: its
+    enclosure then says ``length="0"``, and readers show a broken image."""
+    image = post.image
+    if not image or item.enclosure is None or item.enclosure.length:
+        return
+    if image.startswith("//") or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", image):  # RFC 3986
+        return  # another site's file: not ours to check
+    from urllib.parse import unquote
+
+    path = unquote(image.split("#")[0].split("?")[0]).lstrip("/")
+    if path and (settings.content.dir / path).is_file():
+        return
+    diagnostics.warn(
+        "image-missing",
+        f"image {image!r} is not a file of the site; its enclosure has no length",
+        path=post.source.path,
+        line=_front_matter_line(post.source.abspath, ("image", "feature_image")),
+    )
+
+
+def _front_matter_line(abspath: str, keys: Sequence[str]) -> int | None:
+    """The line of the first of ``keys`` in a file's front matter (for a diagnostic)."""
+    pattern = re.compile(r"^(?:{})\s*:".format("|".join(map(re.escape, keys))))
+    try:
+        with open(abspath, encoding="utf-8", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if number > 1 and text.rstrip() == "---":
+                    break
+                if pattern.match(text):
+                    return number
+    except OSError:
+        return None
+    return None
 
 
 def _source_bytes(source: Source) -> bytes | None:

@@ -599,9 +599,10 @@ class State:
 
     # --- resolved posts ------------------------------------------------------------
 
-    def resolved_keys(self) -> dict[str, str]:
-        """Return, by source path, the key of each resolved post's record."""
-        return dict(self._db.execute("SELECT path, key FROM resolved"))
+    def resolved_keys(self, paths: Collection[str] | None = None) -> dict[str, str]:
+        """Return, by source path, the key of each resolved post's record (of ``paths``
+        only, if given)."""
+        return dict(self._select("SELECT path, key FROM resolved", "path", paths))
 
     def resolved_records(self, paths: Collection[str] | None = None) -> Iterator[tuple[str, bytes]]:
         """Yield the ``(path, record)`` row of every resolved post (of ``paths`` only, if

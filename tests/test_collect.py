@@ -347,3 +347,34 @@ def test_sources_read_in_workers_share_the_walks_path_strings(tmp_path, monkeypa
         assert source.path is source_file.path
         assert source.abspath is source_file.abspath
         assert source.mtime_ns is source_file.mtime_ns  # an int too large to be cached
+
+
+def test_site_files_are_sized_only_inside_the_content_folder(tmp_path):
+    from feedkit.collect import site_file_sizes
+
+    content, outside = tmp_path / "content", tmp_path / "outside"
+    (content / "img").mkdir(parents=True)
+    outside.mkdir()
+    (content / "img" / "a.jpg").write_bytes(b"x" * 7)
+    (content / "img" / "사진.png").write_bytes(b"x" * 11)
+    (outside / "secret.jpg").write_bytes(b"x" * 13)
+    (content / "img" / "linked.jpg").symlink_to(content / "img" / "a.jpg")
+    (content / "img" / "escape.jpg").symlink_to(outside / "secret.jpg")
+    (content / "shortcut").symlink_to(outside, target_is_directory=True)
+    paths = [
+        "/img/a.jpg",
+        "/img/a.jpg",  # posts share images
+        "/img/%EC%82%AC%EC%A7%84.png",
+        "/img/linked.jpg",
+        "/img/escape.jpg",
+        "/shortcut/secret.jpg",
+        "/img/../../outside/secret.jpg",
+        "/img/missing.jpg",
+        "/img",
+        "/img/\x00.jpg",
+    ]
+    assert site_file_sizes(content, paths) == {
+        "/img/a.jpg": 7,
+        "/img/%EC%82%AC%EC%A7%84.png": 11,
+        "/img/linked.jpg": 7,
+    }

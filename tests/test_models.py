@@ -132,7 +132,7 @@ def test_posts_read_back_one_by_one_share_their_repeated_strings():
 
 
 def test_an_item_waiting_for_its_feed_job_comes_back_equal_and_takes_little_room():
-    from feedkit.pipeline import _item_bytes, _item_from
+    from feedkit._parallel import _item_bytes, _item_from
 
     post = make_post(1)
     paragraph = "<p>태풍 북상에 따른 피해를 강조했다. 서울시는 이번 방문에 주목한다.</p>"
