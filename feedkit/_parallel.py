@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import fields as dataclass_fields
+from dataclasses import replace
 from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
@@ -123,13 +124,27 @@ def resolve_in_workers(
 
     from .models import Post
 
-    jobs = [(source, matches.get(source.path), history.get(source.path)) for source in sources]
+    # A body goes to a worker only to be read for a timeline date: the post that comes
+    # back holds the main process's source, body and all.
+    needs_body = "timeline" in settings.dates.sources
+    jobs = [
+        (
+            source if needs_body or source.body is None else replace(source, body=None),
+            matches.get(source.path),
+            history.get(source.path),
+        )
+        for source in sources
+    ]
     size = 64
     chunks = [(jobs[start : start + size], settings, now) for start in range(0, len(jobs), size)]
     made: dict[str, Resolved] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for chunk, results in zip(chunks, pool.map(_resolve_chunk, chunks), strict=True):
-            for (source, _, _), (fields, found, signature) in zip(chunk[0], results, strict=True):
+        for start, results in zip(
+            range(0, len(jobs), size), pool.map(_resolve_chunk, chunks), strict=True
+        ):
+            for source, (fields, found, signature) in zip(
+                sources[start : start + size], results, strict=True
+            ):
                 post = None if fields is None else Post(source, *fields)
                 made[source.path] = Resolved(post, found, signature)
     return made
@@ -221,6 +236,22 @@ def _feed_in_worker(
         swept_folders=_worker_swept,
     )
     return result, list(found)
+
+
+def _without_bodies(spec: FeedSpec, rendered: Mapping[str, bytes]) -> FeedSpec:
+    """``spec`` without the bodies of its posts in ``rendered`` (their items are made):
+    a worker is sent only the text it renders."""
+    if not any(post.id in rendered and post.source.body is not None for post in spec.posts):
+        return spec
+    return replace(
+        spec,
+        posts=tuple(
+            replace(post, source=replace(post.source, body=None))
+            if post.id in rendered and post.source.body is not None
+            else post
+            for post in spec.posts
+        ),
+    )
 
 
 def map_ahead(
@@ -440,7 +471,7 @@ def write_feeds(
             ]
             feed_jobs = (
                 (
-                    spec,
+                    _without_bodies(spec, waiting),
                     settings,
                     site_files,
                     {post.id: waiting[post.id] for post in spec.posts if post.id in waiting},

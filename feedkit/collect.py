@@ -233,14 +233,19 @@ def read_source(
     return _parse_source(source_file, data, diagnostics, encoding)[0]
 
 
-def _from_cache(cached: CachedSource, source_file: SourceFile, diagnostics: Diagnostics) -> Source:
+def _from_cache(
+    cached: CachedSource,
+    source_file: SourceFile,
+    diagnostics: Diagnostics,
+    body: str | None = None,
+) -> Source:
     for note in cached.notes:
         diagnostics.add(note)
     return Source(
         path=cached.path,
         abspath=source_file.abspath,
         metadata=cached.metadata,
-        body=None,
+        body=body,
         body_line=cached.body_line,
         markup=cached.markup,
         size=source_file.size,
@@ -302,27 +307,49 @@ class _ReadOutcome:
     diagnostics: tuple[Diagnostic, ...]
     parsed: bool = False
     same_as_cached: bool = False
+    body: str | None = None  # the body of a file whose bytes are those the cache holds
 
 
-def _read_one(source_file: SourceFile, cached_hash: str | None, encoding: str) -> _ReadOutcome:
+def _read_one(
+    source_file: SourceFile, cached: tuple[str, int] | None, encoding: str
+) -> _ReadOutcome:
+    """Read one file; ``cached`` is the content hash and body line the parse cache holds
+    for it, if any. The body is kept: the file is not read again in this build."""
     found = Diagnostics()
     data = _read_bytes(source_file, found)
     if data is None:
         return _ReadOutcome(None, tuple(found))
-    if cached_hash is not None and cached_hash == _content_hash(data):
+    if cached is not None and cached[0] == _content_hash(data):
         # A fresh checkout changes every mtime: the bytes say whether to parse again.
-        return _ReadOutcome(None, tuple(found), same_as_cached=True)
+        try:
+            body = _body_of(data, cached[1], source_file.path, encoding, found)
+        except (UnicodeDecodeError, LookupError):
+            pass  # not in the encoding the settings now name: parsed again, and reported
+        else:
+            return _ReadOutcome(None, tuple(found), same_as_cached=True, body=body)
     source, did_parse = _parse_source(source_file, data, found, encoding)
     if source is not None:
         # Kept with the cache record, so a later run that skips the parse (and
-        # --strict) still hears about a recovered title or a guessed encoding. The
-        # body is let go: only the posts that end up in a feed need it, and
-        # :func:`load_body` reads it again then (a large site's bodies are big).
-        source = replace(source, notes=tuple(found.at_least(Level.WARNING)), body=None)
+        # --strict) still hears about a recovered title or a guessed encoding.
+        source = replace(source, notes=tuple(found.at_least(Level.WARNING)))
     return _ReadOutcome(source, tuple(found), parsed=did_parse)
 
 
-def _read_chunk(job: tuple[list[tuple[SourceFile, str | None]], str]) -> list[_ReadOutcome]:
+def _body_of(
+    data: bytes, body_line: int, path: str, encoding: str, diagnostics: Diagnostics
+) -> str:
+    """The body of a file's bytes whose front matter ends before ``body_line``. Raises
+    what :func:`decode_or_guess` raises."""
+    text, note = decode_or_guess(data, encoding=encoding)
+    if note is not None:
+        diagnostics.warn("encoding", note, path=path)
+    body = "\n".join(text.split("\n")[body_line - 1 :])
+    return _limit_body(body, path, body_line, diagnostics)
+
+
+def _read_chunk(
+    job: tuple[list[tuple[SourceFile, tuple[str, int] | None]], str],
+) -> list[_ReadOutcome]:
     """Read and parse a share of the files (in a worker process).
 
     Each front matter goes back as the parse cache stores it (a
@@ -334,8 +361,8 @@ def _read_chunk(job: tuple[list[tuple[SourceFile, str | None]], str]) -> list[_R
 
     chunk, encoding = job
     outcomes = []
-    for source_file, cached_hash in chunk:
-        outcome = _read_one(source_file, cached_hash, encoding)
+    for source_file, cached in chunk:
+        outcome = _read_one(source_file, cached, encoding)
         if outcome.source is not None:
             stored = StoredMetadata.of(outcome.source.metadata)
             outcome = replace(outcome, source=replace(outcome.source, metadata=stored))
@@ -383,9 +410,9 @@ def _share_location(source: Source, source_file: SourceFile) -> None:
     object.__setattr__(source, "mtime_ns", source_file.mtime_ns)
 
 
-def _cached_hash(cache: Mapping[str, CachedSource], path: str) -> str | None:
+def _cached_hash(cache: Mapping[str, CachedSource], path: str) -> tuple[str, int] | None:
     cached = cache.get(path)
-    return cached.content_hash if cached else None
+    return (cached.content_hash, cached.body_line) if cached else None
 
 
 def _without_undated_posts(
@@ -463,13 +490,13 @@ def collect_sources(
         if read is not None:
             outcome = read[source_file.path]
         else:
-            outcome = _read_one(source_file, cached.content_hash if cached else None, encoding)
+            outcome = _read_one(source_file, _cached_hash(cache, source_file.path), encoding)
         for diagnostic in outcome.diagnostics:
             diagnostics.add(diagnostic)
         parsed += outcome.parsed
         if outcome.same_as_cached:
             assert cached is not None
-            source = _from_cache(cached, source_file, diagnostics)
+            source = _from_cache(cached, source_file, diagnostics, outcome.body)
         elif outcome.source is None:
             continue
         else:
@@ -499,11 +526,8 @@ def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-
         return source
     data = _source_bytes(source)
     if data is not None and _content_hash(data) == source.content_hash:
-        text, note = decode_or_guess(data, encoding=encoding)
-        if note is not None:
-            diagnostics.warn("encoding", note, path=source.path)
-        body = "\n".join(text.split("\n")[source.body_line - 1 :])
-        return replace(source, body=_limit_body(body, source.path, source.body_line, diagnostics))
+        body = _body_of(data, source.body_line, source.path, encoding, diagnostics)
+        return replace(source, body=body)
     diagnostics.warn(
         "changed-during-build",
         "file changed while the build ran; its content as read now is used",

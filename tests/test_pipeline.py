@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +19,7 @@ import pytest
 
 from feedkit.pipeline import BuildResult
 
-from .conftest import require_schemas
+from .conftest import BUNDLED_NOW, SEOUL, require_schemas
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PUBLISHED_TITLES = {
@@ -212,3 +214,81 @@ def test_output_files_are_world_readable(built):
     out, _ = built
     for path in feed_files(out):
         assert os.stat(path).st_mode & 0o044 == 0o044
+
+
+def _count_reads(monkeypatch, content: Path, log: Path) -> None:
+    """Log every opening of a file under ``content`` to ``log``, one line each (appended:
+    forked worker processes log there too)."""
+    import builtins
+
+    real_open = builtins.open
+    folder = str(content.resolve())
+
+    def counting_open(file, *args, **kwargs):
+        name = os.fspath(file) if isinstance(file, (str, os.PathLike)) else ""
+        if isinstance(name, str) and os.path.abspath(name).startswith(folder + os.sep):
+            with real_open(log, "a", encoding="utf-8") as out:  # one write a line: O_APPEND
+                out.write(os.path.relpath(os.path.abspath(name), folder) + "\n")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+
+
+def _reads(log: Path) -> list[str]:
+    reads = log.read_text("utf-8").splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return reads
+
+
+@pytest.mark.parametrize("in_workers", [False, True])
+def test_each_source_file_is_read_once_per_build(
+    site, build_site, monkeypatch, tmp_path, in_workers
+):
+    """A first build reads every post file once (its body kept from that read for
+    rendering); a build after an edit reads the edited file, and the unchanged posts its
+    feeds render again, once each; so does a build after a fresh checkout (every mtime
+    new, the same bytes)."""
+    import multiprocessing
+
+    import feedkit._parallel
+    import feedkit.collect
+
+    if in_workers:
+        if multiprocessing.get_start_method() != "fork":
+            pytest.skip("worker processes see the counting wrapper only when forked")
+        monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 1)
+        for name in ("PARALLEL_RESOLVE", "PARALLEL_POSTS", "PARALLEL_PAGES", "PARALLEL_FEEDS"):
+            monkeypatch.setattr(feedkit._parallel, name, 1)
+    content = site / "content"
+    posts = sorted(  # the candidate files: all but the images
+        str(path.relative_to(content))
+        for path in content.rglob("*")
+        if path.is_file() and path.parent.name != "img"
+    )
+    old = datetime(2025, 1, 1, tzinfo=SEOUL).timestamp()
+    for path in content.rglob("*"):
+        os.utime(path, (old, old))
+    log = tmp_path / "reads.log"
+    _count_reads(monkeypatch, content, log)
+
+    first = build_site(site)
+    reads = _reads(log)
+    assert first.posts_rendered == first.posts_published > 0
+    assert sorted(reads) == posts  # every post file, each once
+
+    edited = content / "typhoon-report.md"
+    edited.write_text(edited.read_text("utf-8").replace("초속 25m", "초속 30m"), "utf-8")
+    _reads(log)
+    second = build_site(site, now=BUNDLED_NOW + timedelta(hours=1))
+    reads = _reads(log)
+    assert second.posts_parsed == 1 and second.files_written
+    assert "typhoon-report.md" in reads
+    assert sorted(reads) == sorted(set(reads))
+
+    for path in content.rglob("*"):  # a fresh checkout: every file's time changes
+        os.utime(path, (old + 60, old + 60))
+    shutil.rmtree(site / "public")  # and every feed is written again
+    third = build_site(site, now=BUNDLED_NOW + timedelta(hours=2))
+    reads = _reads(log)
+    assert third.posts_rendered == third.posts_published
+    assert sorted(reads) == posts
