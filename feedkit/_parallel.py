@@ -15,8 +15,6 @@ work is done in the main process.
 from __future__ import annotations
 
 import os
-import pickle
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
@@ -170,9 +168,9 @@ def _set_up_worker(liquid: LiquidSite | None, swept: set[Path]) -> None:
 
 def _rendered_post(
     job: tuple[Post, Settings, Mapping[str, int]],
-) -> tuple[bytes, tuple[TimelineEvent, ...], list[Diagnostic]]:
-    """Render one post in a worker process: its item as :func:`_item_bytes` gives it,
-    its timeline events and the diagnostics it gave."""
+) -> tuple[Item, tuple[TimelineEvent, ...], list[Diagnostic]]:
+    """Render one post in a worker process: its item, its timeline events and the
+    diagnostics it gave."""
     from .render import render_post
 
     post, settings, site_files = job
@@ -180,36 +178,18 @@ def _rendered_post(
     item, events = render_post(
         post, settings, site_files=site_files, diagnostics=found, liquid=_worker_liquid
     )
-    return _item_bytes(item), events, list(found)
-
-
-def _item_bytes(item: Item) -> bytes:
-    """``item`` pickled without its post (its first field), and compressed: how the main
-    process holds the items rendered for the subscription feeds until the jobs that send
-    them. As objects, their Korean text takes more room, and more again once pickled for
-    a job, as pickling keeps a UTF-8 copy in each string it writes; their HTML compresses
-    several times over at zlib's fastest level (about a millisecond for 100 KB).
-    :func:`_item_from` reads it back."""
-    parts = {field.name: getattr(item, field.name) for field in dataclass_fields(item)[1:]}
-    return zlib.compress(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL), 1)
-
-
-def _item_from(post: Post, data: bytes) -> Item:
-    """The item of ``post`` from what :func:`_item_bytes` made of it."""
-    from .models import Item
-
-    return Item(post=post, **pickle.loads(zlib.decompress(data)))
+    return item, events, list(found)
 
 
 def _feed_in_worker(
-    job: tuple[FeedSpec, Settings, Mapping[str, int], Mapping[str, bytes], Mapping[str, str]],
+    job: tuple[FeedSpec, Settings, Mapping[str, int], Mapping[str, Item], Mapping[str, str]],
 ) -> tuple[PublishResult, list[Diagnostic]]:
     """Render, serialize and write one feed (in a worker process): what was written,
     and the diagnostics its posts gave.
 
     The job holds the items of the feed's posts that were rendered already (for the
-    subscription feeds), as :func:`_item_bytes` gives them; the other posts are rendered
-    here. Its last part holds the digests the state knows of the feed's files.
+    subscription feeds); the other posts are rendered here. Its last part holds the
+    digests the state knows of the feed's files.
     """
     from .browser import with_stylesheet
     from .generate import generate_feed
@@ -219,8 +199,8 @@ def _feed_in_worker(
     spec, settings, site_files, prerendered, known_digests = job
     found = Diagnostics()
     items = {
-        post.id: _item_from(post, data)
-        if (data := prerendered.get(post.id)) is not None
+        post.id: item
+        if (item := prerendered.get(post.id)) is not None
         else render_post(
             post, settings, site_files=site_files, diagnostics=found, liquid=_worker_liquid
         )[0]
@@ -238,20 +218,27 @@ def _feed_in_worker(
     return result, list(found)
 
 
-def _without_bodies(spec: FeedSpec, rendered: Mapping[str, bytes]) -> FeedSpec:
-    """``spec`` without the bodies of its posts in ``rendered`` (their items are made):
-    a worker is sent only the text it renders."""
-    if not any(post.id in rendered and post.source.body is not None for post in spec.posts):
+def _without_bodies(spec: FeedSpec, rendered: Mapping[str, Item]) -> FeedSpec:
+    """``spec`` with the posts whose items are made (in ``rendered``) as their items
+    hold them, without their bodies: a worker is sent only the text it renders, and
+    each such post once (the pickle of the job shares it with its item)."""
+    if not any(post.id in rendered for post in spec.posts):
         return spec
     return replace(
         spec,
         posts=tuple(
-            replace(post, source=replace(post.source, body=None))
-            if post.id in rendered and post.source.body is not None
-            else post
+            item.post if (item := rendered.get(post.id)) is not None else post
             for post in spec.posts
         ),
     )
+
+
+def item_post(post: Post) -> Post:
+    """``post`` as an item keeps it: without its body (see
+    :func:`feedkit.render.render_post`)."""
+    if post.source.body is None:
+        return post
+    return replace(post, source=replace(post.source, body=None))
 
 
 def map_ahead(
@@ -371,7 +358,7 @@ def write_feeds(
     timelines: dict[str, tuple[TimelineEvent, ...]] = {}
     rendered: set[str] = set()
     items: dict[str, Item] = {}
-    waiting: dict[str, bytes] = {}  # the items rendered in workers, as _item_bytes gives
+    waiting: dict[str, Item] = {}  # the items rendered in workers
     written_feeds = 0
 
     def render(post: Post) -> Item:
@@ -385,8 +372,8 @@ def write_feeds(
 
     def made_item(post: Post) -> Item:
         """``post``'s item, rendered in a worker (and waiting) or rendered here."""
-        data = waiting.get(post.id)
-        return render(post) if data is None else _item_from(post, data)
+        item = waiting.get(post.id)
+        return render(post) if item is None else item
 
     def item_of(post: Post) -> Item:
         """``post``'s item, kept for the other subscription feeds that hold it."""
@@ -443,12 +430,13 @@ def write_feeds(
         if pool is not None and parallel_posts:
             posts_list = list(subscription_posts.values())
             jobs = ((post, settings, site_files) for post in posts_list)
-            for post, (data, events, found) in zip(
+            for post, (item, events, found) in zip(
                 posts_list, pool.map(_rendered_post, jobs, chunksize=32), strict=True
             ):
                 for diagnostic in found:
                     diagnostics.add(diagnostic)
-                waiting[post.id] = data
+                # With this process's post, not the worker's copy of it.
+                waiting[post.id] = replace(item, post=item_post(post))
                 rendered.add(post.id)
                 if post.id in site_ids:
                     timelines[post.id] = events

@@ -391,23 +391,10 @@ def _read_in_workers(
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk, results in zip(chunks, pool.map(_read_chunk, chunks), strict=True):
             for (source_file, _), outcome in zip(chunk[0], results, strict=True):
-                if outcome.source is not None:
-                    _share_location(outcome.source, source_file)
                 outcomes[source_file.path] = outcome
             if progress is not None:
                 progress("read", total - len(files) + len(outcomes), total)
     return outcomes
-
-
-def _share_location(source: Source, source_file: SourceFile) -> None:
-    """Give ``source``, just read back from a worker and seen by nothing else yet, the
-    values of ``source_file`` for its path, absolute path, size and mtime, which the walk
-    keeps for the whole build: the worker's copies cost about 250 bytes a post, and a
-    first build holds every post."""
-    object.__setattr__(source, "path", source_file.path)
-    object.__setattr__(source, "abspath", source_file.abspath)
-    object.__setattr__(source, "size", source_file.size)
-    object.__setattr__(source, "mtime_ns", source_file.mtime_ns)
 
 
 def _cached_hash(cache: Mapping[str, CachedSource], path: str) -> tuple[str, int] | None:

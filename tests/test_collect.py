@@ -328,27 +328,6 @@ def test_reading_in_worker_processes_gives_what_one_process_gives(tmp_path, monk
     assert {"binary", "front-matter", "skipped"} <= {code for code, _, _ in found_in_one}
 
 
-def test_sources_read_in_workers_share_the_walks_path_strings(tmp_path, monkeypatch):
-    # A first build holds every source: a path and an absolute path of its own for each,
-    # beside the walk's, would be about 200 bytes a post.
-    import feedkit.collect
-    from feedkit.collect import collect_sources
-
-    content = tmp_path / "content"
-    for number in range(6):
-        write_post(content, f"2024-01-{number + 1:02d}-post-{number}.md", f"title: Post {number}")
-    settings = load_settings(None, {"site": {"url": "https://example.com"}}, base_dir=tmp_path)
-    files = discover_files(content, Diagnostics())
-    monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 1)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    collected = collect_sources(settings, Diagnostics(), files=files)
-    assert [source.path for source in collected.sources] == [f.path for f in files]
-    for source, source_file in zip(collected.sources, files, strict=True):
-        assert source.path is source_file.path
-        assert source.abspath is source_file.abspath
-        assert source.mtime_ns is source_file.mtime_ns  # an int too large to be cached
-
-
 def test_site_files_are_sized_only_inside_the_content_folder(tmp_path):
     from feedkit.collect import site_file_sizes
 
