@@ -353,11 +353,11 @@ def _read_chunk(
     """Read and parse a share of the files (in a worker process).
 
     Each front matter goes back as the parse cache stores it (a
-    :class:`~feedkit.state.StoredMetadata`): the main process keeps every source of a
+    :class:`~feedkit._records.StoredMetadata`): the main process keeps every source of a
     large first build, and stores that record, while only the workers that resolve the
     posts read the front matter again.
     """
-    from .state import StoredMetadata
+    from ._records import StoredMetadata
 
     chunk, encoding = job
     outcomes = []

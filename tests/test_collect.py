@@ -299,8 +299,8 @@ def test_reading_in_worker_processes_gives_what_one_process_gives(tmp_path, monk
     """A first build of a large site reads and parses on every core; the sources, the
     diagnostics (in file order) and the parse count must not depend on it."""
     import feedkit.collect
+    from feedkit._records import StoredMetadata
     from feedkit.collect import collect_sources
-    from feedkit.state import StoredMetadata
 
     content = tmp_path / "content"
     for number in range(12):
