@@ -311,16 +311,19 @@ class _ReadOutcome:
 
 
 def _read_one(
-    source_file: SourceFile, cached: tuple[str, int] | None, encoding: str
+    source_file: SourceFile, cached: tuple[str, int] | None, encoding: str, keep_body: bool
 ) -> _ReadOutcome:
     """Read one file; ``cached`` is the content hash and body line the parse cache holds
-    for it, if any. The body is kept: the file is not read again in this build."""
+    for it, if any. With ``keep_body``, the body is kept: the file is not read again in
+    this build."""
     found = Diagnostics()
     data = _read_bytes(source_file, found)
     if data is None:
         return _ReadOutcome(None, tuple(found))
     if cached is not None and cached[0] == _content_hash(data):
         # A fresh checkout changes every mtime: the bytes say whether to parse again.
+        if not keep_body:
+            return _ReadOutcome(None, tuple(found), same_as_cached=True)
         try:
             body = _body_of(data, cached[1], source_file.path, encoding, found)
         except (UnicodeDecodeError, LookupError):
@@ -331,7 +334,8 @@ def _read_one(
     if source is not None:
         # Kept with the cache record, so a later run that skips the parse (and
         # --strict) still hears about a recovered title or a guessed encoding.
-        source = replace(source, notes=tuple(found.at_least(Level.WARNING)))
+        notes = tuple(found.at_least(Level.WARNING))
+        source = replace(source, notes=notes, body=source.body if keep_body else None)
     return _ReadOutcome(source, tuple(found), parsed=did_parse)
 
 
@@ -348,7 +352,7 @@ def _body_of(
 
 
 def _read_chunk(
-    job: tuple[list[tuple[SourceFile, tuple[str, int] | None]], str],
+    job: tuple[list[tuple[SourceFile, tuple[str, int] | None]], str, bool],
 ) -> list[_ReadOutcome]:
     """Read and parse a share of the files (in a worker process).
 
@@ -359,10 +363,10 @@ def _read_chunk(
     """
     from ._records import StoredMetadata
 
-    chunk, encoding = job
+    chunk, encoding, keep_bodies = job
     outcomes = []
     for source_file, cached in chunk:
-        outcome = _read_one(source_file, cached, encoding)
+        outcome = _read_one(source_file, cached, encoding, keep_bodies)
         if outcome.source is not None:
             stored = StoredMetadata.of(outcome.source.metadata)
             outcome = replace(outcome, source=replace(outcome.source, metadata=stored))
@@ -374,6 +378,7 @@ def _read_in_workers(
     files: Sequence[SourceFile],
     cache: Mapping[str, CachedSource],
     encoding: str,
+    keep_bodies: bool,
     progress: Callable[[str, int, int], None] | None,
     total: int,
 ) -> dict[str, _ReadOutcome] | None:
@@ -386,7 +391,9 @@ def _read_in_workers(
 
     jobs = [(source_file, _cached_hash(cache, source_file.path)) for source_file in files]
     size = 64
-    chunks = [(jobs[start : start + size], encoding) for start in range(0, len(jobs), size)]
+    chunks = [
+        (jobs[start : start + size], encoding, keep_bodies) for start in range(0, len(jobs), size)
+    ]
     outcomes: dict[str, _ReadOutcome] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk, results in zip(chunks, pool.map(_read_chunk, chunks), strict=True):
@@ -433,14 +440,17 @@ def collect_sources(
     files: Sequence[SourceFile] | None = None,
     racy_after_ns: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    keep_bodies: bool = False,
 ) -> Collected:
     """Read every post under the configured content folder (see :func:`discover_files`).
 
     A file whose size and mtime match its ``cache`` record is not read at all, unless its
     mtime is at or after ``racy_after_ns`` (too close to the build that cached it to
     prove it unchanged); one whose bytes hash to the cached hash (a fresh checkout
-    changes every mtime) is read but not parsed. Sources taken from the cache have no
-    body yet (see :func:`load_body`). ``files`` saves the walk when the caller made it;
+    changes every mtime) is read but not parsed. With ``keep_bodies``, the sources of the
+    files read keep their bodies (the files are not read again to render them); the
+    others, and those taken from the cache, have none yet (see :func:`load_body`).
+    ``files`` saves the walk when the caller made it;
     ``progress`` is called as ``progress("read", done, total)`` while files are read.
     """
     cache = cache or {}
@@ -465,7 +475,7 @@ def collect_sources(
     ]
     read = None
     if len(to_read) >= _PARALLEL_READS:
-        read = _read_in_workers(to_read, cache, encoding, progress, len(files))
+        read = _read_in_workers(to_read, cache, encoding, keep_bodies, progress, len(files))
     for index, source_file in enumerate(files, 1):
         if progress is not None and read is None and index % 256 == 0:
             progress("read", index, len(files))
@@ -477,7 +487,9 @@ def collect_sources(
         if read is not None:
             outcome = read[source_file.path]
         else:
-            outcome = _read_one(source_file, _cached_hash(cache, source_file.path), encoding)
+            outcome = _read_one(
+                source_file, _cached_hash(cache, source_file.path), encoding, keep_bodies
+            )
         for diagnostic in outcome.diagnostics:
             diagnostics.add(diagnostic)
         parsed += outcome.parsed

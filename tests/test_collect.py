@@ -357,3 +357,25 @@ def test_site_files_are_sized_only_inside_the_content_folder(tmp_path):
         "/img/%EC%82%AC%EC%A7%84.png": 11,
         "/img/linked.jpg": 7,
     }
+
+
+@pytest.mark.parametrize("in_workers", [False, True])
+def test_bodies_are_kept_from_the_read_only_when_asked(tmp_path, monkeypatch, in_workers):
+    """A build that reads few files keeps each body from that read (the file is not read
+    again to render it); one that reads many lets them go, and reads each again to
+    render it, rather than hold the site's whole text."""
+    import feedkit.collect
+    from feedkit.collect import collect_sources, load_body
+
+    content = tmp_path / "content"
+    for number in range(3):
+        write_post(content, f"p{number}.md", f"title: Post {number}", f"본문 {number}\n")
+    settings = load_settings(None, {"site": {"url": "https://example.com"}}, base_dir=tmp_path)
+    if in_workers:
+        monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 1)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    kept = collect_sources(settings, Diagnostics(), keep_bodies=True).sources
+    assert [source.body for source in kept] == ["본문 0\n", "본문 1\n", "본문 2\n"]
+    let_go = collect_sources(settings, Diagnostics()).sources
+    assert [source.body for source in let_go] == [None, None, None]
+    assert [load_body(source, Diagnostics()) for source in let_go] == list(kept)

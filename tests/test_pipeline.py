@@ -244,10 +244,11 @@ def _reads(log: Path) -> list[str]:
 def test_each_source_file_is_read_once_per_build(
     site, build_site, monkeypatch, tmp_path, in_workers
 ):
-    """A first build reads every post file once (its body kept from that read for
-    rendering); a build after an edit reads the edited file, and the unchanged posts its
-    feeds render again, once each; so does a build after a fresh checkout (every mtime
-    new, the same bytes)."""
+    """A first build of a small site reads every post file once (its body kept from
+    that read for rendering); a build after an edit reads the edited file, and the
+    unchanged posts its feeds render again, once each; so does a build after a fresh
+    checkout (every mtime new, the same bytes). (A build that reads many files lets each
+    body go and reads it again to render it: see feedkit._rebuild._few.)"""
     import multiprocessing
 
     import feedkit._parallel
