@@ -182,14 +182,15 @@ def _rendered_post(
 
 
 def _feed_in_worker(
-    job: tuple[FeedSpec, Settings, Mapping[str, int], Mapping[str, Item], Mapping[str, str]],
-) -> tuple[PublishResult, list[Diagnostic]]:
-    """Render, serialize and write one feed (in a worker process): what was written,
-    and the diagnostics its posts gave.
+    job: tuple[FeedSpec, Settings, Mapping[str, int], Mapping[str, Item], Mapping[str, str] | None],
+) -> tuple[PublishResult | list[Artifact], list[Diagnostic]]:
+    """Render and serialize one feed (in a worker process), and write an archive page:
+    what was written (for a subscription feed, its files, which the main process
+    writes), and the diagnostics its posts gave.
 
     The job holds the items of the feed's posts that were rendered already (for the
     subscription feeds); the other posts are rendered here. Its last part holds the
-    digests the state knows of the feed's files.
+    digests the state knows of an archive page's files (None for a subscription feed).
     """
     from .browser import with_stylesheet
     from .generate import generate_feed
@@ -209,6 +210,8 @@ def _feed_in_worker(
     artifacts = list(generate_feed(spec, items, settings))
     if settings.feeds.xslt:
         artifacts = [with_stylesheet(artifact) for artifact in artifacts]
+    if known_digests is None:
+        return artifacts, list(found)
     result = write_artifacts(
         settings.feeds.output,
         artifacts,
@@ -467,7 +470,12 @@ def write_feeds(
                         path: files.known[path]
                         for fmt in settings.feeds.formats
                         if (path := feed_path(spec, fmt)) in files.known
-                    },
+                    }
+                    # Archive pages are written in the workers (they are most of what a
+                    # first build writes); subscription feeds here, in order, after
+                    # every page they link to is written.
+                    if spec.archive_page is not None
+                    else None,
                 )
                 for spec in sent
             )
@@ -479,7 +487,10 @@ def write_feeds(
                 # strings at 10,000 posts.
                 rendered.update(post.id for post in spec.posts)
                 counted()
-                files.add(result)
+                if isinstance(result, list):
+                    files.write(result)  # the worker added the stylesheet
+                else:
+                    files.add(result)
     for spec in subscription_specs:
         if parallel_feeds and spec.posts:
             continue  # written by a worker

@@ -282,3 +282,59 @@ def test_posts_read_and_resolved_in_worker_processes_equal_those_done_here(
         str(d).replace(str(other), str(site)) for d in sequential.diagnostics
     ]
     assert ledger(site) == ledger(other)
+
+
+def test_workers_write_the_archive_pages_they_render_and_send_back_no_document(
+    tmp_path, monkeypatch
+):
+    """Archive pages (most of what a first build writes) are written by the worker that
+    renders them, which sends back what the state records of them, not their bytes;
+    the subscription feeds are written here, after every page they link to. A killed
+    run's temporary files in archive/ are swept before any worker writes there."""
+    import multiprocessing
+    import os
+
+    import feedkit._parallel
+    import feedkit.publish
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("worker processes see the logging wrapper only when forked")
+    make_site(tmp_path, 28)  # limit 3: 9 full archive pages
+    (tmp_path / "public" / "archive").mkdir(parents=True)
+    stale = tmp_path / "public" / "archive" / ".2.xml.abcd1234.tmp"  # a killed run's
+    stale.write_bytes(b"half a page")
+    log = tmp_path / "writes.log"
+    real_write = feedkit.publish.write_artifacts
+
+    def logged(output_dir, artifacts, **kwargs):
+        artifacts = list(artifacts)
+        with open(log, "a", encoding="utf-8") as out:  # one write a line: O_APPEND
+            out.writelines(f"{os.getpid()} {artifact.path}\n" for artifact in artifacts)
+        return real_write(output_dir, artifacts, **kwargs)
+
+    monkeypatch.setattr(feedkit.publish, "write_artifacts", logged)
+    sent_back: list[object] = []
+    real_map_ahead = feedkit._parallel.map_ahead
+
+    def watched(pool, function, jobs, **kwargs):
+        for result in real_map_ahead(pool, function, jobs, **kwargs):
+            sent_back.append(result[0])
+            yield result
+
+    monkeypatch.setattr(feedkit._parallel, "map_ahead", watched)
+    monkeypatch.setattr(feedkit._parallel, "PARALLEL_PAGES", 1)
+    result = run(tmp_path)
+    writers = {}
+    for line in log.read_text("utf-8").splitlines():
+        pid, path = line.split(" ", 1)
+        writers[path] = pid
+    here = str(os.getpid())
+    pages = sorted(path for path in writers if path.startswith("archive/"))
+    assert len(pages) == 9 * 3 and set(pages) <= set(result.files_written)
+    # The first page is written here (which sweeps archive/); the others in workers.
+    assert {writers[path] for path in pages if path.split("/")[-1].startswith("1.")} == {here}
+    assert {writers[path] for path in pages if not path.split("/")[-1].startswith("1.")} - {here}
+    assert here not in {writers[p] for p in pages if not p.split("/")[-1].startswith("1.")}
+    assert writers["atom.xml"] == here
+    assert not stale.exists()
+    assert sent_back and all(isinstance(r, feedkit.publish.PublishResult) for r in sent_back)
