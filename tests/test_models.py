@@ -97,3 +97,16 @@ def test_every_model_comes_back_from_a_pickle_equal_with_every_field():
     # Shared objects stay shared: a spec's two posts are one object again.
     spec = pickle.loads(pickle.dumps(records[2]))
     assert spec.posts[0] is spec.posts[1]
+
+
+def test_an_item_waiting_for_its_feed_job_comes_back_equal_and_takes_little_room():
+    from feedkit._parallel import _packed, _unpacked
+
+    post = make_post(1)
+    paragraph = "<p>태풍 북상에 따른 피해를 강조했다. 서울시는 이번 방문에 주목한다.</p>"
+    html = paragraph * 100
+    item = Item(post, html, paragraph, "요약", None, None, {"_timeline": {"events": []}})
+    data = _packed(item)
+    assert _unpacked(post, data) == item
+    assert _unpacked(post, data).post is post  # the caller's post: not in the bytes
+    assert len(data) < len(html.encode("utf-8")) / 4  # compressed (HTML repeats itself)
