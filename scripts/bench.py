@@ -43,10 +43,11 @@ each with its measured value, its floor measured in the same run, its target and
   seed post's kind (Korean news posts with HTML bodies and timeline tables) ≥ 25 ×
   feedkit's on the same site (:func:`bench_jekyll`).
 
-Peak memory (the scenario table): each measured build runs under a fresh helper Python process whose only
-child is the build; after the build the helper reads ``getrusage(RUSAGE_CHILDREN)``,
-whose ``ru_maxrss`` is then the build's own peak resident set size (the maximum over
-waited-for descendants, which for feedkit are the build and a short ``git`` probe). The
+Peak memory (the scenario table): each measured build runs under a fresh helper Python
+process whose only child is the build; after the build the helper reads
+``getrusage(RUSAGE_CHILDREN)``, whose ``ru_maxrss`` is then the build's own peak resident
+set size (the maximum over waited-for descendants, which for feedkit are the build and a
+short ``git`` probe). The
 wall time is measured in the helper around the child alone, so it includes the build's
 interpreter start-up but not the helper's. That is the largest single process, not the
 sum of the main process and its workers: the memory target row uses
