@@ -2,14 +2,16 @@
 
 Usage::
 
-    python scripts/bench_fsync.py [--files 10000] [--kib 20] [--runs 3] [--dir DIR]
-                                  [--json OUT.json]
+    python scripts/bench_fsync.py [--files 10000] [--kib 20] [--from OUTPUT_DIR] [--runs 3]
+                                  [--dir DIR] [--json OUT.json]
 
 Writes ``--files`` files of ``--kib`` KiB each (about what a first build of a 10,000-post
 site writes: 196 MB) into a fresh folder under ``--dir`` (default: the current folder, so
 that the file system is the one the output goes to), 100 files a folder, in batches of
 :data:`feedkit.publish._FILES_AT_ONCE` as :func:`feedkit.publish.write_artifacts` does,
-each file as a temporary file renamed over its target. Then writes them all again with
+each file as a temporary file renamed over its target. With ``--from``, the files are
+those under OUTPUT_DIR (a build's output: the same names, folders and bytes) instead.
+Then writes them all again with
 other bytes, so that every rename replaces an existing file (a rebuild). Each way of
 making the writes durable is timed for both, as the median of ``--runs``:
 
@@ -129,7 +131,28 @@ def _files(root: Path, count: int, size: int, fill: int) -> Files:
     ]
 
 
-def measure(base: Path, count: int, size: int, runs: int) -> dict[str, dict[str, float]]:
+def _copied(source: Path) -> Callable[[Path, int, int, int], Files]:
+    """What :func:`_files` makes, from the files under ``source``; the rewrite changes the
+    last byte of each, so that every rename replaces a file with other bytes."""
+    originals = [
+        (path.relative_to(source), path.read_bytes())
+        for path in sorted(source.rglob("*"))
+        if path.is_file()
+    ]
+
+    def files(root: Path, count: int, size: int, fill: int) -> Files:
+        return [(root / relative, data[:-1] + bytes([fill])) for relative, data in originals]
+
+    return files
+
+
+def measure(
+    base: Path,
+    count: int,
+    size: int,
+    runs: int,
+    make: Callable[[Path, int, int, int], Files] = _files,
+) -> dict[str, dict[str, float]]:
     """Return, for each way, the median seconds of a first write and of a rewrite."""
     results: dict[str, dict[str, list[float]]] = {
         way: {"first_s": [], "rewrite_s": []} for way in WAYS
@@ -139,7 +162,7 @@ def measure(base: Path, count: int, size: int, runs: int) -> dict[str, dict[str,
             root = Path(tempfile.mkdtemp(prefix="bench-fsync-", dir=base))
             try:
                 for phase, fill in (("first_s", 0x61), ("rewrite_s", 0x62)):
-                    files = _files(root, count, size, fill)
+                    files = make(root, count, size, fill)
                     os.sync()
                     started = time.perf_counter()
                     write(files, root)
@@ -165,13 +188,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--kib", type=int, default=20, help="size of each file")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=Path.cwd(), help="where to write")
+    parser.add_argument(
+        "--from", dest="source", type=Path, metavar="OUTPUT_DIR", help="write these files"
+    )
     parser.add_argument("--json", type=Path, metavar="OUT.json")
     args = parser.parse_args(argv)
     if args.files < 1 or args.kib < 0 or args.runs < 1:
         parser.error("--files and --runs must be at least 1, --kib at least 0")
-    figures = measure(args.dir, args.files, args.kib * 1024, args.runs)
+    make: Callable[[Path, int, int, int], Files] = _files
+    described = f"{args.files} files of {args.kib} KiB"
+    if args.source is not None:
+        make = _copied(args.source)
+        copied = make(args.dir, 0, 0, 0)
+        described = (
+            f"the {len(copied)} files of {args.source} "
+            f"({sum(len(data) for _, data in copied) / 2**20:.0f} MiB)"
+        )
+    figures = measure(args.dir, args.files, args.kib * 1024, args.runs, make)
     lines = [
-        f"{args.files} files of {args.kib} KiB, median of {args.runs} runs",
+        f"{described}, median of {args.runs} runs",
         "",
         "| way | first write s | rewrite (every rename replaces) s |",
         "| --- | ---: | ---: |",
@@ -182,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     print("\n".join(lines))
     if args.json:
-        document = {"files": args.files, "kib": args.kib, "runs": args.runs, "ways": figures}
+        document = {"files": described, "runs": args.runs, "ways": figures}
         args.json.write_text(json.dumps(document, indent=2), encoding="utf-8")
     return 0
 
