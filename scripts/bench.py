@@ -1207,11 +1207,11 @@ def target_rows(
         )
         memory = ours.get("memory") or {}
         hugo_memory = (hugo or {}).get("memory") or {}
-        hugo_note = (
-            f"; Hugo {hugo_memory['peak_pss_mib']:.0f} MiB"
-            if hugo_memory.get("peak_pss_mib")
-            else ""
-        )
+        hugo_note = ""
+        if hugo_memory.get("peak_pss_mib"):
+            hugo_note = f"; Hugo {hugo_memory['peak_pss_mib']:.0f} MiB"
+            if not hugo_memory["ok"]:  # stopped or failed: what it held until then
+                hugo_note = f"; Hugo failed, after reaching {hugo_memory['peak_pss_mib']:.0f} MiB"
         rows.append(
             _row(
                 "peak memory, all processes (MiB PSS)",

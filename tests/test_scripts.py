@@ -333,6 +333,9 @@ def test_target_rows_judge_each_row_against_its_floor() -> None:
     memory = rows["peak memory, all processes (MiB PSS)"]
     assert (memory["measured"], memory["target"], memory["status"]) == (250.0, 200.0, "miss")
     assert "Hugo 300 MiB" in memory["note"]
+    result["hugo"]["memory"] = {"ok": False, "peak_pss_mib": 6000.0}  # e.g. killed
+    again = {row["row"]: row for row in bench.target_rows([result], None)}
+    assert "Hugo failed, after reaching 6000 MiB" in again[memory["row"]]["note"]
     unchanged = rows["no change (s)"]
     assert unchanged["floor"] == pytest.approx(0.05) and unchanged["status"] == "miss"
     assert rows["one edited post (s)"]["status"] == "pass"
