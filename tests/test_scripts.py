@@ -320,7 +320,7 @@ def test_target_rows_judge_each_row_against_its_floor() -> None:
             "write_floor": {"write_s": 0.5, "bytes": 2**20, "files": 10},
             "memory": {"peak_pss_mib": 250.0, "peak_rss_mib": 400.0, "peak_processes": 3},
         },
-        "hugo": {"cold": _figures(2.0), "memory": {"peak_pss_mib": 300.0}},
+        "hugo": {"cold": _figures(2.0), "memory": {"ok": True, "peak_pss_mib": 300.0}},
     }
     jekyll = {"posts": 7500, "jekyll": _figures(50.0), "feedkit": _figures(2.5)}
 
