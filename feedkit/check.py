@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-import lxml.html  # type: ignore[import-untyped]
+import lxml.html
 from lxml import etree
 
 from . import _check_readers

