@@ -395,7 +395,7 @@ class Gathered(NamedTuple):
     posts: list[Post]  # every post, published or not, but those whose URL or id is taken
 
 
-# The key of what a build at another clock than the real one stores: no digest is this.
+# The key of what ``feedkit dates`` works out (it stores nothing): no digest is this.
 _SIMULATED = "simulated"
 
 # More files changed than this many, or this share of the site, and a build reads every
@@ -418,17 +418,26 @@ def _few(files: Sequence[SourceFile]) -> int:
 _FAILED_SHARE_DENOMINATOR = 2
 
 
-def _planned_key(settings: Settings, now: datetime) -> str:
-    """What every stored planned post depends on besides its own file: the settings, the
-    day where dates may depend on it (as in :func:`post_key`), and git's HEAD where git
-    dates are used."""
+def _settings_key(settings: Settings, now: datetime, *, simulated: bool) -> str:
+    """The settings' part of the keys of what a build stores (:func:`settings_digest`);
+    a build at another clock than the real one (``feedkit build --now``) adds that clock
+    whole, so that a later build at the same clock takes what it stored (a benchmark,
+    a test run again) and no build at the real clock ever does."""
+    key = settings_digest(settings)
+    return digest_text(key, "simulated at", now.isoformat()) if simulated else key
+
+
+def _planned_key(settings: Settings, now: datetime, *, simulated: bool) -> str:
+    """What every stored planned post depends on besides its own file: the settings (and
+    a simulated clock, see :func:`_settings_key`), the day where dates may depend on it
+    (as in :func:`post_key`), and git's HEAD where git dates are used."""
     clock = now.date().isoformat() if "timeline" in settings.dates.sources else ""
     head = ""
     if "git" in settings.dates.sources:
         from ._git import head_commit
 
         head = head_commit(settings.content.dir)
-    return digest_text(settings_digest(settings), clock, head)
+    return digest_text(_settings_key(settings, now, simulated=simulated), clock, head)
 
 
 def _unchanged_posts(
@@ -530,6 +539,7 @@ class _FreshPost(NamedTuple):
     source: Source
     git_dates: GitDates | None
     post: Post
+    entry: LedgerEntry | None  # the ledger entry it was resolved with
     # The diagnostics its resolution gave: a tuple, as a Diagnostics with its list, set
     # and lock takes half a kilobyte, for every post of a first build.
     found: tuple[Diagnostic, ...]
@@ -557,8 +567,12 @@ def gather_posts(
     made whole afterwards (see :func:`whole_posts`).
 
     With ``recorded_at`` (the real time, when ``now`` is not), the ledger records that
-    time, every file is taken as changed, and the posts' records and planned forms,
-    worked out at ``now``, are stored under keys no later build matches.
+    time, and the posts' records and planned forms, worked out at ``now``, are stored
+    under keys that only a build at that same ``now`` matches (see
+    :func:`_settings_key`). A post whose ledger entry this build changed was resolved
+    with the entry it had: its record is keyed with that entry, and its planned form is
+    stored as changed, so that the next build resolves it with the entry the ledger now
+    holds, as a build at the real clock, where the two give the same post, need not.
 
     With ``dry_run`` (``feedkit dates``), every file is read and nothing is stored, nor
     checked for what a build would refuse to publish.
@@ -566,10 +580,10 @@ def gather_posts(
     simulated = dry_run or (recorded_at is not None and recorded_at != now)
     meta = state.meta()
     racy_after = int(meta.get("built_at_ns", "0")) - RACY_NS
-    planned_key = _SIMULATED if simulated else _planned_key(settings, now)
+    planned_key = _SIMULATED if dry_run else _planned_key(settings, now, simulated=simulated)
     unchanged: dict[str, PlannedPost] = {}
     paths_by_shard: dict[int, list[str]] = {}
-    if not simulated:
+    if not dry_run:
         unchanged, paths_by_shard = _unchanged_posts(
             state, meta, planned_key, files, now, racy_after
         )
@@ -665,11 +679,15 @@ def _gather(
     by_id = {entry.id: entry for entry in known}
     claimed = {entry.id for entry in matches.values()}
 
-    resolved = _resolve(sources, matches, history, settings, state, now, simulated=simulated)
+    resolved = _resolve(
+        sources, matches, history, settings, state, now, simulated=simulated, dry_run=dry_run
+    )
     fresh: list[_FreshPost] = []
     made: dict[str, tuple[Post | None, tuple[Diagnostic, ...], str | None]] = {}
+    resolved_with: dict[str, LedgerEntry | None] = {}
     for source in sources:
         post, found, part, is_fresh = resolved[source.path]
+        entry = matches.get(source.path)
         if post is not None and source.path not in matches:
             # A new file whose id (its URL, say) names a post that is gone: the same post.
             if post.id not in by_id and not every_file:
@@ -688,13 +706,14 @@ def _gather(
                     now=now,
                     diagnostics=again,
                 )
-                found, part, is_fresh = (*found, *again), None, True
+                found, part, is_fresh, entry = (*found, *again), None, True, former
         if post is not None:
             if post.id in unchanged_ids:
                 return None  # the same id as a post that did not change
             if is_fresh:
-                fresh.append(_FreshPost(source, history.get(source.path), post, found))
+                fresh.append(_FreshPost(source, history.get(source.path), post, entry, found))
         made[source.path] = (post, found, part)
+        resolved_with[source.path] = entry
 
     # What reading said, in the order of the files (an unchanged file's as its planned
     # post keeps it), then what resolving each post said.
@@ -790,20 +809,21 @@ def _gather(
                 if post is None:
                     continue  # gone, or no longer a post
                 is_published = path in published_paths
-                planned.append(
-                    planned_post(
-                        post,
-                        parts_by_path[path],
-                        made[path][1],
-                        published=is_published,
-                        seq=entries[post.id].seq if is_published else -1,
-                    )
+                kept = planned_post(
+                    post,
+                    parts_by_path[path],
+                    made[path][1],
+                    published=is_published,
+                    seq=entries[post.id].seq if is_published else -1,
                 )
+                if simulated and resolved_with[path] is not entries.get(post.id):
+                    # Resolved with the entry it had: stored with a time no file has,
+                    # it is read again by the next build, which still knows its path.
+                    kept = kept._replace(mtime_ns=-1)
+                planned.append(kept)
             yield shard, planned_record(planned)
 
-    records = _fresh_records(fresh, entries, settings, now, parts_by_path)
-    if simulated:
-        records = ((path, _SIMULATED, record) for path, _, record in records)
+    records = _fresh_records(fresh, entries, settings, now, parts_by_path, simulated=simulated)
     _store_posts(
         state,
         ledger_update.changed,
@@ -835,6 +855,7 @@ def _resolve(
     now: datetime,
     *,
     simulated: bool,
+    dry_run: bool,
 ) -> dict[str, tuple[Post | None, tuple[Diagnostic, ...], str | None, bool]]:
     """Each source's post (None if it cannot be published), what resolving it said, its
     part of the feed signatures if known, and whether it was resolved now (else taken
@@ -844,8 +865,8 @@ def _resolve(
     from .dates import resolve_post
 
     resolved: dict[str, tuple[Post | None, tuple[Diagnostic, ...], str | None, bool]] = {}
-    if not simulated:  # a build at another clock resolves every post at its own clock
-        settings_key = settings_digest(settings)
+    if not dry_run:
+        settings_key = _settings_key(settings, now, simulated=simulated)
         paths = [source.path for source in sources]
         keys = state.resolved_keys(paths)
         reusable = {
@@ -897,10 +918,14 @@ def _fresh_records(
     settings: Settings,
     now: datetime,
     signatures: Mapping[str, str],
+    *,
+    simulated: bool,
 ) -> Iterator[tuple[str, str, bytes]]:
     """The ``(path, key, record)`` rows of the posts resolved in this build, made one at
     a time as the state database stores them. ``signatures`` holds each post's part of
-    the feed signatures, by path.
+    the feed signatures, by path. With ``simulated`` (a build at another clock than the
+    real one), each key is made with the entry the post was resolved with: at another
+    clock, the updated entry would not give the same post.
 
     Each key is made with the post's ledger entry as this build leaves it, which is the
     entry the next build matches the file to: keyed with the entry it was resolved with
@@ -911,12 +936,17 @@ def _fresh_records(
     """
     from ._records import post_record
 
-    settings_key = settings_digest(settings)
+    settings_key = _settings_key(settings, now, simulated=simulated)
     return (
         (
             item.source.path,
             post_key(
-                item.source, ledger.get(item.post.id), item.git_dates, settings_key, settings, now
+                item.source,
+                item.entry if simulated else ledger.get(item.post.id),
+                item.git_dates,
+                settings_key,
+                settings,
+                now,
             ),
             post_record(item.post, item.found, signatures[item.source.path]),
         )

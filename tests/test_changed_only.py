@@ -77,6 +77,7 @@ def _outputs(root: Path) -> dict[str, bytes]:
 
 
 _Step = Callable[[Path], None]
+_TAKE_AN_ID = "declare the id of a post that did not change"
 
 
 def _steps() -> list[tuple[str, _Step, bool]]:
@@ -178,7 +179,7 @@ def _steps() -> list[tuple[str, _Step, bool]]:
         ("mend it", mend_yaml, True),
         ("declare an id", declare_id, True),
         ("add a category", new_category, True),
-        ("declare the id of a post that did not change", take_an_id, False),
+        (_TAKE_AN_ID, take_an_id, False),
         ("remove a post", remove, False),
         # A deleted post's entry is found by its path, then by its content hash.
         ("put it back", restore, True),
@@ -187,14 +188,23 @@ def _steps() -> list[tuple[str, _Step, bool]]:
     ]
 
 
-@pytest.mark.parametrize("future", [False, True])
+@pytest.mark.parametrize(
+    ("future", "simulated"), [(False, False), (True, False), (False, True), (True, True)]
+)
 def test_reading_only_changed_files_gives_what_reading_all_gives(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, future: bool
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, future: bool, simulated: bool
 ) -> None:
     def build(root: Path, now: datetime) -> dict[str, object]:
+        # ``simulated``: every build at one clock that is not the real time (``feedkit
+        # build --now``, as scripts/bench.py runs it), while the ledger records the time.
         settings = load_settings(root / "feedkit.toml", {"content": {"future": future}})
         found = Diagnostics()
-        result = pipeline.build(settings, now=now, diagnostics=found)
+        result = pipeline.build(
+            settings,
+            now=BUNDLED_NOW - timedelta(minutes=30) if simulated else now,
+            diagnostics=found,
+            recorded_at=now if simulated else None,
+        )
         summary = result.as_dict()
         summary.pop("seconds")
         return summary
@@ -218,7 +228,10 @@ def test_reading_only_changed_files_gives_what_reading_all_gives(
 
         taken.clear()
         summary = build(site, now)
-        assert taken[-1] == changed_only, what
+        # At a simulated clock, the post whose id is taken was edited the step before: it
+        # is read again (its entry changed), so the build can take the other files.
+        if not (simulated and what == _TAKE_AN_ID):
+            assert taken[-1] == changed_only, what
         outputs, state = _outputs(site), _state(site)
         shutil.move(site, after)
 
