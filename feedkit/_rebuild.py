@@ -569,10 +569,12 @@ def gather_posts(
     With ``recorded_at`` (the real time, when ``now`` is not), the ledger records that
     time, and the posts' records and planned forms, worked out at ``now``, are stored
     under keys that only a build at that same ``now`` matches (see
-    :func:`_settings_key`). A post whose ledger entry this build changed was resolved
-    with the entry it had: its record is keyed with that entry, and its planned form is
-    stored as changed, so that the next build resolves it with the entry the ledger now
-    holds, as a build at the real clock, where the two give the same post, need not.
+    :func:`_settings_key`). At a clock ahead of ``recorded_at``, a post whose ledger
+    entry this build changed was resolved with the entry it had, which the updated one
+    (seen or changed at ``recorded_at``, before ``now``) would not give: its record is
+    keyed with that entry, and its planned form is stored as changed, so that the next
+    build resolves it with the entry the ledger now holds. At the real clock, or one
+    behind it, the two give the same post (see :func:`_fresh_records`).
 
     With ``dry_run`` (``feedkit dates``), every file is read and nothing is stored, nor
     checked for what a build would refuse to publish.
@@ -646,6 +648,8 @@ def _gather(
     from .identity import drop_duplicate_urls, match_sources, update_ledger
 
     every_file = not unchanged
+    # A clock ahead of the time the ledger records: see _fresh_records.
+    ahead = recorded_at < now
     changed_paths = [f.path for f in files if f.path not in unchanged]
     sources = [read.sources[path] for path in changed_paths if path in read.sources]
     said_reading = Diagnostics()
@@ -816,14 +820,16 @@ def _gather(
                     published=is_published,
                     seq=entries[post.id].seq if is_published else -1,
                 )
-                if simulated and resolved_with[path] is not entries.get(post.id):
+                if ahead and resolved_with[path] is not entries.get(post.id):
                     # Resolved with the entry it had: stored with a time no file has,
                     # it is read again by the next build, which still knows its path.
                     kept = kept._replace(mtime_ns=-1)
                 planned.append(kept)
             yield shard, planned_record(planned)
 
-    records = _fresh_records(fresh, entries, settings, now, parts_by_path, simulated=simulated)
+    records = _fresh_records(
+        fresh, entries, settings, now, parts_by_path, simulated=simulated, ahead=ahead
+    )
     _store_posts(
         state,
         ledger_update.changed,
@@ -920,19 +926,22 @@ def _fresh_records(
     signatures: Mapping[str, str],
     *,
     simulated: bool,
+    ahead: bool,
 ) -> Iterator[tuple[str, str, bytes]]:
     """The ``(path, key, record)`` rows of the posts resolved in this build, made one at
     a time as the state database stores them. ``signatures`` holds each post's part of
-    the feed signatures, by path. With ``simulated`` (a build at another clock than the
-    real one), each key is made with the entry the post was resolved with: at another
-    clock, the updated entry would not give the same post.
+    the feed signatures, by path; ``simulated`` salts the keys with the clock (see
+    :func:`_settings_key`).
 
     Each key is made with the post's ledger entry as this build leaves it, which is the
     entry the next build matches the file to: keyed with the entry it was resolved with
     (none, for a post seen for the first time), every record of a first build would be
     stale at the second. Resolving with the updated entry gives the same post: a new
-    entry is first seen ``now``, and an entry whose content changed was changed ``now``,
-    which are the dates the post was resolved with.
+    entry is first seen at the time the ledger records, and an entry whose content
+    changed was changed then; :func:`feedkit.dates.resolve_post` takes either time as
+    ``now`` when it is not before ``now``, which are the dates the post was resolved
+    with. With ``ahead`` (a clock ahead of the time the ledger records, ``--now`` in the
+    future), it would not: each key is made with the entry the post was resolved with.
     """
     from ._records import post_record
 
@@ -942,7 +951,7 @@ def _fresh_records(
             item.source.path,
             post_key(
                 item.source,
-                item.entry if simulated else ledger.get(item.post.id),
+                item.entry if ahead else ledger.get(item.post.id),
                 item.git_dates,
                 settings_key,
                 settings,
