@@ -59,8 +59,10 @@ def main() -> None:
         for text in texts:
             parse_front_matter(text, **kwargs)
         runs.append(time.perf_counter() - started)
-    print(f"{args.n} posts, {args.format}: median {statistics.median(runs):.3f} s "
-          f"(runs: {', '.join(f'{r:.3f}' for r in runs)})")
+    print(
+        f"{args.n} posts, {args.format}: median {statistics.median(runs):.3f} s "
+        f"(runs: {', '.join(f'{r:.3f}' for r in runs)})"
+    )
 
 
 if __name__ == "__main__":
