@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date as _date
 from datetime import datetime, timedelta, timezone
 
@@ -563,7 +564,5 @@ def test_yaml_reads_the_same_through_the_hugo_formats() -> None:
 @given(st.text(max_size=200))
 def test_toml_and_json_raise_only_front_matter_errors(body: str) -> None:
     for text in (f"+++\n{body}\n+++\n", "{\n" + body + "\n}\n"):
-        try:
+        with contextlib.suppress(FrontMatterError):
             parse_front_matter(text, formats=HUGO_FORMATS)
-        except FrontMatterError:
-            pass

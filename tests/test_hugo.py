@@ -296,7 +296,7 @@ def test_an_unknown_shortcode_is_removed_with_a_warning_naming_the_line():
         ("shortcode-unknown", "posts/a.md", 8),
         ("shortcode-unknown", "posts/a.md", 9),
     ]
-    assert "'chart'" in list(found)[0].message
+    assert "'chart'" in next(iter(found)).message
 
 
 def test_an_escaped_shortcode_is_shown_as_written():
