@@ -354,13 +354,15 @@ def _is_allowed(text: str, index: int, char: str) -> bool:
     if char == " ":
         return False
     category = unicodedata.category(char)
-    if category[0] in "LM" or category == "Nd" or char in "./\\_#+~-@":
+    # "+" is not kept by Hugo 0.168 ("C++ 상속" gives "c-상속", checked with hugo itself),
+    # though later versions of common/paths list it.
+    if category[0] in "LM" or category == "Nd" or char in "./\\_#~-@":
         return True
     return char == "%" and bool(re.fullmatch(r"[0-9a-fA-F]{2}", text[index + 1 : index + 3]))
 
 
 def sanitize(text: str) -> str:
-    """Hugo's ``paths.Sanitize``: letters, digits, marks and ``./\\_#+~-@`` kept, a run
+    """Hugo's ``paths.Sanitize``: letters, digits, marks and ``./\\_#~-@`` kept, a run
     of spaces after some kept text becomes one ``-``, anything else is dropped."""
     out: list[str] = []
     prepend_hyphen = was_hyphen = False
@@ -426,10 +428,13 @@ def hugo_permalink(source: Source, site: HugoSite, *, title: str, date: datetime
     metadata = source.metadata
     url = metadata.get("url")
     if isinstance(url, str) and url.strip():
-        # A page's own url is kept as written, from the site's root.
+        # A page's own url is kept as written (case too), under the site's root; one
+        # without an extension is a folder, as Hugo writes the page to its index.html.
         path = url.strip()
         if not path.startswith("/"):
             path = "/" + path
+        if not path.endswith("/") and "." not in path.rpartition("/")[2]:
+            path += "/"
         return _escape(path)
     folder, _, name = source.path.rpartition("/")
     base = _translation_base(name, site)
@@ -526,6 +531,13 @@ def to_hugo_post(
             "expired", "its expiryDate has passed; left out, as Hugo does", path=source.path
         )
         return None
+    if not _is_listed(metadata):
+        diagnostics.info(
+            "skipped",
+            "build.list is never (or headless): in no list, so in no feed",
+            path=source.path,
+        )
+        return None
     title = _hugo_title(source, site, diagnostics)
     if title is None:
         return None
@@ -555,6 +567,20 @@ def to_hugo_post(
         lang=language,
         is_draft=metadata.get("draft") is True,
     )
+
+
+def _is_listed(metadata: Mapping[str, Any]) -> bool:
+    """Whether Hugo lists the page (in ``.Site.RegularPages``, so in its RSS): not with
+    ``build: {list: never}`` (``_build`` before Hugo 0.65), nor a ``headless`` bundle."""
+    if metadata.get("headless") is True:
+        return False
+    for key in ("build", "_build"):
+        options = metadata.get(key)
+        if isinstance(options, Mapping):
+            listing = options.get("list")
+            if listing is False or listing == "never":
+                return False
+    return True
 
 
 def _hugo_image(metadata: Mapping[str, Any], image: str | None) -> str | None:
