@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONFIG_NAMES",
     "HugoSite",
+    "cascade_entries",
     "hugo_date_keys",
     "hugo_sections",
     "is_expired",
@@ -45,6 +46,7 @@ __all__ = [
     "page_language",
     "to_hugo_post",
     "urlize",
+    "with_cascade",
     "with_hugo_body",
 ]
 
@@ -99,6 +101,9 @@ class HugoSite:
     ugly_urls: bool = False
     lower_paths: bool = True
     language_prefix: str = ""  # "ko/" for a language published under /ko/
+    # ``cascade`` of the configuration and of the ``_index`` files: (the section's path
+    # from the content folder, "" for all, the values, the ``target`` they apply to).
+    cascades: tuple[tuple[str, Mapping[str, Any], Mapping[str, Any]], ...] = ()
 
     @property
     def params(self) -> Mapping[str, Any]:
@@ -203,6 +208,7 @@ def hugo_sites(config: Mapping[str, Any]) -> list[tuple[HugoSite, dict[str, dict
             ugly_urls=merged.get("uglyurls") is True,
             lower_paths=merged.get("disablepathtolower") is not True,
             language_prefix=prefix,
+            cascades=tuple(cascade_entries("", merged.get("cascade"))),
         )
         result.append((site, hugo_sections(merged, content_dir or base_content, name, prefix)))
     return result
@@ -567,6 +573,67 @@ def to_hugo_post(
         lang=language,
         is_draft=metadata.get("draft") is True,
     )
+
+
+def cascade_entries(
+    section: str, cascade: Any
+) -> list[tuple[str, Mapping[str, Any], Mapping[str, Any]]]:
+    """The entries of one ``cascade`` (a mapping, or a list of them, each with an optional
+    ``target``/``_target``), as :attr:`HugoSite.cascades` holds them."""
+    entries = cascade if isinstance(cascade, list) else [cascade]
+    result: list[tuple[str, Mapping[str, Any], Mapping[str, Any]]] = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        target = entry.get("target", entry.get("_target")) or {}
+        values = {k: v for k, v in entry.items() if k not in ("target", "_target")}
+        result.append((section, values, target if isinstance(target, Mapping) else {}))
+    return result
+
+
+def _target_matches(target: Mapping[str, Any], path: str, site: HugoSite) -> bool:
+    import fnmatch
+
+    environment = target.get("environment")
+    if isinstance(environment, str) and not fnmatch.fnmatch("production", environment):
+        return False  # hugo builds for production
+    kind = target.get("kind")
+    if isinstance(kind, str) and not fnmatch.fnmatch("page", kind.lower()):
+        return False
+    lang = target.get("lang")
+    if isinstance(lang, str) and not fnmatch.fnmatch(site.language, lang):
+        return False
+    pattern = target.get("path")
+    if isinstance(pattern, str) and pattern:
+        logical = "/" + path.rsplit(".", 1)[0].removesuffix("/index")
+        if not re.fullmatch(_glob_regex(pattern), logical, re.IGNORECASE):
+            return False
+    return True
+
+
+def _glob_regex(pattern: str) -> str:
+    """A Hugo path glob (``/posts/**``, ``/docs/*``) as a regular expression."""
+    parts = re.split(r"(\*\*|\*|\?)", pattern)
+    wildcards = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return "".join(wildcards.get(part, re.escape(part)) for part in parts)
+
+
+def with_cascade(metadata: Mapping[str, Any], path: str, site: HugoSite) -> Mapping[str, Any]:
+    """``metadata`` with the ``cascade`` values of its sections under it (the nearer
+    section's first; the page's own front matter always wins), as Hugo merges them."""
+    matching = [
+        (section, values)
+        for section, values, target in site.cascades
+        if (not section or path.startswith(section + "/")) and _target_matches(target, path, site)
+    ]
+    if not matching:
+        return metadata
+    from .jekyll import deep_merge
+
+    merged: dict[str, Any] = {}
+    for _, values in sorted(matching, key=lambda pair: len(pair[0])):
+        merged = deep_merge(merged, values)
+    return deep_merge(merged, metadata)
 
 
 def _is_listed(metadata: Mapping[str, Any]) -> bool:

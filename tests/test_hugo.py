@@ -21,7 +21,7 @@ from feedkit._shortcodes import ShortcodeContext, expand_shortcodes
 from feedkit.cli import main
 from feedkit.diagnostics import Diagnostics
 from feedkit.errors import ConfigError
-from feedkit.hugo import hugo_permalink, hugo_sites, lower_keys, sanitize, urlize
+from feedkit.hugo import hugo_permalink, hugo_sites, lower_keys, sanitize, urlize, with_cascade
 from feedkit.models import Source
 from feedkit.settings import find_config, hugo_languages, load_settings
 
@@ -362,3 +362,34 @@ def test_default_paths_and_section_patterns():
     with pytest.raises(ValueError, match=":nope"):
         ((bad, _),) = hugo_sites({"permalinks": {"posts": "/:nope/"}})
         hugo_permalink(_page("posts/a.md"), bad, title="T", date=date)
+
+
+def test_cascade_from_config_and_index_files(hugo_site, monkeypatch):
+    (hugo_site / "content" / "en" / "notes" / "_index.md").write_text(
+        "---\ntitle: Notes\ncascade:\n  - target:\n      environment: production\n"
+        "      path: /notes/**\n    build:\n      list: never\n---\n"
+    )
+    posts_index = hugo_site / "content" / "en" / "posts" / "_index.md"
+    posts_index.write_text('+++\ntitle = "Posts"\n[cascade]\n  tags = ["cascaded"]\n+++\n')
+    monkeypatch.chdir(hugo_site)
+    result = CliRunner().invoke(main, ["build", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    feed = feedparser.parse((hugo_site / "public" / "rss.xml").read_bytes())
+    titles = [entry.title for entry in feed.entries]
+    assert "A note in another section" not in titles  # in no list, as in Hugo
+    tags = {entry.title: {t.term for t in entry.get("tags", [])} for entry in feed.entries}
+    assert tags["A leaf bundle"] == {"cascaded"}  # no tags of its own: the cascade's
+    assert tags["JSON front matter"] == {"json"}  # its own win
+
+
+def test_a_cascade_for_another_environment_is_not_applied():
+    ((site, _),) = hugo_sites(
+        lower_keys({"cascade": [{"_target": {"environment": "development"}, "draft": True}]})
+    )
+    assert with_cascade({"title": "a"}, "posts/a.md", site) == {"title": "a"}
+    ((site, _),) = hugo_sites(
+        lower_keys({"cascade": {"target": {"path": "/posts/*"}, "draft": True}})
+    )
+    assert with_cascade({}, "posts/a.md", site) == {"draft": True}
+    assert with_cascade({}, "posts/b/index.md", site) == {"draft": True}
+    assert with_cascade({}, "posts/deep/b/c.md", site) == {}
