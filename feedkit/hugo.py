@@ -447,7 +447,10 @@ def hugo_permalink(source: Source, site: HugoSite, *, title: str, date: datetime
     lower = site.lower_paths
     slug = metadata.get("slug")
     slug_text = urlize(str(slug), lower=lower) if isinstance(slug, (str, int)) and str(slug) else ""
-    filename = urlize(folder.rpartition("/")[2] if base == "index" else base, lower=lower)
+    # A file's path is normalised before it is urlized: each space is a hyphen
+    # ("tutorial .md" is at "tutorial-/", as hugo 0.168 puts it).
+    name = (folder.rpartition("/")[2] if base == "index" else base).replace(" ", "-")
+    filename = urlize(name, lower=lower)
     section = _section(source.path if base != "index" else folder + "/x")
     pattern = site.permalinks.get(section) if section else None
     if pattern is not None:
@@ -466,7 +469,9 @@ def hugo_permalink(source: Source, site: HugoSite, *, title: str, date: datetime
         path = _expand(pattern, values=values, date=date)
     else:
         parent = folder.rpartition("/")[0] if base == "index" else folder
-        path = "/".join(p for p in (urlize(parent, lower=lower), slug_text or filename) if p)
+        path = "/".join(
+            p for p in (urlize(parent.replace(" ", "-"), lower=lower), slug_text or filename) if p
+        )
         path = "/" + path + "/"
     if site.ugly_urls and path.endswith("/") and path != "/":
         path = path.rstrip("/") + ".html"

@@ -353,6 +353,10 @@ def test_default_paths_and_section_patterns():
     assert hugo_permalink(_page("Notes/My Note.md"), site, title="T", date=date) == (
         "/notes/my-note/"
     )
+    # Spaces in a file's path are hyphens, each one (hugo 0.168 on the same names).
+    assert hugo_permalink(_page("my notes/a  b .md"), site, title="T", date=date) == (
+        "/my-notes/a--b-/"
+    )
     assert hugo_permalink(_page("Notes/b/index.md", slug="S Lug"), site, title="T", date=date) == (
         "/notes/s-lug/"
     )
