@@ -397,3 +397,22 @@ def test_a_cascade_for_another_environment_is_not_applied():
     assert with_cascade({}, "posts/a.md", site) == {"draft": True}
     assert with_cascade({}, "posts/b/index.md", site) == {"draft": True}
     assert with_cascade({}, "posts/deep/b/c.md", site) == {}
+
+
+def test_auto_summary_ends_at_the_paragraph_that_reaches_summary_length():
+    from feedkit.hugo import auto_summary
+
+    html = "<p>one two three</p>\n<h2>Head word</h2>\n<p>four five</p>\n<p>six</p>"
+    assert auto_summary(html, 3) == "<p>one two three</p>"
+    # The heading's words count, as Hugo counts all text up to each </p>.
+    assert auto_summary(html, 6) == "<p>one two three</p>\n<h2>Head word</h2>\n<p>four five</p>"
+    assert auto_summary(html, 50) == html
+    assert auto_summary("<p>한국어 문장</p><p>둘</p>", 3, is_cjk=True) == "<p>한국어 문장</p>"
+
+
+def test_the_summary_length_of_the_config_shapes_the_summary(built):
+    out, _ = built
+    items = {item["id"]: item for item in json.loads((out / "feed.json").read_text())["items"]}
+    # summaryLength = 20: the bundle's first paragraph (8 words) and its figure's caption.
+    bundle = items[BASE + "2024/04/a-leaf-bundle/"]
+    assert bundle["summary"] == "A leaf bundle: its image sits beside it. The bundle's photo"
