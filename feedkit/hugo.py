@@ -271,6 +271,11 @@ def hugo_sections(
     publish_dir = config.get("publishdir")
     output = publish_dir if isinstance(publish_dir, str) and publish_dir else "public"
     feeds: dict[str, Any] = {"output": f"{output}/{prefix}".rstrip("/")}
+    services = config.get("services")
+    rss = services.get("rss") if isinstance(services, Mapping) else None
+    limit = rss.get("limit") if isinstance(rss, Mapping) else config.get("rsslimit")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
+        feeds["limit"] = limit  # Hugo's default, -1, is every page: feedkit archives them
     taxonomies = config.get("taxonomies")
     if isinstance(taxonomies, Mapping):
         plural = {str(v) for v in taxonomies.values()}

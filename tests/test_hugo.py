@@ -416,3 +416,29 @@ def test_the_summary_length_of_the_config_shapes_the_summary(built):
     # summaryLength = 20: the bundle's first paragraph (8 words) and its figure's caption.
     bundle = items[BASE + "2024/04/a-leaf-bundle/"]
     assert bundle["summary"] == "A leaf bundle: its image sits beside it. The bundle's photo"
+
+
+def test_languages_told_by_file_name(tmp_path, monkeypatch):
+    (tmp_path / "hugo.yaml").write_text(
+        "baseURL: https://e.org/\ntitle: T\nservices:\n  rss:\n    limit: 5\n"
+        "languages:\n  en: {weight: 1}\n  ko: {weight: 2, title: 한국어}\n"
+    )
+    posts = tmp_path / "content" / "posts"
+    (posts / "b").mkdir(parents=True)
+    (posts / "a.md").write_text("---\ntitle: A\ndate: 2024-01-01\n---\nEnglish\n")
+    (posts / "a.ko.md").write_text("---\ntitle: 가\ndate: 2024-01-01\n---\n한국어\n")
+    (posts / "b" / "index.ko.md").write_text("---\ntitle: 나\ndate: 2024-01-02\n---\n번들\n")
+    (posts / "b" / "index.md").write_text("---\ntitle: B\ndate: 2024-01-02\n---\nBundle\n")
+    path = find_config(tmp_path)
+    assert load_settings(path).feeds.limit == 5
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert _items(tmp_path / "public" / "rss.xml") == [
+        ("https://e.org/posts/b/", "Tue, 02 Jan 2024 00:00:00 +0000", "B"),
+        ("https://e.org/posts/a/", "Mon, 01 Jan 2024 00:00:00 +0000", "A"),
+    ]
+    assert _items(tmp_path / "public" / "ko" / "rss.xml") == [
+        ("https://e.org/ko/posts/b/", "Tue, 02 Jan 2024 00:00:00 +0000", "나"),
+        ("https://e.org/ko/posts/a/", "Mon, 01 Jan 2024 00:00:00 +0000", "가"),
+    ]
