@@ -251,8 +251,8 @@ def hugo_sections(
     description = params.get("description")
     if isinstance(description, str) and description.strip():
         site["description"] = description.strip()
-    # site.Language.Locale: languageCode, else the language's key.
-    code = config.get("languagecode")
+    # site.Language.Locale: languageCode (locale since Hugo 0.158), else the language's key.
+    code = config.get("locale") or config.get("languagecode")
     site["language"] = code if isinstance(code, str) and code.strip() else language
     zone = config.get("timezone")
     if isinstance(zone, str) and zone.strip():

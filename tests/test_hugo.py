@@ -16,8 +16,10 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from feedkit._shortcodes import ShortcodeContext, expand_shortcodes
+from feedkit._shortcodes import _TAG, ShortcodeContext, expand_shortcodes
 from feedkit.cli import main
 from feedkit.diagnostics import Diagnostics
 from feedkit.errors import ConfigError
@@ -442,3 +444,47 @@ def test_languages_told_by_file_name(tmp_path, monkeypatch):
         ("https://e.org/ko/posts/b/", "Tue, 02 Jan 2024 00:00:00 +0000", "나"),
         ("https://e.org/ko/posts/a/", "Mon, 01 Jan 2024 00:00:00 +0000", "가"),
     ]
+
+
+def test_shortcodes_inside_a_paired_one_are_rendered():
+    found = Diagnostics()
+    text = '{{< box >}}\nSee {{< param mood >}} {{< figure src="a.png" >}}\n{{< /box >}}'
+    out = _expand(text, found)
+    assert "{{" not in out
+    assert "See sunny" in out and '<figure><img src="a.png"></figure>' in out
+    assert [d.code for d in found] == ["shortcode-unknown"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "{{< ",
+                "{{% ",
+                " >}}",
+                " %}}",
+                "/",
+                "figure",
+                "x",
+                "note",
+                'src="a b"',
+                "`r`",
+                "=",
+                "\n",
+                "text ",
+                "{{</* ",
+                " */>}}",
+                '"',
+                "{{",
+                "}}",
+            ]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_shortcode_expansion_raises_nothing_and_leaves_no_shortcode(text):
+    out = _expand(text)
+    # No whole tag is left, unless an escaped one was written out as text.
+    if "/*" not in text:
+        assert _TAG.search(out) is None, out
