@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._walk import (
@@ -29,6 +31,7 @@ from .diagnostics import Diagnostic, Diagnostics, Level
 from .models import Author, CachedSource, Post, PostDates, Source
 
 if TYPE_CHECKING:
+    from .hugo import HugoSite
     from .settings import Settings
 
 __all__ = [
@@ -430,6 +433,17 @@ def _without_undated_posts(
     return kept if len(kept) < len(files) else files
 
 
+def _has_index_file(content_dir: Path, site: HugoSite, folder: str) -> bool:
+    """Whether ``folder`` (from the content folder) holds a leaf bundle's index file."""
+    from .hugo import is_index_name
+
+    try:
+        with os.scandir(content_dir / folder) as listing:
+            return any(entry.is_file() and is_index_name(entry.name, site) for entry in listing)
+    except OSError:
+        return False
+
+
 def collect_sources(
     settings: Settings,
     diagnostics: Diagnostics,
@@ -463,7 +477,12 @@ def collect_sources(
         from ._frontmatter import HUGO_FORMATS
         from .hugo import page_files
 
-        files = page_files(files, settings.hugo, diagnostics)
+        files = page_files(
+            files,
+            settings.hugo,
+            diagnostics,
+            is_bundle=partial(_has_index_file, settings.content.dir, settings.hugo),
+        )
         formats = HUGO_FORMATS
     trusted_before = racy_after_ns if racy_after_ns is not None else 1 << 62
     encoding = settings.content.encoding

@@ -43,6 +43,7 @@ __all__ = [
     "hugo_sections",
     "hugo_summary",
     "is_expired",
+    "is_index_name",
     "lower_keys",
     "page_files",
     "page_language",
@@ -318,20 +319,44 @@ def _translation_base(name: str, site: HugoSite) -> str:
     return stem
 
 
+def is_index_name(name: str, site: HugoSite) -> bool:
+    """Whether a file named ``name`` makes its folder a leaf bundle (``index.md``,
+    ``index.ko.md``, ``index.html``)."""
+    return _translation_base(name, site) == "index"
+
+
 def page_files(
-    files: Sequence[SourceFile], site: HugoSite, diagnostics: Diagnostics
+    files: Sequence[SourceFile],
+    site: HugoSite,
+    diagnostics: Diagnostics,
+    *,
+    is_bundle: Callable[[str], bool] | None = None,
 ) -> list[SourceFile]:
     """The files among ``files`` that Hugo publishes as regular pages of this language.
 
     A branch bundle's ``_index.md`` is a list page, not a post. A folder holding an
     ``index.md`` is a leaf bundle: its other files, Markdown included, are the page's
     resources. With languages told by file name, only this language's files are kept.
+    ``is_bundle(folder)`` says whether a folder (from the content folder) holds an index
+    file, for when ``files`` are only some of the site's (a build of changed files); by
+    default the index files among ``files`` tell.
     """
     bundles = {
         source_file.path.rpartition("/")[0]
         for source_file in files
-        if _translation_base(source_file.path.rpartition("/")[2], site) == "index"
+        if is_index_name(source_file.path.rpartition("/")[2], site)
     }
+    known: dict[str, bool] = dict.fromkeys(bundles, True)
+
+    def in_bundle(folder: str) -> bool:
+        while folder:
+            if folder not in known:
+                known[folder] = is_bundle is not None and is_bundle(folder)
+            if known[folder]:
+                return True
+            folder = folder.rpartition("/")[0]
+        return False
+
     kept = []
     for source_file in files:
         folder, _, name = source_file.path.rpartition("/")
@@ -341,7 +366,7 @@ def page_files(
                 "skipped", "a section's list page (_index), not a post", path=source_file.path
             )
             continue
-        if base != "index" and _in_bundle(folder, bundles):
+        if base != "index" and in_bundle(folder):
             diagnostics.info(
                 "skipped", "a resource of a leaf bundle (index.md beside it)", path=source_file.path
             )
@@ -350,15 +375,6 @@ def page_files(
             continue
         kept.append(source_file)
     return kept
-
-
-def _in_bundle(folder: str, bundles: set[str]) -> bool:
-    while True:
-        if folder in bundles:
-            return True
-        if not folder:
-            return False
-        folder = folder.rpartition("/")[0]
 
 
 # --- URLs ---------------------------------------------------------------------------

@@ -488,3 +488,22 @@ def test_shortcode_expansion_raises_nothing_and_leaves_no_shortcode(text):
     # No whole tag is left, unless an escaped one was written out as text.
     if "/*" not in text:
         assert _TAG.search(out) is None, out
+
+
+def test_a_build_of_changed_files_still_knows_the_bundles(hugo_site, monkeypatch):
+    """A later build reads only the changed files: a changed resource of a leaf bundle
+    (its index.md unchanged, so not among them) must still not become a post."""
+    monkeypatch.chdir(hugo_site)
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    bundle = hugo_site / "content" / "en" / "posts" / "bundle-post"
+    with (bundle / "notes.md").open("a") as handle:
+        handle.write("Edited.\n")
+    with (hugo_site / "content" / "en" / "posts" / "yaml-post.md").open("a") as handle:
+        handle.write("Edited.\n")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert "(1 parsed)" in result.stderr  # the changed-files path, not a full rebuild
+    assert [title for _, _, title in _items(hugo_site / "public" / "rss.xml")] == [
+        title for _, _, title in HUGO_EN
+    ]
