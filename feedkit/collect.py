@@ -537,10 +537,17 @@ def collect_sources(
     return Collected(tuple(sources), parsed, tuple(refreshed), removed)
 
 
-def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-8") -> Source:
+def load_body(
+    source: Source,
+    diagnostics: Diagnostics,
+    *,
+    encoding: str = "utf-8",
+    formats: Sequence[str] = ("yaml",),
+) -> Source:
     """Return ``source`` with its body, reading the file if the body is not loaded yet.
 
-    If the file changed since it was collected, its current content is used.
+    If the file changed since it was collected, its current content is used (its front
+    matter read in one of ``formats``).
     """
     if source.body is not None:
         return source
@@ -564,7 +571,7 @@ def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-
         source.is_draft_file,
         source.folder_categories,
     )
-    reread = read_source(source_file, diagnostics, encoding=encoding)
+    reread = read_source(source_file, diagnostics, encoding=encoding, formats=formats)
     return replace(source, body=reread.body if reread and reread.body is not None else "")
 
 

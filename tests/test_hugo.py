@@ -507,3 +507,15 @@ def test_a_build_of_changed_files_still_knows_the_bundles(hugo_site, monkeypatch
     assert [title for _, _, title in _items(hugo_site / "public" / "rss.xml")] == [
         title for _, _, title in HUGO_EN
     ]
+
+
+def test_a_toml_post_changed_during_the_build_keeps_its_body(tmp_path):
+    from feedkit._frontmatter import HUGO_FORMATS
+    from feedkit.collect import load_body
+
+    page = tmp_path / "a.md"
+    page.write_text('+++\ntitle = "A"\n+++\nNew body\n')
+    stale = Source("a.md", str(page), {"title": "A"}, None, 4, "markdown", 1, 1, "old-hash")
+    found = Diagnostics()
+    assert load_body(stale, found, formats=HUGO_FORMATS).body == "New body\n"
+    assert [d.code for d in found] == ["changed-during-build"]
