@@ -188,20 +188,29 @@ def _parse_source(
     JSON, and its keys are lower-cased, as Hugo reads them).
     """
     # YAML is imported here: a build that reuses its cache parses nothing.
-    from ._frontmatter import FrontMatterError, has_front_matter, parse_front_matter
+    from ._frontmatter import (
+        FrontMatter,
+        FrontMatterError,
+        has_front_matter,
+        parse_front_matter,
+    )
 
     path = source_file.path
     text = _decode(source_file, data, diagnostics, encoding)
     if text is None:
         return None, False
     if not has_front_matter(text, formats=formats):
-        diagnostics.info("skipped", "no front matter; not a post", path=path)
-        return None, False
-    try:
-        front = parse_front_matter(text, formats=formats)
-    except FrontMatterError as exc:
-        diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
-        return None, True
+        if len(formats) == 1:
+            diagnostics.info("skipped", "no front matter; not a post", path=path)
+            return None, False
+        # Hugo publishes a content file without front matter as a page.
+        front = FrontMatter({}, text, 1, ())
+    else:
+        try:
+            front = parse_front_matter(text, formats=formats)
+        except FrontMatterError as exc:
+            diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
+            return None, True
     metadata = front.metadata
     if len(formats) > 1:
         from .hugo import lower_keys

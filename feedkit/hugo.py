@@ -583,7 +583,13 @@ def to_hugo_post(
     except ValueError as exc:
         diagnostics.error("permalink", f"{exc}; skipped", path=source.path)
         return None
-    url = join_url(settings.site.root_url, permalink)
+    root = settings.site.root_url
+    own_url = metadata.get("url")
+    if isinstance(own_url, str) and own_url.strip() and site.language_prefix:
+        # A page's own url is from the site's root, not its language's (checked with
+        # hugo 0.168: url "/custom/u/" of a Korean page is at /custom/u/, not /ko/...).
+        root = root.removesuffix(site.language_prefix)
+    url = join_url(root, permalink)
     categories = tuple(dict.fromkeys(_as_names(metadata.get("categories"))))
     tags = tuple(dict.fromkeys(_as_names(metadata.get("tags"))))
     language = _first_str(metadata, "lang", "language") or settings.site.language or None

@@ -519,3 +519,24 @@ def test_a_toml_post_changed_during_the_build_keeps_its_body(tmp_path):
     found = Diagnostics()
     assert load_body(stale, found, formats=HUGO_FORMATS).body == "New body\n"
     assert [d.code for d in found] == ["changed-during-build"]
+
+
+def test_url_of_another_language_and_a_page_without_front_matter(tmp_path, monkeypatch):
+    (tmp_path / "hugo.yaml").write_text(
+        "baseURL: https://e.org/\ntitle: T\nlanguages:\n  en: {weight: 1}\n  ko: {weight: 2}\n"
+    )
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    (posts / "u.ko.md").write_text("---\ntitle: U\ndate: 2024-03-01\nurl: /custom/u/\n---\nx\n")
+    (posts / "plain.md").write_text("No front matter here.\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    # As hugo 0.168 gives them: a url is from the site's root, whatever the language;
+    # a file without front matter is a page (untitled in Hugo: named for its file here).
+    assert [link for link, _, _ in _items(tmp_path / "public" / "ko" / "rss.xml")] == [
+        "https://e.org/custom/u/"
+    ]
+    assert [(link, title) for link, _, title in _items(tmp_path / "public" / "rss.xml")] == [
+        ("https://e.org/posts/plain/", "plain")
+    ]
