@@ -590,8 +590,8 @@ def to_hugo_post(
         # hugo 0.168: url "/custom/u/" of a Korean page is at /custom/u/, not /ko/...).
         root = root.removesuffix(site.language_prefix)
     url = join_url(root, permalink)
-    categories = tuple(dict.fromkeys(_as_names(metadata.get("categories"))))
-    tags = tuple(dict.fromkeys(_as_names(metadata.get("tags"))))
+    categories = _terms(metadata.get("categories"), _as_names)
+    tags = _terms(metadata.get("tags"), _as_names)
     language = _first_str(metadata, "lang", "language") or settings.site.language or None
     return Post(
         source=source,
@@ -669,6 +669,13 @@ def with_cascade(metadata: Mapping[str, Any], path: str, site: HugoSite) -> Mapp
     for _, values in sorted(matching, key=lambda pair: len(pair[0])):
         merged = deep_merge(merged, values)
     return deep_merge(merged, metadata)
+
+
+def _terms(value: Any, as_names: Callable[[Any], tuple[str, ...]]) -> tuple[str, ...]:
+    """A taxonomy's terms: a string is one term in Hugo (Jekyll splits it at spaces)."""
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    return tuple(dict.fromkeys(as_names(value)))
 
 
 def _is_listed(metadata: Mapping[str, Any]) -> bool:
