@@ -540,3 +540,22 @@ def test_url_of_another_language_and_a_page_without_front_matter(tmp_path, monke
     assert [(link, title) for link, _, title in _items(tmp_path / "public" / "rss.xml")] == [
         ("https://e.org/posts/plain/", "plain")
     ]
+
+
+def test_json_output_of_a_multilingual_build_is_one_document(hugo_site, monkeypatch):
+    monkeypatch.chdir(hugo_site)
+    result = CliRunner().invoke(main, ["build", "--json", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert sorted(document["languages"]) == ["en", "ko"]
+    assert document["languages"]["en"]["posts_published"] == len(HUGO_EN)
+    assert document["languages"]["ko"]["posts_published"] == len(HUGO_KO)
+
+
+def test_out_puts_each_language_in_its_folder(hugo_site, tmp_path, monkeypatch):
+    monkeypatch.chdir(hugo_site)
+    out = tmp_path / "elsewhere"
+    result = CliRunner().invoke(main, ["build", "--out", str(out), "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert _items(out / "rss.xml") == HUGO_EN
+    assert _items(out / "ko" / "rss.xml") == HUGO_KO
