@@ -252,10 +252,10 @@ class _DelimitedHandler(BaseHandler):
 class TOMLHandler(_DelimitedHandler):
     """TOML front matter between ``+++`` lines, as Hugo writes it.
 
-    python-frontmatter's ``TOMLHandler`` exists only when the ``toml`` package is
-    installed: a TOML 0.5 parser whose last release was in 2020, which rejects valid TOML
-    1.0 (Hugo's parser is TOML 1.0). The standard library's ``tomllib`` (TOML 1.0, Python
-    3.11) loads it here instead, so feedkit needs no extra package.
+    python-frontmatter's ``TOMLHandler`` (1.1 as 1.3) exists only when the ``toml``
+    package is installed, which feedkit does not require: a TOML 0.5 parser whose last
+    release was in 2020, while Hugo reads TOML 1.0. The standard library's ``tomllib``
+    (TOML 1.0, Python 3.11) loads it here, so no extra package is needed.
     """
 
     FORMAT = "TOML"
