@@ -253,10 +253,10 @@ def hugo_sections(
         feeds["categories"] = "categories" in plural
         feeds["tags"] = "tags" in plural
     dates = _date_keys(config)
-    sources = ["front-matter"]
-    for token, source in ((":filename", "filename"), (":git", "git"), (":filemodtime", "mtime")):
-        if token in dates["publishdate"]:
-            sources.append(source)
+    # In the order of Hugo's PublishDate chain: [":filename", ":default"] prefers the
+    # file name's date to the front matter's.
+    tokens = {":filename": "filename", ":git": "git", ":filemodtime": "mtime"}
+    sources = list(dict.fromkeys(tokens.get(key, "front-matter") for key in dates["publishdate"]))
     # Hugo gives an undated page the zero date; feedkit needs a real one and takes the
     # first build that saw the page, which stays put.
     sources.append("first-seen")

@@ -222,6 +222,30 @@ def _expand(pattern: str, *, values: Mapping[str, str], date: datetime) -> str:
     return _TOKEN.sub(value, pattern)
 
 
+_NAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ _-]?(\d{2})-(\d{2})-(\d{2}))?")
+
+
+def filename_slug(source: Source, site: HugoSite) -> str | None:
+    """The slug Hugo takes from a dated file name (``2018-02-22-my-page.md`` gives
+    ``my-page``) when one of its date chains reaches ``:filename`` before a front-matter
+    date (``newDateFilenameHandler``); None otherwise."""
+    folder, _, name = source.path.rpartition("/")
+    base = _translation_base(name, site)
+    if base == "index":
+        base = folder.rpartition("/")[2]
+    match = _NAME_DATE.match(base)
+    if match is None:
+        return None
+    for chain in site.dates.values():
+        for key in chain:
+            if key == ":filename":
+                return base[match.end() :].strip(" -_")
+            value = source.metadata.get(key)
+            if key == ":filemodtime" or (value not in (None, "") and not key.startswith(":")):
+                break
+    return None
+
+
 def hugo_permalink(source: Source, site: HugoSite, *, title: str, date: datetime) -> str:
     """The URL path (encoded, from the language's root, starting with ``/``) Hugo gives
     the page in ``source``. Raises ValueError for an unknown permalink token."""
@@ -240,6 +264,8 @@ def hugo_permalink(source: Source, site: HugoSite, *, title: str, date: datetime
     base = _translation_base(name, site)
     lower = site.lower_paths
     slug = metadata.get("slug")
+    if slug is None:
+        slug = filename_slug(source, site)
     slug_text = urlize(str(slug), lower=lower) if isinstance(slug, (str, int)) and str(slug) else ""
     # A file's path is normalised before it is urlized: each space is a hyphen
     # ("tutorial .md" is at "tutorial-/", as hugo 0.168 puts it).

@@ -214,7 +214,7 @@ def test_frontmatter_date_config_is_expanded():
     )
     assert site.dates["publishdate"] == (":filename", "publishdate", "pubdate", "published", "date")
     assert site.dates["lastmod"] == ("x",)
-    assert raw["dates"]["sources"] == ["front-matter", "filename", "first-seen"]
+    assert raw["dates"]["sources"] == ["filename", "front-matter", "first-seen"]
 
 
 def test_a_bad_config_file_names_the_file_and_line(tmp_path):
@@ -559,3 +559,27 @@ def test_out_puts_each_language_in_its_folder(hugo_site, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert _items(out / "rss.xml") == HUGO_EN
     assert _items(out / "ko" / "rss.xml") == HUGO_KO
+
+
+def test_a_filename_date_config_gives_the_date_and_the_slug(tmp_path):
+    from feedkit.hugo import filename_slug
+
+    ((site, raw),) = hugo_sites(lower_keys({"frontmatter": {"date": [":filename", ":default"]}}))
+    page = _page("posts/2018-02-22-My Page.md", title="T")
+    assert filename_slug(page, site) == "My Page"
+    assert hugo_permalink(page, site, title="T", date=datetime(2018, 2, 22, tzinfo=UTC)) == (
+        "/posts/my-page/"
+    )
+    assert filename_slug(_page("posts/2018-02-22-a.md", slug="own"), site) == "a"  # unused
+    assert (
+        hugo_permalink(
+            _page("posts/2018-02-22-a.md", slug="own"), site, title="T", date=datetime.now(UTC)
+        )
+        == "/posts/own/"
+    )
+    ((default, _),) = hugo_sites({})
+    assert filename_slug(page, default) is None  # Hugo's default chains have no :filename
+    ((_, raw),) = hugo_sites(
+        lower_keys({"frontmatter": {"publishDate": [":filename", ":default"]}})
+    )
+    assert raw["dates"]["sources"] == ["filename", "front-matter", "first-seen"]
