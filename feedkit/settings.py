@@ -309,7 +309,8 @@ def _read_hugo_config(path: Path) -> dict[str, Any]:
     from .hugo import lower_keys
 
     if not path.is_dir():
-        return lower_keys(_read_config_file(path))
+        config: dict[str, Any] = lower_keys(_read_config_file(path))
+        return config
     merged: dict[str, Any] = {}
     for folder in (path, path.parent / "production"):
         if not folder.is_dir():
