@@ -732,7 +732,7 @@ def _gather(
                 found_now.add(diagnostic)
             if post is not None:
                 every_post.append(post)
-    posts = drop_duplicate_urls(every_post, found_now)
+    posts = drop_duplicate_urls(every_post, found_now, drafts_left_out=not settings.content.drafts)
     published, drafts, scheduled = split_posts(posts, settings, now, found_now)
     published_paths = {post.source.path for post in published}
     if any(post.published != (path in published_paths) for path, post in unchanged.items()):
