@@ -14,20 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, load_script
 
-
-def _load_script():  # type: ignore[no-untyped-def]
-    path = REPO_ROOT / "scripts" / "hugo_diff.py"
-    spec = importlib.util.spec_from_file_location("hugo_diff", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["hugo_diff"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-hugo_diff = _load_script()
+hugo_diff = load_script("hugo_diff")
 HUGO = hugo_diff.hugo_command()
 needs_hugo = pytest.mark.skipif(
     shutil.which(HUGO[0]) is None,
