@@ -62,6 +62,10 @@ def input_fingerprint(settings: Settings, scan_digest: str) -> str:
 RACY_NS = 2_000_000_000
 
 
+def _may_expire(source: Source) -> bool:
+    return "expirydate" in source.metadata or "unpublishdate" in source.metadata
+
+
 def post_key(
     source: Source,
     entry: LedgerEntry | None,
@@ -85,6 +89,9 @@ def post_key(
         )
     )
     clock = now.date().isoformat() if "timeline" in settings.dates.sources else ""
+    if settings.hugo is not None and _may_expire(source):
+        # A Hugo page leaves the feeds once its expiryDate passes.
+        clock = now.isoformat()
     mtime = source.mtime_ns if "mtime" in settings.dates.sources else 0
     return digest_text(
         settings_key,

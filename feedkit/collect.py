@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._walk import (
@@ -172,9 +173,17 @@ def _limit_body(body: str, path: str, line: int, diagnostics: Diagnostics) -> st
 
 
 def _parse_source(
-    source_file: SourceFile, data: bytes, diagnostics: Diagnostics, encoding: str
+    source_file: SourceFile,
+    data: bytes,
+    diagnostics: Diagnostics,
+    encoding: str,
+    formats: Sequence[str] = ("yaml",),
 ) -> tuple[Source | None, bool]:
-    """Return the source (or None if it is not a post) and whether YAML was parsed."""
+    """Return the source (or None if it is not a post) and whether YAML was parsed.
+
+    ``formats`` are the front-matter formats read (a Hugo site's are YAML, TOML and
+    JSON, and its keys are lower-cased, as Hugo reads them).
+    """
     # YAML is imported here: a build that reuses its cache parses nothing.
     from ._frontmatter import FrontMatterError, has_front_matter, parse_front_matter
 
@@ -182,21 +191,26 @@ def _parse_source(
     text = _decode(source_file, data, diagnostics, encoding)
     if text is None:
         return None, False
-    if not has_front_matter(text):
+    if not has_front_matter(text, formats=formats):
         diagnostics.info("skipped", "no front matter; not a post", path=path)
         return None, False
     try:
-        front = parse_front_matter(text)
+        front = parse_front_matter(text, formats=formats)
     except FrontMatterError as exc:
         diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
         return None, True
+    metadata = front.metadata
+    if len(formats) > 1:
+        from .hugo import lower_keys
+
+        metadata = lower_keys(metadata)
     for recovery in front.recoveries:
         diagnostics.warn(recovery.code, recovery.message, path=path, line=recovery.line)
     suffix = os.path.splitext(path)[1].lower()
     source = Source(
         path=path,
         abspath=source_file.abspath,
-        metadata=front.metadata,
+        metadata=metadata,
         body=_limit_body(front.body, path, front.body_line, diagnostics),
         body_line=front.body_line,
         markup="html" if suffix in HTML_EXTENSIONS else "markdown",
@@ -215,6 +229,7 @@ def read_source(
     diagnostics: Diagnostics,
     *,
     encoding: str = "utf-8",
+    formats: Sequence[str] = ("yaml",),
 ) -> Source | None:
     """Read one candidate file; return its :class:`Source`, or None if it is not a post.
 
@@ -224,7 +239,7 @@ def read_source(
     data = _read_bytes(source_file, diagnostics)
     if data is None:
         return None
-    return _parse_source(source_file, data, diagnostics, encoding)[0]
+    return _parse_source(source_file, data, diagnostics, encoding, formats)[0]
 
 
 def _from_cache(cached: CachedSource, source_file: SourceFile, diagnostics: Diagnostics) -> Source:
@@ -298,7 +313,12 @@ class _ReadOutcome:
     same_as_cached: bool = False
 
 
-def _read_one(source_file: SourceFile, cached_hash: str | None, encoding: str) -> _ReadOutcome:
+def _read_one(
+    source_file: SourceFile,
+    cached_hash: str | None,
+    encoding: str,
+    formats: Sequence[str] = ("yaml",),
+) -> _ReadOutcome:
     found = Diagnostics()
     data = _read_bytes(source_file, found)
     if data is None:
@@ -306,7 +326,7 @@ def _read_one(source_file: SourceFile, cached_hash: str | None, encoding: str) -
     if cached_hash is not None and cached_hash == _content_hash(data):
         # A fresh checkout changes every mtime: the bytes say whether to parse again.
         return _ReadOutcome(None, tuple(found), same_as_cached=True)
-    source, did_parse = _parse_source(source_file, data, found, encoding)
+    source, did_parse = _parse_source(source_file, data, found, encoding, formats)
     if source is not None:
         # Kept with the cache record, so a later run that skips the parse (and
         # --strict) still hears about a recovered title or a guessed encoding. The
@@ -316,7 +336,9 @@ def _read_one(source_file: SourceFile, cached_hash: str | None, encoding: str) -
     return _ReadOutcome(source, tuple(found), parsed=did_parse)
 
 
-def _read_chunk(job: tuple[list[tuple[SourceFile, str | None]], str]) -> list[_ReadOutcome]:
+def _read_chunk(
+    job: tuple[list[tuple[SourceFile, str | None]], str, Sequence[str]],
+) -> list[_ReadOutcome]:
     """Read and parse a share of the files (in a worker process).
 
     Each front matter goes back as the parse cache stores it (a
@@ -326,10 +348,10 @@ def _read_chunk(job: tuple[list[tuple[SourceFile, str | None]], str]) -> list[_R
     """
     from .state import StoredMetadata
 
-    chunk, encoding = job
+    chunk, encoding, formats = job
     outcomes = []
     for source_file, cached_hash in chunk:
-        outcome = _read_one(source_file, cached_hash, encoding)
+        outcome = _read_one(source_file, cached_hash, encoding, formats)
         if outcome.source is not None:
             stored = StoredMetadata.of(outcome.source.metadata)
             outcome = replace(outcome, source=replace(outcome.source, metadata=stored))
@@ -343,6 +365,7 @@ def _read_in_workers(
     encoding: str,
     progress: Callable[[str, int, int], None] | None,
     total: int,
+    formats: Sequence[str] = ("yaml",),
 ) -> dict[str, _ReadOutcome] | None:
     """Read and parse ``files`` on every core (a first build, or a fresh checkout, reads
     them all); None on a single core. ``progress`` hears of each share read."""
@@ -353,7 +376,9 @@ def _read_in_workers(
 
     jobs = [(source_file, _cached_hash(cache, source_file.path)) for source_file in files]
     size = 64
-    chunks = [(jobs[start : start + size], encoding) for start in range(0, len(jobs), size)]
+    chunks = [
+        (jobs[start : start + size], encoding, formats) for start in range(0, len(jobs), size)
+    ]
     outcomes: dict[str, _ReadOutcome] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk, results in zip(chunks, pool.map(_read_chunk, chunks), strict=True):
@@ -433,6 +458,13 @@ def collect_sources(
         )
     if settings.jekyll:
         files = _without_undated_posts(files, diagnostics)
+    formats: Sequence[str] = ("yaml",)
+    if settings.hugo is not None:
+        from ._frontmatter import HUGO_FORMATS
+        from .hugo import page_files
+
+        files = page_files(files, settings.hugo, diagnostics)
+        formats = HUGO_FORMATS
     trusted_before = racy_after_ns if racy_after_ns is not None else 1 << 62
     encoding = settings.content.encoding
     sources: list[Source] = []
@@ -445,7 +477,7 @@ def collect_sources(
     ]
     read = None
     if len(to_read) >= _PARALLEL_READS:
-        read = _read_in_workers(to_read, cache, encoding, progress, len(files))
+        read = _read_in_workers(to_read, cache, encoding, progress, len(files), formats)
     for index, source_file in enumerate(files, 1):
         if progress is not None and read is None and index % 256 == 0:
             progress("read", index, len(files))
@@ -457,7 +489,9 @@ def collect_sources(
         if read is not None:
             outcome = read[source_file.path]
         else:
-            outcome = _read_one(source_file, cached.content_hash if cached else None, encoding)
+            outcome = _read_one(
+                source_file, cached.content_hash if cached else None, encoding, formats
+            )
         for diagnostic in outcome.diagnostics:
             diagnostics.add(diagnostic)
         parsed += outcome.parsed
@@ -730,13 +764,24 @@ def is_draft(source: Source) -> bool:
 
 
 def to_post(
-    source: Source, dates: PostDates, settings: Settings, diagnostics: Diagnostics
+    source: Source,
+    dates: PostDates,
+    settings: Settings,
+    diagnostics: Diagnostics,
+    *,
+    now: datetime | None = None,
 ) -> Post | None:
     """Interpret ``source``'s front matter into a :class:`Post`, or None if it has no title.
 
     The permalink is the front matter's ``permalink`` or the site's pattern (Jekyll
-    tokens and named styles); the id is the front matter's ``id`` or the post's URL.
+    tokens and named styles); the id is the front matter's ``id`` or the post's URL. On
+    a Hugo site, Hugo's rules decide (:func:`feedkit.hugo.to_hugo_post`; ``now`` tells
+    whether the page has expired).
     """
+    if settings.hugo is not None:
+        from .hugo import to_hugo_post
+
+        return to_hugo_post(source, dates, settings, diagnostics, now=now)
     from .dates import filename_parts, path_stem
     from .permalinks import expand_permalink, join_url
 

@@ -214,16 +214,20 @@ def resolve_dates(
     tz: tzinfo,
     now: datetime,
     diagnostics: Diagnostics,
+    published_keys: Sequence[str] = PUBLISHED_KEYS,
+    updated_keys: Sequence[str] = UPDATED_KEYS,
 ) -> PostDates:
     """Return the published and updated instants of ``source`` with their sources.
 
     ``sources`` is the order to try for published (see the module docstring); ``mtime``
     is always the last resort. Each instant keeps the offset it was written with.
+    ``published_keys`` and ``updated_keys`` are the front-matter keys read, in order (a
+    Hugo site's come from its ``frontmatter`` configuration).
     """
     published: ResolvedDate | None = None
     for name in sources:
         if name == "front-matter":
-            published = _from_keys(source, PUBLISHED_KEYS, tz=tz, now=now, diagnostics=diagnostics)
+            published = _from_keys(source, published_keys, tz=tz, now=now, diagnostics=diagnostics)
         elif name == "filename":
             published = _filename_date(source, tz)
         elif name == "git" and facts.git_created_at is not None:
@@ -240,7 +244,7 @@ def resolve_dates(
             break
     if published is None:
         published = _mtime(source, facts, tz, diagnostics)
-    updated = _from_keys(source, UPDATED_KEYS, tz=tz, now=now, diagnostics=diagnostics)
+    updated = _from_keys(source, updated_keys, tz=tz, now=now, diagnostics=diagnostics)
     git_edit = facts.git_modified_at
     # The commit that added the file is not an update; only a later commit is.
     if git_edit is not None and "git" in sources and git_edit != facts.git_created_at:

@@ -225,6 +225,11 @@ def _make_post(source: Source, entry: LedgerEntry | None, context: _PostContext)
         changed_at=changed_at,
         timeline_at=timeline_at,
     )
+    keys: dict[str, tuple[str, ...]] = {}
+    if settings.hugo is not None:
+        from .hugo import hugo_date_keys
+
+        keys = hugo_date_keys(settings.hugo)
     dates = resolve_dates(
         source,
         facts,
@@ -232,8 +237,9 @@ def _make_post(source: Source, entry: LedgerEntry | None, context: _PostContext)
         tz=tz,
         now=now,
         diagnostics=context.diagnostics,
+        **keys,
     )
-    post = to_post(source, dates, settings, context.diagnostics)
+    post = to_post(source, dates, settings, context.diagnostics, now=now)
     if post is not None and entry is not None:
         post = replace(post, id=entry.id)
     return post
@@ -569,6 +575,10 @@ def _with_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post
 
     source = load_body(post.source, diagnostics, encoding=settings.content.encoding)
     post = replace(post, source=source)
+    if settings.hugo is not None:
+        from .hugo import with_hugo_body
+
+        return with_hugo_body(post, settings, diagnostics)
     separator = source.metadata.get("excerpt_separator", settings.jekyll.get("excerpt_separator"))
     if post.excerpt is None and isinstance(separator, str) and source.body:
         head = split_excerpt(source.body, separator)
