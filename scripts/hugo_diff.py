@@ -373,11 +373,12 @@ def _sources(listing: str) -> dict[str, str]:
     start = listing.find("path,")
     if start < 0:
         return {}
-    return {
-        row["permalink"]: row["path"]
-        for row in csv.DictReader(io.StringIO(listing[start:]))
-        if row.get("permalink")
-    }
+    sources: dict[str, str] = {}
+    for row in csv.DictReader(io.StringIO(listing[start:])):
+        # A draft may share its permalink with the page that replaced it: name the page.
+        if row.get("permalink") and (row["permalink"] not in sources or row["draft"] == "false"):
+            sources[row["permalink"]] = row["path"]
+    return sources
 
 
 # --- building with feedkit --------------------------------------------------------------
