@@ -20,7 +20,9 @@ default language, under ``/<lang>/`` for the others). Pages are paired by guid, 
 link, then title and pubDate (the pairing of ``jekyll_diff.compare_feeds``) and compared
 on ``link``, ``guid``, ``pubDate`` (as instants), ``title`` and ``language`` (which
 language's feed holds it). ``missing`` is a page in Hugo's feed and not in feedkit's;
-``extra`` the other way round. Each difference names its content file where Hugo's
+``extra`` the other way round. Two kinds set apart what Hugo gives a page that lacks a
+value: ``pubDate-undated`` (no date: Hugo's pubDate is year 1) and ``title-untitled``
+(no title: Hugo's is empty). Each difference names its content file where Hugo's
 ``hugo list all`` knows it.
 
 The comparison is importable (:func:`compare_site`, :func:`compare_feeds`); the tests
@@ -52,7 +54,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jekyll_diff  # scripts/ is not a package: found through sys.path
 
-KINDS = ("missing", "extra", "link", "guid", "pubDate", "title", "language")
+KINDS = (
+    "missing", "extra", "link", "guid", "pubDate", "pubDate-undated", "title",
+    "title-untitled", "language",
+)  # fmt: skip
+# Hugo's date of a page without one (Go's zero time), in its RSS.
+_ZERO_DATE = "0001-01-01T00:00:00"
 # jekyll_diff's pairing names the fields as Atom does.
 _KIND_NAMES = {"id": "guid", "published": "pubDate", "lang": "language"}
 # What Hugo's copy leaves out: output, templates and styles (the RSS template is Hugo's
@@ -164,9 +171,14 @@ def compare_feeds(
     sources = sources or {}
     differences = []
     for found in jekyll_diff.compare_feeds(hugo, feedkit):
+        kind = _KIND_NAMES.get(found.kind, found.kind)
+        if kind == "pubDate" and found.jekyll.startswith(_ZERO_DATE):
+            kind = "pubDate-undated"
+        elif kind == "title" and not found.jekyll:
+            kind = "title-untitled"
         differences.append(
             Difference(
-                kind=_KIND_NAMES.get(found.kind, found.kind),
+                kind=kind,
                 key=found.key,
                 hugo=found.jekyll,
                 feedkit=found.feedkit,
@@ -484,11 +496,11 @@ def format_table(result: SiteComparison, *, verbose: bool = False, examples: int
         f"{result.posts_feedkit} in feedkit's ({', '.join(result.languages)})"
     ]
     counts = result.counts()
-    lines.append(f"  {'kind':<10} count")
+    lines.append(f"  {'kind':<16} count")
     for kind in KINDS:
         if kind not in counts:
             continue
-        lines.append(f"  {kind:<10} {counts[kind]}")
+        lines.append(f"  {kind:<16} {counts[kind]}")
         shown = [d for d in result.differences if d.kind == kind]
         for d in shown if verbose else shown[:examples]:
             lines.append(f"      {d.key}" + (f"  ({d.source})" if d.source else ""))
