@@ -271,13 +271,25 @@ def _figure(call: _Call) -> str:
         if title:
             parts.append(f"<h4>{html.escape(title)}</h4>")
         if text or attr:
-            credit = html.escape(attr)
+            credit = _markdownify(attr)
             if attr and call.get("attrlink"):
                 credit = f'<a href="{_attr(call.get("attrlink"))}">{credit}</a>'
-            parts.append(f"<p>{html.escape(text)}{credit}</p>")
+            parts.append(f"<p>{_markdownify(text)}{credit}</p>")
         caption = f"<figcaption>{''.join(parts)}</figcaption>"
     css = f' class="{_attr(call.get("class"))}"' if call.get("class") else ""
     return f"<figure{css}>{image}{caption}</figure>"
+
+
+def _markdownify(text: str) -> str:
+    """Hugo's ``markdownify`` of a one-line argument: inline Markdown, no paragraph."""
+    if not text:
+        return ""
+    from ._markdown import render_markdown
+
+    rendered = render_markdown(text).strip()
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return rendered
 
 
 def _plain(text: str) -> str:

@@ -156,7 +156,7 @@ def _languages(config: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]
     languages = config.get("languages")
     if not isinstance(languages, Mapping) or not languages:
         return [(default, {})]
-    entries = [
+    entries: list[tuple[str, Mapping[str, Any]]] = [
         (str(name).lower(), value if isinstance(value, Mapping) else {})
         for name, value in languages.items()
         if not (isinstance(value, Mapping) and value.get("disabled") is True)

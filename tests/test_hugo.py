@@ -1,0 +1,324 @@
+"""A Hugo site read as Hugo reads it (feedkit.hugo, feedkit._shortcodes, the Hugo parts of
+feedkit.settings), end to end on tests/data/hugo-site.
+
+The expected links, guids, pubDates and titles are those Hugo 0.168's own RSS
+(``hugo`` on the same fixture, ``public/index.xml`` and ``public/ko/index.xml``) gives;
+scripts/hugo_diff.py compares the two builds in full where Hugo is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+from click.testing import CliRunner
+
+from feedkit._shortcodes import ShortcodeContext, expand_shortcodes
+from feedkit.cli import main
+from feedkit.diagnostics import Diagnostics
+from feedkit.errors import ConfigError
+from feedkit.hugo import hugo_sites, lower_keys, sanitize, urlize
+from feedkit.settings import find_config, hugo_languages, load_settings
+
+from .conftest import REPO_ROOT
+
+FIXTURE = REPO_ROOT / "tests" / "data" / "hugo-site"
+NOW = "2025-01-01T00:00:00+09:00"
+BASE = "https://example.org/blog/"
+
+# (guid = link, pubDate, title) of each item, newest first, as Hugo 0.168 writes them.
+HUGO_EN = [
+    (BASE + "2024/04/a-leaf-bundle/", "Tue, 02 Apr 2024 00:00:00 +0900", "A leaf bundle"),
+    (
+        BASE + "2024/03/yaml-front-matter-with-a-colon/",
+        "Fri, 01 Mar 2024 09:30:00 +0900",
+        "YAML: front matter with a colon",
+    ),
+    (BASE + "2024/02/custom-slug/", "Sun, 11 Feb 2024 10:00:00 +0900", "TOML post with a slug"),
+    (BASE + "2024/01/json-front-matter/", "Sat, 20 Jan 2024 07:15:00 +0000", "JSON front matter"),
+    (BASE + "notes/plain-note/", "Sun, 05 Nov 2023 18:00:00 -0500", "A note in another section"),
+]
+HUGO_KO = [
+    (
+        BASE + "ko/2024/05/%EB%91%90%EB%B2%88%EC%A7%B8/",
+        "Thu, 02 May 2024 10:00:00 +0900",
+        "두 번째 글",
+    ),
+    (
+        BASE + "ko/2024/05/%EC%86%8D%EB%B3%B4-%EC%B2%AB-%ED%95%9C%EA%B5%AD%EC%96%B4-%EA%B8%80/",
+        "Wed, 01 May 2024 09:00:00 +0900",
+        "[속보] 첫 한국어 글",
+    ),
+]
+
+
+@pytest.fixture
+def hugo_site(tmp_path: Path) -> Path:
+    root = tmp_path / "hugo-site"
+    shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("public", ".feedkit"))
+    return root
+
+
+@pytest.fixture
+def built(hugo_site: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    monkeypatch.chdir(hugo_site)
+    result = CliRunner().invoke(main, ["build", "-v", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    return hugo_site / "public", result.stderr
+
+
+def _items(path: Path) -> list[tuple[str, str, str]]:
+    feed = feedparser.parse(path.read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    return [(entry.id, entry.published, entry.title) for entry in feed.entries]
+
+
+def test_rss_items_are_hugos_guid_pubdate_and_title(built):
+    out, _ = built
+    assert _items(out / "rss.xml") == HUGO_EN
+    assert _items(out / "ko" / "rss.xml") == HUGO_KO
+    for path in (out / "rss.xml", out / "ko" / "rss.xml"):
+        for entry in feedparser.parse(path.read_bytes()).entries:
+            assert entry.link == entry.id  # Hugo's <guid> is the permalink
+
+
+def test_atom_and_json_carry_the_same_ids(built):
+    out, _ = built
+    atom = feedparser.parse((out / "atom.xml").read_bytes())
+    assert [entry.id for entry in atom.entries] == [guid for guid, _, _ in HUGO_EN]
+    document = json.loads((out / "ko" / "feed.json").read_text("utf-8"))
+    assert [item["id"] for item in document["items"]] == [guid for guid, _, _ in HUGO_KO]
+    assert document["language"] == "ko-KR"
+    assert document["title"] == "픽스처 블로그"
+
+
+def test_lists_drafts_future_expired_and_bundle_resources_are_not_posts(built):
+    out, stderr = built
+    titles = {title for _, _, title in _items(out / "rss.xml")}
+    assert not titles & {"Home", "Posts", "A draft", "From the future", "Expired"}
+    assert "A page resource of the bundle, not a post" not in titles
+    assert "posts/expired-post.md: info: its expiryDate has passed" in stderr
+    assert "posts/_index.md: info: a section's list page" in stderr
+
+
+def test_no_raw_shortcode_reaches_a_reader(built):
+    out, stderr = built
+    contents = []
+    for path in (out / "feed.json", out / "ko" / "feed.json"):
+        contents += [item["content_html"] for item in json.loads(path.read_text())["items"]]
+    assert len(contents) == 7
+    assert not any("{{<" in html or "{{%" in html for html in contents)
+    text = "\n".join(contents)
+    # ref/relref: the target pages' permalinks.
+    assert f'<a href="{BASE}2024/02/custom-slug/">link to the TOML post</a>' in text
+    assert f'<a href="{BASE}2024/04/a-leaf-bundle/">relref to the bundle</a>' in text
+    # figure: the bundle's image, made absolute under the page's URL.
+    assert f'<img src="{BASE}2024/04/a-leaf-bundle/photo.png" alt="A red square">' in text
+    assert "<figcaption><p>The <em>bundle's</em> photo</p></figcaption>" in text
+    assert '<code class="language-go">func main() { fmt.Println("&lt;hi&gt;") }' in text
+    assert "The site's tagline: Written for tests." in text
+    assert "https://www.youtube.com/watch?v=dQw4w9WgXcQ" in text
+    assert "<strong>inner content</strong> stays" in text  # the site's own shortcode
+    assert "posts/toml-post.md:13: warning: shortcode 'notice'" in stderr
+
+
+def test_more_divider_cuts_the_summary(built):
+    out, _ = built
+    items = {item["id"]: item for item in json.loads((out / "feed.json").read_text())["items"]}
+    yaml_post = items[BASE + "2024/03/yaml-front-matter-with-a-colon/"]
+    assert yaml_post["summary"] == "The first paragraph of the YAML post."
+    assert "<!--more-->" not in yaml_post["content_html"]
+    toml_post = items[BASE + "2024/02/custom-slug/"]
+    assert toml_post["summary"] == "The summary from front matter."
+
+
+def test_build_drafts_and_expired_follow_the_config(hugo_site, monkeypatch):
+    config = hugo_site / "hugo.toml"
+    text = config.read_text("utf-8")
+    config.write_text(text.replace('timeZone = "Asia/Seoul"', 'timeZone = "Asia/Seoul"\n'
+                      "buildDrafts = true\nbuildExpired = true"), "utf-8")  # fmt: skip
+    monkeypatch.chdir(hugo_site)
+    result = CliRunner().invoke(main, ["build", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    titles = {title for _, _, title in _items(hugo_site / "public" / "rss.xml")}
+    assert {"A draft", "Expired"} <= titles
+    assert "From the future" not in titles
+
+
+def test_a_post_expires_when_the_clock_passes_its_expiry_date(hugo_site, monkeypatch):
+    monkeypatch.chdir(hugo_site)
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "--now", "2023-03-01T00:00:00Z"]).exit_code == 0
+    assert "Expired" in {t for _, _, t in _items(hugo_site / "public" / "rss.xml")}
+    assert runner.invoke(main, ["build", "--now", "2023-07-01T00:00:00Z"]).exit_code == 0
+    assert "Expired" not in {t for _, _, t in _items(hugo_site / "public" / "rss.xml")}
+
+
+# --- configuration ----------------------------------------------------------------------
+
+
+def test_the_hugo_config_is_found_and_read(hugo_site):
+    path = find_config(hugo_site)
+    assert path == hugo_site / "hugo.toml"
+    assert hugo_languages(path) == ("en", "ko")
+    settings = load_settings(path)
+    assert settings.site.url == "https://example.org"
+    assert settings.site.baseurl == "/blog"
+    assert settings.site.title == "Fixture Blog"
+    assert settings.site.language == "en-us"
+    assert settings.site.timezone == "Asia/Seoul"
+    assert settings.site.author is not None
+    assert (settings.site.author.name, settings.site.author.email) == (
+        "Fixture Author",
+        "author@example.org",
+    )
+    assert settings.content.dir == (hugo_site / "content" / "en").resolve()
+    assert settings.feeds.output == (hugo_site / "public").resolve()
+    korean = load_settings(path, language="ko")
+    assert korean.site.root_url == BASE + "ko/"
+    assert korean.feeds.output == (hugo_site / "public" / "ko").resolve()
+    assert korean.state.path != settings.state.path
+    with pytest.raises(ConfigError, match="no language 'fr'"):
+        load_settings(path, language="fr")
+
+
+def test_a_config_folder_is_merged_with_production_over_default(tmp_path):
+    default = tmp_path / "config" / "_default"
+    default.mkdir(parents=True)
+    (default / "hugo.yaml").write_text("baseURL: https://a.example/\ntitle: Default\n")
+    (default / "params.toml").write_text('description = "From params.toml"\n')
+    (default / "permalinks.json").write_text('{"page": {"Posts": "/p/:slug/"}}')
+    production = tmp_path / "config" / "production"
+    production.mkdir()
+    (production / "hugo.toml").write_text('baseURL = "https://b.example/"\n')
+    path = find_config(tmp_path)
+    assert path == default
+    settings = load_settings(path)
+    assert settings.site.url == "https://b.example"
+    assert settings.site.title == "Default"
+    assert settings.site.description == "From params.toml"
+    assert settings.hugo is not None and settings.hugo.permalinks == {"posts": "/p/:slug/"}
+    assert settings.state.path == (tmp_path / ".feedkit" / "state.db").resolve()
+
+
+def test_frontmatter_date_config_is_expanded():
+    ((site, raw),) = hugo_sites(
+        lower_keys({"frontMatter": {"publishDate": [":filename", ":default"], "lastmod": "x"}})
+    )
+    assert site.dates["publishdate"] == (":filename", "publishdate", "pubdate", "published", "date")
+    assert site.dates["lastmod"] == ("x",)
+    assert raw["dates"]["sources"] == ["front-matter", "filename", "first-seen"]
+
+
+def test_a_bad_config_file_names_the_file_and_line(tmp_path):
+    (tmp_path / "hugo.json").write_text('{\n  "baseURL": "https://a.example/",\n  oops\n}')
+    with pytest.raises(ConfigError) as info:
+        load_settings(find_config(tmp_path))
+    assert info.value.line == 3
+    assert "hugo.json" in str(info.value)
+
+
+# --- URLs as Hugo makes them -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hello World! 안녕", "hello-world-안녕"),
+        ("YAML: front matter with a colon", "yaml-front-matter-with-a-colon"),
+        ("  lead and   runs  ", "lead-and-runs"),
+        ("a - b", "a-b"),
+        ("100% sure", "100-sure"),
+        ("%E2%9C%93 kept", "%e2%9c%93-kept"),  # lower-cased whole, as Hugo does
+        ("C++ & C#", "c++-c#"),
+    ],
+)
+def test_urlize_is_hugos(text, expected):
+    assert urlize(text) == expected
+
+
+def test_disable_path_to_lower_keeps_case():
+    assert urlize("Mixed Case", lower=False) == "Mixed-Case"
+    assert sanitize("Mixed Case") == "Mixed-Case"
+
+
+# --- shortcodes ---------------------------------------------------------------------------
+
+
+def _expand(text: str, diagnostics: Diagnostics | None = None, *, line: int = 5) -> str:
+    context = ShortcodeContext(
+        page_params={"mood": "sunny", "nested": {"key": "deep"}},
+        site_params={"tagline": "site-wide"},
+        content_dir="/nonexistent",
+        page_path="posts/a.md",
+        resolve_ref=lambda target: "https://example.org/found/" if target == "found" else None,
+    )
+    return expand_shortcodes(
+        text,
+        context=context,
+        path="posts/a.md",
+        line=line,
+        diagnostics=Diagnostics() if diagnostics is None else diagnostics,
+    )
+
+
+def test_embeds_become_links():
+    assert "https://x.com/SanDiegoZoo/status/1453110110599868418" in _expand(
+        '{{< x user="SanDiegoZoo" id="1453110110599868418" >}}'
+    )
+    assert "https://x.com/i/web/status/877500564405444608" in _expand(
+        "{{< tweet 877500564405444608 >}}"
+    )
+    assert "https://gist.github.com/spf13/7896402#file-img-html" in _expand(
+        '{{< gist spf13 7896402 "img.html" >}}'
+    )
+    assert 'href="https://vimeo.com/55073825"' in _expand('{{< vimeo id="55073825" >}}')
+    assert "https://www.instagram.com/p/BWNjjyYFxVx/" in _expand("{{< instagram BWNjjyYFxVx >}}")
+
+
+def test_params_come_from_the_page_then_the_site():
+    assert _expand("{{< param mood >}} {{< param nested.key >}} {{% param tagline %}}") == (
+        "sunny deep site-wide"
+    )
+    found = Diagnostics()
+    assert _expand("[{{< param missing >}}]", found) == "[]"
+    assert [d.code for d in found] == ["shortcode-param"]
+
+
+def test_an_unknown_shortcode_is_removed_with_a_warning_naming_the_line():
+    found = Diagnostics()
+    text = 'one\ntwo {{< chart data="x" >}}\n{{% box %}}kept *inner*{{% /box %}}\n'
+    assert _expand(text, found, line=7) == "one\ntwo \nkept *inner*\n"
+    assert [(d.code, d.path, d.line) for d in found] == [
+        ("shortcode-unknown", "posts/a.md", 8),
+        ("shortcode-unknown", "posts/a.md", 9),
+    ]
+    assert "'chart'" in next(iter(found)).message
+
+
+def test_an_escaped_shortcode_is_shown_as_written():
+    assert _expand('Write {{</* figure src="x" */>}} to show one.') == (
+        'Write {{< figure src="x" >}} to show one.'
+    )
+
+
+def test_ref_to_a_missing_page_warns():
+    found = Diagnostics()
+    assert _expand('[a]({{< ref "found" >}}) [b]({{< relref "gone" >}})', found) == (
+        "[a](https://example.org/found/) [b](#)"
+    )
+    assert [d.code for d in found] == ["shortcode-ref"]
+
+
+def test_comment_and_details():
+    assert _expand("a{{< comment >}}hidden{{< /comment >}}b") == "ab"
+    details = _expand('{{< details summary="More" >}}\nInside\n{{< /details >}}')
+    assert "<details><summary>More</summary>" in details and "Inside" in details
+
+
+def test_no_shortcode_is_a_no_op():
+    text = "Plain {{ not a shortcode }} and { braces }."
+    assert _expand(text) is text
