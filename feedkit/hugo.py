@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONFIG_NAMES",
     "HugoSite",
+    "cascade_entries",
     "hugo_date_keys",
     "hugo_sections",
     "is_expired",
@@ -45,6 +46,7 @@ __all__ = [
     "page_language",
     "to_hugo_post",
     "urlize",
+    "with_cascade",
     "with_hugo_body",
 ]
 
@@ -99,6 +101,9 @@ class HugoSite:
     ugly_urls: bool = False
     lower_paths: bool = True
     language_prefix: str = ""  # "ko/" for a language published under /ko/
+    # ``cascade`` of the configuration and of the ``_index`` files: (the section's path
+    # from the content folder, "" for all, the values, the ``target`` they apply to).
+    cascades: tuple[tuple[str, Mapping[str, Any], Mapping[str, Any]], ...] = ()
 
     @property
     def params(self) -> Mapping[str, Any]:
@@ -203,6 +208,7 @@ def hugo_sites(config: Mapping[str, Any]) -> list[tuple[HugoSite, dict[str, dict
             ugly_urls=merged.get("uglyurls") is True,
             lower_paths=merged.get("disablepathtolower") is not True,
             language_prefix=prefix,
+            cascades=tuple(cascade_entries("", merged.get("cascade"))),
         )
         result.append((site, hugo_sections(merged, content_dir or base_content, name, prefix)))
     return result
@@ -354,13 +360,15 @@ def _is_allowed(text: str, index: int, char: str) -> bool:
     if char == " ":
         return False
     category = unicodedata.category(char)
-    if category[0] in "LM" or category == "Nd" or char in "./\\_#+~-@":
+    # "+" is not kept by Hugo 0.168 ("C++ 상속" gives "c-상속", checked with hugo itself),
+    # though later versions of common/paths list it.
+    if category[0] in "LM" or category == "Nd" or char in "./\\_#~-@":
         return True
     return char == "%" and bool(re.fullmatch(r"[0-9a-fA-F]{2}", text[index + 1 : index + 3]))
 
 
 def sanitize(text: str) -> str:
-    """Hugo's ``paths.Sanitize``: letters, digits, marks and ``./\\_#+~-@`` kept, a run
+    """Hugo's ``paths.Sanitize``: letters, digits, marks and ``./\\_#~-@`` kept, a run
     of spaces after some kept text becomes one ``-``, anything else is dropped."""
     out: list[str] = []
     prepend_hyphen = was_hyphen = False
@@ -426,17 +434,23 @@ def hugo_permalink(source: Source, site: HugoSite, *, title: str, date: datetime
     metadata = source.metadata
     url = metadata.get("url")
     if isinstance(url, str) and url.strip():
-        # A page's own url is kept as written, from the site's root.
+        # A page's own url is kept as written (case too), under the site's root; one
+        # without an extension is a folder, as Hugo writes the page to its index.html.
         path = url.strip()
         if not path.startswith("/"):
             path = "/" + path
+        if not path.endswith("/") and "." not in path.rpartition("/")[2]:
+            path += "/"
         return _escape(path)
     folder, _, name = source.path.rpartition("/")
     base = _translation_base(name, site)
     lower = site.lower_paths
     slug = metadata.get("slug")
     slug_text = urlize(str(slug), lower=lower) if isinstance(slug, (str, int)) and str(slug) else ""
-    filename = urlize(folder.rpartition("/")[2] if base == "index" else base, lower=lower)
+    # A file's path is normalised before it is urlized: each space is a hyphen
+    # ("tutorial .md" is at "tutorial-/", as hugo 0.168 puts it).
+    name = (folder.rpartition("/")[2] if base == "index" else base).replace(" ", "-")
+    filename = urlize(name, lower=lower)
     section = _section(source.path if base != "index" else folder + "/x")
     pattern = site.permalinks.get(section) if section else None
     if pattern is not None:
@@ -455,7 +469,9 @@ def hugo_permalink(source: Source, site: HugoSite, *, title: str, date: datetime
         path = _expand(pattern, values=values, date=date)
     else:
         parent = folder.rpartition("/")[0] if base == "index" else folder
-        path = "/".join(p for p in (urlize(parent, lower=lower), slug_text or filename) if p)
+        path = "/".join(
+            p for p in (urlize(parent.replace(" ", "-"), lower=lower), slug_text or filename) if p
+        )
         path = "/" + path + "/"
     if site.ugly_urls and path.endswith("/") and path != "/":
         path = path.rstrip("/") + ".html"
@@ -526,6 +542,13 @@ def to_hugo_post(
             "expired", "its expiryDate has passed; left out, as Hugo does", path=source.path
         )
         return None
+    if not _is_listed(metadata):
+        diagnostics.info(
+            "skipped",
+            "build.list is never (or headless): in no list, so in no feed",
+            path=source.path,
+        )
+        return None
     title = _hugo_title(source, site, diagnostics)
     if title is None:
         return None
@@ -555,6 +578,81 @@ def to_hugo_post(
         lang=language,
         is_draft=metadata.get("draft") is True,
     )
+
+
+def cascade_entries(
+    section: str, cascade: Any
+) -> list[tuple[str, Mapping[str, Any], Mapping[str, Any]]]:
+    """The entries of one ``cascade`` (a mapping, or a list of them, each with an optional
+    ``target``/``_target``), as :attr:`HugoSite.cascades` holds them."""
+    entries = cascade if isinstance(cascade, list) else [cascade]
+    result: list[tuple[str, Mapping[str, Any], Mapping[str, Any]]] = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        target = entry.get("target", entry.get("_target")) or {}
+        values = {k: v for k, v in entry.items() if k not in ("target", "_target")}
+        result.append((section, values, target if isinstance(target, Mapping) else {}))
+    return result
+
+
+def _target_matches(target: Mapping[str, Any], path: str, site: HugoSite) -> bool:
+    import fnmatch
+
+    environment = target.get("environment")
+    if isinstance(environment, str) and not fnmatch.fnmatch("production", environment):
+        return False  # hugo builds for production
+    kind = target.get("kind")
+    if isinstance(kind, str) and not fnmatch.fnmatch("page", kind.lower()):
+        return False
+    lang = target.get("lang")
+    if isinstance(lang, str) and not fnmatch.fnmatch(site.language, lang):
+        return False
+    pattern = target.get("path")
+    if isinstance(pattern, str) and pattern:
+        logical = "/" + path.rsplit(".", 1)[0].removesuffix("/index")
+        if not re.fullmatch(_glob_regex(pattern), logical, re.IGNORECASE):
+            return False
+    return True
+
+
+def _glob_regex(pattern: str) -> str:
+    """A Hugo path glob (``/posts/**``, ``/docs/*``) as a regular expression."""
+    parts = re.split(r"(\*\*|\*|\?)", pattern)
+    wildcards = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return "".join(wildcards.get(part, re.escape(part)) for part in parts)
+
+
+def with_cascade(metadata: Mapping[str, Any], path: str, site: HugoSite) -> Mapping[str, Any]:
+    """``metadata`` with the ``cascade`` values of its sections under it (the nearer
+    section's first; the page's own front matter always wins), as Hugo merges them."""
+    matching = [
+        (section, values)
+        for section, values, target in site.cascades
+        if (not section or path.startswith(section + "/")) and _target_matches(target, path, site)
+    ]
+    if not matching:
+        return metadata
+    from .jekyll import deep_merge
+
+    merged: dict[str, Any] = {}
+    for _, values in sorted(matching, key=lambda pair: len(pair[0])):
+        merged = deep_merge(merged, values)
+    return deep_merge(merged, metadata)
+
+
+def _is_listed(metadata: Mapping[str, Any]) -> bool:
+    """Whether Hugo lists the page (in ``.Site.RegularPages``, so in its RSS): not with
+    ``build: {list: never}`` (``_build`` before Hugo 0.65), nor a ``headless`` bundle."""
+    if metadata.get("headless") is True:
+        return False
+    for key in ("build", "_build"):
+        options = metadata.get(key)
+        if isinstance(options, Mapping):
+            listing = options.get("list")
+            if listing is False or listing == "never":
+                return False
+    return True
 
 
 def _hugo_image(metadata: Mapping[str, Any], image: str | None) -> str | None:

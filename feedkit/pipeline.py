@@ -550,8 +550,20 @@ def _jekyll_type(source: Source) -> str:
 
 
 def _with_defaults(sources: Sequence[Source], settings: Settings) -> Sequence[Source]:
-    """``sources`` with ``_config.yml``'s front-matter ``defaults`` applied, if any."""
+    """``sources`` with ``_config.yml``'s front-matter ``defaults`` applied, if any (on a
+    Hugo site, its ``cascade``)."""
     from .jekyll import apply_defaults
+
+    if settings.hugo is not None:
+        from .hugo import with_cascade
+
+        site = settings.hugo
+        if not site.cascades:
+            return sources
+        return tuple(
+            replace(source, metadata=with_cascade(source.metadata, source.path, site))
+            for source in sources
+        )
 
     defaults = settings.jekyll.get("defaults")
     if not defaults:

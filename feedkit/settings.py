@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -258,11 +259,44 @@ def _from_hugo(path: Path, language: str | None) -> tuple[HugoSite, dict[str, di
     from .hugo import hugo_sites
 
     sites = hugo_sites(_read_hugo_config(path))
+    root = path.parent.parent if path.name == "_default" else path.parent
     for site, raw in sites:
         if language is None or site.language == language:
-            return site, raw
+            content = root / raw["content"]["dir"]
+            cascades = site.cascades + _read_cascades(content, site)
+            return dataclasses.replace(site, cascades=cascades), raw
     known = ", ".join(site.language for site, _ in sites)
     raise ConfigError(f"no language {language!r} in this Hugo site (it has {known})", path=path)
+
+
+def _read_cascades(content: Path, site: HugoSite) -> tuple[Any, ...]:
+    """The ``cascade`` of the ``_index`` files of the content folder and of its
+    top-level sections (where sites put them; deeper ones are not read, which keeps the
+    settings cheap to load for a build with nothing to do)."""
+    from ._frontmatter import HUGO_FORMATS, FrontMatterError, parse_front_matter
+    from .hugo import cascade_entries, lower_keys, page_language
+
+    found: list[Any] = []
+    folders = [("", content)]
+    try:
+        with os.scandir(content) as listing:
+            folders += [(e.name, Path(e.path)) for e in listing if e.is_dir()]
+    except OSError:
+        return ()
+    for section, folder in folders:
+        for name in ("_index.md", f"_index.{site.language}.md", "_index.html"):
+            index = folder / name
+            if not index.is_file():
+                continue
+            if site.by_filename and page_language(name, site) != site.language:
+                continue
+            try:
+                text = index.read_text(encoding="utf-8-sig")
+                metadata = lower_keys(parse_front_matter(text, formats=HUGO_FORMATS).metadata)
+            except (OSError, UnicodeDecodeError, FrontMatterError):
+                continue  # reported when the build reads it
+            found += cascade_entries(section, metadata.get("cascade"))
+    return tuple(found)
 
 
 def _read_hugo_config(path: Path) -> dict[str, Any]:

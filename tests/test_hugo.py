@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -20,7 +21,8 @@ from feedkit._shortcodes import ShortcodeContext, expand_shortcodes
 from feedkit.cli import main
 from feedkit.diagnostics import Diagnostics
 from feedkit.errors import ConfigError
-from feedkit.hugo import hugo_sites, lower_keys, sanitize, urlize
+from feedkit.hugo import hugo_permalink, hugo_sites, lower_keys, sanitize, urlize, with_cascade
+from feedkit.models import Source
 from feedkit.settings import find_config, hugo_languages, load_settings
 
 from .conftest import REPO_ROOT
@@ -233,7 +235,10 @@ def test_a_bad_config_file_names_the_file_and_line(tmp_path):
         ("a - b", "a-b"),
         ("100% sure", "100-sure"),
         ("%E2%9C%93 kept", "%e2%9c%93-kept"),  # lower-cased whole, as Hugo does
-        ("C++ & C#", "c++-c#"),
+        ("C++ & C#", "c-c#"),
+        ("Hash #h", "hash-#h"),
+        ("Œuvre—em dash", "œuvreem-dash"),
+        ('quotes "q" and a:b (x) [y] ! ? = , ; $', "quotes-q-and-ab-x-y"),
     ],
 )
 def test_urlize_is_hugos(text, expected):
@@ -322,3 +327,73 @@ def test_comment_and_details():
 def test_no_shortcode_is_a_no_op():
     text = "Plain {{ not a shortcode }} and { braces }."
     assert _expand(text) is text
+
+
+def _page(path: str, **metadata: object) -> Source:
+    return Source(path, "/x/" + path, lower_keys(metadata), None, 1, "markdown", 0, 0, "")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/x/Y Z", "/x/Y%20Z/"),  # case kept, a folder (checked with hugo 0.168)
+        ("/x/page.html", "/x/page.html"),
+        ("rel/path/", "/rel/path/"),
+    ],
+)
+def test_a_front_matter_url_is_kept_as_hugo_keeps_it(url, expected):
+    ((site, _),) = hugo_sites({})
+    page = _page("posts/a.md", url=url)
+    assert hugo_permalink(page, site, title="A", date=datetime(2024, 1, 2, tzinfo=UTC)) == expected
+
+
+def test_default_paths_and_section_patterns():
+    ((site, _),) = hugo_sites(lower_keys({"permalinks": {"posts": "/:sections/:year/:filename/"}}))
+    date = datetime(2024, 1, 2, tzinfo=UTC)
+    assert hugo_permalink(_page("Notes/My Note.md"), site, title="T", date=date) == (
+        "/notes/my-note/"
+    )
+    # Spaces in a file's path are hyphens, each one (hugo 0.168 on the same names).
+    assert hugo_permalink(_page("my notes/a  b .md"), site, title="T", date=date) == (
+        "/my-notes/a--b-/"
+    )
+    assert hugo_permalink(_page("Notes/b/index.md", slug="S Lug"), site, title="T", date=date) == (
+        "/notes/s-lug/"
+    )
+    assert hugo_permalink(_page("posts/bundle/index.md"), site, title="T", date=date) == (
+        "/posts/2024/bundle/"
+    )
+    with pytest.raises(ValueError, match=":nope"):
+        ((bad, _),) = hugo_sites({"permalinks": {"posts": "/:nope/"}})
+        hugo_permalink(_page("posts/a.md"), bad, title="T", date=date)
+
+
+def test_cascade_from_config_and_index_files(hugo_site, monkeypatch):
+    (hugo_site / "content" / "en" / "notes" / "_index.md").write_text(
+        "---\ntitle: Notes\ncascade:\n  - target:\n      environment: production\n"
+        "      path: /notes/**\n    build:\n      list: never\n---\n"
+    )
+    posts_index = hugo_site / "content" / "en" / "posts" / "_index.md"
+    posts_index.write_text('+++\ntitle = "Posts"\n[cascade]\n  tags = ["cascaded"]\n+++\n')
+    monkeypatch.chdir(hugo_site)
+    result = CliRunner().invoke(main, ["build", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    feed = feedparser.parse((hugo_site / "public" / "rss.xml").read_bytes())
+    titles = [entry.title for entry in feed.entries]
+    assert "A note in another section" not in titles  # in no list, as in Hugo
+    tags = {entry.title: {t.term for t in entry.get("tags", [])} for entry in feed.entries}
+    assert tags["A leaf bundle"] == {"cascaded"}  # no tags of its own: the cascade's
+    assert tags["JSON front matter"] == {"json"}  # its own win
+
+
+def test_a_cascade_for_another_environment_is_not_applied():
+    ((site, _),) = hugo_sites(
+        lower_keys({"cascade": [{"_target": {"environment": "development"}, "draft": True}]})
+    )
+    assert with_cascade({"title": "a"}, "posts/a.md", site) == {"title": "a"}
+    ((site, _),) = hugo_sites(
+        lower_keys({"cascade": {"target": {"path": "/posts/*"}, "draft": True}})
+    )
+    assert with_cascade({}, "posts/a.md", site) == {"draft": True}
+    assert with_cascade({}, "posts/b/index.md", site) == {"draft": True}
+    assert with_cascade({}, "posts/deep/b/c.md", site) == {}
