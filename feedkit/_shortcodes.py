@@ -152,6 +152,11 @@ def expand_shortcodes(
             ):
                 inner = text[position : found.start()]
                 position = found.end()
+        if inner is not None and name.lower() != "highlight":
+            # Shortcodes inside a paired one are rendered first, as Hugo renders .Inner.
+            inner = expand_shortcodes(
+                inner, context=context, path=path, line=tag_line, diagnostics=diagnostics
+            )
         call = _Call(name.lower(), positional, named, inner, tag_line)
         rendered = _render(call, context, path, diagnostics)
         if call.name in _BLOCK and match.group("open") == "<":

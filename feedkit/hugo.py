@@ -23,7 +23,7 @@ import os
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -37,13 +37,16 @@ if TYPE_CHECKING:
 __all__ = [
     "CONFIG_NAMES",
     "HugoSite",
+    "auto_summary",
     "cascade_entries",
     "hugo_date_keys",
     "hugo_sections",
+    "hugo_summary",
     "is_expired",
     "lower_keys",
     "page_files",
     "page_language",
+    "summary_words",
     "to_hugo_post",
     "urlize",
     "with_cascade",
@@ -248,8 +251,8 @@ def hugo_sections(
     description = params.get("description")
     if isinstance(description, str) and description.strip():
         site["description"] = description.strip()
-    # site.Language.Locale: languageCode, else the language's key.
-    code = config.get("languagecode")
+    # site.Language.Locale: languageCode (locale since Hugo 0.158), else the language's key.
+    code = config.get("locale") or config.get("languagecode")
     site["language"] = code if isinstance(code, str) and code.strip() else language
     zone = config.get("timezone")
     if isinstance(zone, str) and zone.strip():
@@ -268,6 +271,11 @@ def hugo_sections(
     publish_dir = config.get("publishdir")
     output = publish_dir if isinstance(publish_dir, str) and publish_dir else "public"
     feeds: dict[str, Any] = {"output": f"{output}/{prefix}".rstrip("/")}
+    services = config.get("services")
+    rss = services.get("rss") if isinstance(services, Mapping) else None
+    limit = rss.get("limit") if isinstance(rss, Mapping) else config.get("rsslimit")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
+        feeds["limit"] = limit  # Hugo's default, -1, is every page: feedkit archives them
     taxonomies = config.get("taxonomies")
     if isinstance(taxonomies, Mapping):
         plural = {str(v) for v in taxonomies.values()}
@@ -711,6 +719,51 @@ def with_hugo_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> 
     if found:
         body = body.replace(_MORE, "", 1)
     return replace(post, source=replace(source, body=body), excerpt=excerpt)
+
+
+_HTML_TOKEN = re.compile(r"^</?[A-Za-z][^>]*>?$|^[A-Za-z-]+=\S*>?$")
+
+
+def auto_summary(content_html: str, words: int, *, is_cjk: bool = False) -> str:
+    """Hugo's automatic summary (``ExtractSummaryFromHTML``): the content up to the end
+    of the first paragraph (``</p>``) at which ``words`` words have been counted, else
+    the whole content. Words are runs between spaces, HTML tags not counted; on a CJK
+    page each character of a word counts."""
+    if words <= 0:
+        return content_html
+    count = 0
+    position = 0
+    while True:
+        closing = content_html.find("</p>", position)
+        if closing == -1:
+            return content_html
+        for word in content_html[position:closing].split():
+            if _HTML_TOKEN.match(word):
+                continue
+            if is_cjk:
+                text = re.sub(r"<[^>]*>", "", word)
+                count += 1 if text.isascii() else len(text)
+            else:
+                count += 1
+            if count >= words:
+                return content_html[: closing + 4]
+        position = closing + 4
+
+
+def hugo_summary(post: Post, site: HugoSite) -> Callable[[str], str]:
+    """The summary maker :func:`feedkit.render.render_item` takes for ``post``: Hugo's
+    automatic summary of ``summaryLength`` words (``isCJKLanguage`` in the front matter
+    counts characters)."""
+    from functools import partial
+
+    is_cjk = post.source.metadata.get("iscjklanguage") is True
+    return partial(auto_summary, words=summary_words(site), is_cjk=is_cjk)
+
+
+def summary_words(site: HugoSite) -> int:
+    """``summaryLength`` (70 words by default)."""
+    value = site.config.get("summarylength")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 70
 
 
 def _ref_url(target: str, page_path: str, settings: Settings) -> str | None:

@@ -897,6 +897,11 @@ def _render_post(
     from .timeline import extract_timeline
 
     loaded = _with_body(post, settings, diagnostics)
+    summary = None
+    if settings.hugo is not None:
+        from .hugo import hugo_summary
+
+        summary = hugo_summary(loaded, settings.hugo)
     item = render_item(
         loaded,
         sanitize=settings.feeds.sanitize,
@@ -904,6 +909,7 @@ def _render_post(
         site_root=settings.site.root_url,
         liquid=liquid,
         diagnostics=diagnostics,
+        summary=summary,
     )
     _warn_missing_image(post, item, settings, diagnostics)
     # The item keeps the post as it was given, without its source text: feeds do not

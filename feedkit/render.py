@@ -16,7 +16,7 @@ import html
 import mimetypes
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from functools import lru_cache, partial
 from typing import Any
@@ -430,6 +430,7 @@ def render_item(
     site_root: str | None = None,
     liquid: LiquidSite | None = None,
     diagnostics: Diagnostics | None = None,
+    summary: Callable[[str], str] | None = None,
 ) -> Item:
     """Render ``post`` for feeds.
 
@@ -439,7 +440,8 @@ def render_item(
     front-matter image path starting with ``/`` is resolved. With ``liquid`` (a Jekyll
     site), the body and excerpt go through Liquid first, as Jekyll renders them, unless
     the front matter says ``render_with_liquid: false``; Liquid's warnings go to
-    ``diagnostics``.
+    ``diagnostics``. ``summary`` makes the summary of a post without an excerpt from its
+    content HTML (a Hugo site's automatic summary); by default it is the first paragraph.
     """
     body = post.source.body or ""
     excerpt = post.excerpt
@@ -464,6 +466,8 @@ def render_item(
     if excerpt:
         excerpt_html = render_markdown(strip_xml_illegal(excerpt))
         summary_html = _clean(excerpt_html, post.url, sanitize=True)
+    elif summary is not None:
+        summary_html = summary(content_html)
     else:
         summary_html = first_paragraph(content_html)
     summary_text = html_to_text(summary_html)

@@ -16,8 +16,10 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from feedkit._shortcodes import ShortcodeContext, expand_shortcodes
+from feedkit._shortcodes import _TAG, ShortcodeContext, expand_shortcodes
 from feedkit.cli import main
 from feedkit.diagnostics import Diagnostics
 from feedkit.errors import ConfigError
@@ -397,3 +399,92 @@ def test_a_cascade_for_another_environment_is_not_applied():
     assert with_cascade({}, "posts/a.md", site) == {"draft": True}
     assert with_cascade({}, "posts/b/index.md", site) == {"draft": True}
     assert with_cascade({}, "posts/deep/b/c.md", site) == {}
+
+
+def test_auto_summary_ends_at_the_paragraph_that_reaches_summary_length():
+    from feedkit.hugo import auto_summary
+
+    html = "<p>one two three</p>\n<h2>Head word</h2>\n<p>four five</p>\n<p>six</p>"
+    assert auto_summary(html, 3) == "<p>one two three</p>"
+    # The heading's words count, as Hugo counts all text up to each </p>.
+    assert auto_summary(html, 6) == "<p>one two three</p>\n<h2>Head word</h2>\n<p>four five</p>"
+    assert auto_summary(html, 50) == html
+    assert auto_summary("<p>한국어 문장</p><p>둘</p>", 3, is_cjk=True) == "<p>한국어 문장</p>"
+
+
+def test_the_summary_length_of_the_config_shapes_the_summary(built):
+    out, _ = built
+    items = {item["id"]: item for item in json.loads((out / "feed.json").read_text())["items"]}
+    # summaryLength = 20: the bundle's first paragraph (8 words) and its figure's caption.
+    bundle = items[BASE + "2024/04/a-leaf-bundle/"]
+    assert bundle["summary"] == "A leaf bundle: its image sits beside it. The bundle's photo"
+
+
+def test_languages_told_by_file_name(tmp_path, monkeypatch):
+    (tmp_path / "hugo.yaml").write_text(
+        "baseURL: https://e.org/\ntitle: T\nservices:\n  rss:\n    limit: 5\n"
+        "languages:\n  en: {weight: 1}\n  ko: {weight: 2, title: 한국어}\n"
+    )
+    posts = tmp_path / "content" / "posts"
+    (posts / "b").mkdir(parents=True)
+    (posts / "a.md").write_text("---\ntitle: A\ndate: 2024-01-01\n---\nEnglish\n")
+    (posts / "a.ko.md").write_text("---\ntitle: 가\ndate: 2024-01-01\n---\n한국어\n")
+    (posts / "b" / "index.ko.md").write_text("---\ntitle: 나\ndate: 2024-01-02\n---\n번들\n")
+    (posts / "b" / "index.md").write_text("---\ntitle: B\ndate: 2024-01-02\n---\nBundle\n")
+    path = find_config(tmp_path)
+    assert load_settings(path).feeds.limit == 5
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert _items(tmp_path / "public" / "rss.xml") == [
+        ("https://e.org/posts/b/", "Tue, 02 Jan 2024 00:00:00 +0000", "B"),
+        ("https://e.org/posts/a/", "Mon, 01 Jan 2024 00:00:00 +0000", "A"),
+    ]
+    assert _items(tmp_path / "public" / "ko" / "rss.xml") == [
+        ("https://e.org/ko/posts/b/", "Tue, 02 Jan 2024 00:00:00 +0000", "나"),
+        ("https://e.org/ko/posts/a/", "Mon, 01 Jan 2024 00:00:00 +0000", "가"),
+    ]
+
+
+def test_shortcodes_inside_a_paired_one_are_rendered():
+    found = Diagnostics()
+    text = '{{< box >}}\nSee {{< param mood >}} {{< figure src="a.png" >}}\n{{< /box >}}'
+    out = _expand(text, found)
+    assert "{{" not in out
+    assert "See sunny" in out and '<figure><img src="a.png"></figure>' in out
+    assert [d.code for d in found] == ["shortcode-unknown"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "{{< ",
+                "{{% ",
+                " >}}",
+                " %}}",
+                "/",
+                "figure",
+                "x",
+                "note",
+                'src="a b"',
+                "`r`",
+                "=",
+                "\n",
+                "text ",
+                "{{</* ",
+                " */>}}",
+                '"',
+                "{{",
+                "}}",
+            ]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_shortcode_expansion_raises_nothing_and_leaves_no_shortcode(text):
+    out = _expand(text)
+    # No whole tag is left, unless an escaped one was written out as text.
+    if "/*" not in text:
+        assert _TAG.search(out) is None, out
