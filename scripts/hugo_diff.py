@@ -68,7 +68,7 @@ _SKIPPED_FOLDERS = {
     "public", "resources", "layouts", "themes", "static", "assets", "archetypes",
     "node_modules", ".git", ".feedkit", "_vendor",
 }  # fmt: skip
-_FEEDKIT_SKIPPED = ("public", "resources", "node_modules", ".git", ".feedkit", "static")
+_FEEDKIT_SKIPPED = ("public", "resources", "node_modules", ".git", ".feedkit")
 _CONFIG_NAMES = tuple(
     f"{stem}.{ext}" for stem in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json")
 )
