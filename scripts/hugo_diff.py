@@ -100,6 +100,7 @@ class SiteComparison:
     posts_feedkit: int = 0
     hugo_feeds: list[str] = field(default_factory=list)
     feedkit_feeds: list[str] = field(default_factory=list)
+    hugo_version: str = ""
     stubbed_shortcodes: list[str] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
 
@@ -294,6 +295,7 @@ class HugoBuild:
     config: dict[str, Any]
     stubbed: list[str]
     log: str
+    version: str = ""
 
 
 def build_with_hugo(
@@ -330,7 +332,10 @@ def build_with_hugo(
     resolved = _hugo_config(hugo, common, root)
     feeds = _hugo_feeds(dest, resolved)
     listed = _run([*hugo, "list", "all", *common], cwd=root, env=HUGO_OVERRIDES)
-    return HugoBuild(feeds, _sources(listed.stdout), resolved, stubbed, log)
+    version = _run([*hugo, "version"], cwd=root).stdout.strip().splitlines()
+    return HugoBuild(
+        feeds, _sources(listed.stdout), resolved, stubbed, log, version[-1] if version else ""
+    )
 
 
 def _hugo_config(hugo: Sequence[str], common: Sequence[str], root: Path) -> dict[str, Any]:
@@ -466,6 +471,7 @@ def compare_site(
         dirs = _language_dirs(built.config)
         result.languages = list(dirs)
         result.stubbed_shortcodes = built.stubbed
+        result.hugo_version = built.version
         feedkit_feeds, _ = build_with_feedkit(
             site,
             work,
@@ -493,7 +499,8 @@ def format_table(result: SiteComparison, *, verbose: bool = False, examples: int
     under ``verbose``)."""
     lines = [
         f"{result.site}: {result.posts_hugo} pages in Hugo's RSS, "
-        f"{result.posts_feedkit} in feedkit's ({', '.join(result.languages)})"
+        f"{result.posts_feedkit} in feedkit's ({', '.join(result.languages)})",
+        f"  {result.hugo_version.split('-')[0]}",
     ]
     counts = result.counts()
     lines.append(f"  {'kind':<16} count")
