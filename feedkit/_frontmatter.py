@@ -29,7 +29,7 @@ import json
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -252,10 +252,10 @@ class _DelimitedHandler(BaseHandler):
 class TOMLHandler(_DelimitedHandler):
     """TOML front matter between ``+++`` lines, as Hugo writes it.
 
-    python-frontmatter's ``TOMLHandler`` exists only when the ``toml`` package is
-    installed: a TOML 0.5 parser whose last release was in 2020, which rejects valid TOML
-    1.0 (Hugo's parser is TOML 1.0). The standard library's ``tomllib`` (TOML 1.0, Python
-    3.11) loads it here instead, so feedkit needs no extra package.
+    python-frontmatter's ``TOMLHandler`` (1.1 as 1.3) exists only when the ``toml``
+    package is installed, which feedkit does not require: a TOML 0.5 parser whose last
+    release was in 2020, while Hugo reads TOML 1.0. The standard library's ``tomllib``
+    (TOML 1.0, Python 3.11) loads it here, so no extra package is needed.
     """
 
     FORMAT = "TOML"
@@ -323,7 +323,24 @@ def has_front_matter(text: str, *, formats: Sequence[str] = YAML_ONLY) -> bool:
     by whitespace and must end with a line break. TOML: a ``+++`` line. JSON: a ``{``
     line.
     """
-    return detect_format(text.removeprefix(_BOM), _handlers(formats)) is not None
+    text = _skip_blank_lines(text.removeprefix(_BOM), formats)[0]
+    return detect_format(text, _handlers(formats)) is not None
+
+
+# Lines holding only whitespace, at the start of a file.
+_BLANK_LINES = re.compile(r"(?:[ \t\r]*\n)+")
+
+
+def _skip_blank_lines(text: str, formats: Sequence[str]) -> tuple[str, int]:
+    """``text`` without the blank lines before its front matter, and how many there
+    were: Hugo's parser skips them (a post opening with an empty line keeps its front
+    matter, and its ``draft: true``); Jekyll's does not."""
+    if formats == YAML_ONLY:
+        return text, 0
+    match = _BLANK_LINES.match(text)
+    if match is None:
+        return text, 0
+    return text[match.end() :], match.group(0).count("\n")
 
 
 def parse_front_matter(text: str, *, formats: Sequence[str] = YAML_ONLY) -> FrontMatter:
@@ -340,14 +357,26 @@ def parse_front_matter(text: str, *, formats: Sequence[str] = YAML_ONLY) -> Fron
     module docstring), a YAML key is repeated in a mapping, tabs are used for YAML
     indentation, YAML front matter is not a mapping, or a top-level key is not a string.
     """
-    text = text.removeprefix(_BOM)
+    text, skipped = _skip_blank_lines(text.removeprefix(_BOM), formats)
     handler = detect_format(text, _handlers(formats))
     if handler is None:
         if formats == YAML_ONLY:
             raise FrontMatterError("no front matter: the first line is not '---'", line=1)
         raise FrontMatterError("no front matter: the first line is not '---', '+++' or '{'", line=1)
     assert isinstance(handler, (StrictYAMLHandler, _DelimitedHandler))
-    return handler.read(text)
+    if not skipped:
+        return handler.read(text)
+    try:
+        front = handler.read(text)
+    except FrontMatterError as exc:
+        line = None if exc.line is None else exc.line + skipped
+        raise FrontMatterError(exc.message, line=line) from None
+    return FrontMatter(
+        front.metadata,
+        front.body,
+        front.body_line + skipped,
+        tuple(replace(r, line=r.line + skipped) for r in front.recoveries),
+    )
 
 
 def _load_with_recovery(

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._walk import (
@@ -29,6 +31,7 @@ from .diagnostics import Diagnostic, Diagnostics, Level
 from .models import Author, CachedSource, Post, PostDates, Source
 
 if TYPE_CHECKING:
+    from .hugo import HugoSite
     from .settings import Settings
 
 __all__ = [
@@ -185,20 +188,29 @@ def _parse_source(
     JSON, and its keys are lower-cased, as Hugo reads them).
     """
     # YAML is imported here: a build that reuses its cache parses nothing.
-    from ._frontmatter import FrontMatterError, has_front_matter, parse_front_matter
+    from ._frontmatter import (
+        FrontMatter,
+        FrontMatterError,
+        has_front_matter,
+        parse_front_matter,
+    )
 
     path = source_file.path
     text = _decode(source_file, data, diagnostics, encoding)
     if text is None:
         return None, False
     if not has_front_matter(text, formats=formats):
-        diagnostics.info("skipped", "no front matter; not a post", path=path)
-        return None, False
-    try:
-        front = parse_front_matter(text, formats=formats)
-    except FrontMatterError as exc:
-        diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
-        return None, True
+        if len(formats) == 1:
+            diagnostics.info("skipped", "no front matter; not a post", path=path)
+            return None, False
+        # Hugo publishes a content file without front matter as a page.
+        front = FrontMatter({}, text, 1, ())
+    else:
+        try:
+            front = parse_front_matter(text, formats=formats)
+        except FrontMatterError as exc:
+            diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
+            return None, True
     metadata = front.metadata
     if len(formats) > 1:
         from .hugo import lower_keys
@@ -430,6 +442,17 @@ def _without_undated_posts(
     return kept if len(kept) < len(files) else files
 
 
+def _has_index_file(content_dir: Path, site: HugoSite, folder: str) -> bool:
+    """Whether ``folder`` (from the content folder) holds a leaf bundle's index file."""
+    from .hugo import is_index_name
+
+    try:
+        with os.scandir(content_dir / folder) as listing:
+            return any(entry.is_file() and is_index_name(entry.name, site) for entry in listing)
+    except OSError:
+        return False
+
+
 def collect_sources(
     settings: Settings,
     diagnostics: Diagnostics,
@@ -463,7 +486,12 @@ def collect_sources(
         from ._frontmatter import HUGO_FORMATS
         from .hugo import page_files
 
-        files = page_files(files, settings.hugo, diagnostics)
+        files = page_files(
+            files,
+            settings.hugo,
+            diagnostics,
+            is_bundle=partial(_has_index_file, settings.content.dir, settings.hugo),
+        )
         formats = HUGO_FORMATS
     trusted_before = racy_after_ns if racy_after_ns is not None else 1 << 62
     encoding = settings.content.encoding
@@ -518,10 +546,17 @@ def collect_sources(
     return Collected(tuple(sources), parsed, tuple(refreshed), removed)
 
 
-def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-8") -> Source:
+def load_body(
+    source: Source,
+    diagnostics: Diagnostics,
+    *,
+    encoding: str = "utf-8",
+    formats: Sequence[str] = ("yaml",),
+) -> Source:
     """Return ``source`` with its body, reading the file if the body is not loaded yet.
 
-    If the file changed since it was collected, its current content is used.
+    If the file changed since it was collected, its current content is used (its front
+    matter read in one of ``formats``).
     """
     if source.body is not None:
         return source
@@ -545,7 +580,7 @@ def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-
         source.is_draft_file,
         source.folder_categories,
     )
-    reread = read_source(source_file, diagnostics, encoding=encoding)
+    reread = read_source(source_file, diagnostics, encoding=encoding, formats=formats)
     return replace(source, body=reread.body if reread and reread.body is not None else "")
 
 

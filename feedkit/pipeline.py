@@ -585,12 +585,16 @@ def _with_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post
     from .collect import load_body
     from .jekyll import split_excerpt
 
-    source = load_body(post.source, diagnostics, encoding=settings.content.encoding)
-    post = replace(post, source=source)
     if settings.hugo is not None:
+        from ._frontmatter import HUGO_FORMATS
         from .hugo import with_hugo_body
 
-        return with_hugo_body(post, settings, diagnostics)
+        source = load_body(
+            post.source, diagnostics, encoding=settings.content.encoding, formats=HUGO_FORMATS
+        )
+        return with_hugo_body(replace(post, source=source), settings, diagnostics)
+    source = load_body(post.source, diagnostics, encoding=settings.content.encoding)
+    post = replace(post, source=source)
     separator = source.metadata.get("excerpt_separator", settings.jekyll.get("excerpt_separator"))
     if post.excerpt is None and isinstance(separator, str) and source.body:
         head = split_excerpt(source.body, separator)

@@ -566,3 +566,15 @@ def test_toml_and_json_raise_only_front_matter_errors(body: str) -> None:
     for text in (f"+++\n{body}\n+++\n", "{\n" + body + "\n}\n"):
         with contextlib.suppress(FrontMatterError):
             parse_front_matter(text, formats=HUGO_FORMATS)
+
+
+def test_hugo_skips_blank_lines_before_the_front_matter() -> None:
+    text = "\n  \n---\ntitle: [속보] a\ndraft: true\n---\nBody\n"
+    fm = parse_front_matter(text, formats=HUGO_FORMATS)
+    assert fm.metadata == {"title": "[속보] a", "draft": True}
+    assert (fm.body, fm.body_line) == ("Body\n", 7)
+    assert [r.line for r in fm.recoveries] == [4]
+    with pytest.raises(FrontMatterError) as info:
+        parse_front_matter("\n+++\ntitle = \n+++\n", formats=HUGO_FORMATS)
+    assert info.value.line == 3
+    assert has_front_matter(text) is False  # Jekyll's rule: the first line

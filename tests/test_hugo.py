@@ -214,7 +214,7 @@ def test_frontmatter_date_config_is_expanded():
     )
     assert site.dates["publishdate"] == (":filename", "publishdate", "pubdate", "published", "date")
     assert site.dates["lastmod"] == ("x",)
-    assert raw["dates"]["sources"] == ["front-matter", "filename", "first-seen"]
+    assert raw["dates"]["sources"] == ["filename", "front-matter", "first-seen"]
 
 
 def test_a_bad_config_file_names_the_file_and_line(tmp_path):
@@ -488,3 +488,98 @@ def test_shortcode_expansion_raises_nothing_and_leaves_no_shortcode(text):
     # No whole tag is left, unless an escaped one was written out as text.
     if "/*" not in text:
         assert _TAG.search(out) is None, out
+
+
+def test_a_build_of_changed_files_still_knows_the_bundles(hugo_site, monkeypatch):
+    """A later build reads only the changed files: a changed resource of a leaf bundle
+    (its index.md unchanged, so not among them) must still not become a post."""
+    monkeypatch.chdir(hugo_site)
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "--now", NOW]).exit_code == 0
+    bundle = hugo_site / "content" / "en" / "posts" / "bundle-post"
+    with (bundle / "notes.md").open("a") as handle:
+        handle.write("Edited.\n")
+    with (hugo_site / "content" / "en" / "posts" / "yaml-post.md").open("a") as handle:
+        handle.write("Edited.\n")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert "(1 parsed)" in result.stderr  # the changed-files path, not a full rebuild
+    assert [title for _, _, title in _items(hugo_site / "public" / "rss.xml")] == [
+        title for _, _, title in HUGO_EN
+    ]
+
+
+def test_a_toml_post_changed_during_the_build_keeps_its_body(tmp_path):
+    from feedkit._frontmatter import HUGO_FORMATS
+    from feedkit.collect import load_body
+
+    page = tmp_path / "a.md"
+    page.write_text('+++\ntitle = "A"\n+++\nNew body\n')
+    stale = Source("a.md", str(page), {"title": "A"}, None, 4, "markdown", 1, 1, "old-hash")
+    found = Diagnostics()
+    assert load_body(stale, found, formats=HUGO_FORMATS).body == "New body\n"
+    assert [d.code for d in found] == ["changed-during-build"]
+
+
+def test_url_of_another_language_and_a_page_without_front_matter(tmp_path, monkeypatch):
+    (tmp_path / "hugo.yaml").write_text(
+        "baseURL: https://e.org/\ntitle: T\nlanguages:\n  en: {weight: 1}\n  ko: {weight: 2}\n"
+    )
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    (posts / "u.ko.md").write_text("---\ntitle: U\ndate: 2024-03-01\nurl: /custom/u/\n---\nx\n")
+    (posts / "plain.md").write_text("No front matter here.\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    # As hugo 0.168 gives them: a url is from the site's root, whatever the language;
+    # a file without front matter is a page (untitled in Hugo: named for its file here).
+    assert [link for link, _, _ in _items(tmp_path / "public" / "ko" / "rss.xml")] == [
+        "https://e.org/custom/u/"
+    ]
+    assert [(link, title) for link, _, title in _items(tmp_path / "public" / "rss.xml")] == [
+        ("https://e.org/posts/plain/", "plain")
+    ]
+
+
+def test_json_output_of_a_multilingual_build_is_one_document(hugo_site, monkeypatch):
+    monkeypatch.chdir(hugo_site)
+    result = CliRunner().invoke(main, ["build", "--json", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert sorted(document["languages"]) == ["en", "ko"]
+    assert document["languages"]["en"]["posts_published"] == len(HUGO_EN)
+    assert document["languages"]["ko"]["posts_published"] == len(HUGO_KO)
+
+
+def test_out_puts_each_language_in_its_folder(hugo_site, tmp_path, monkeypatch):
+    monkeypatch.chdir(hugo_site)
+    out = tmp_path / "elsewhere"
+    result = CliRunner().invoke(main, ["build", "--out", str(out), "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert _items(out / "rss.xml") == HUGO_EN
+    assert _items(out / "ko" / "rss.xml") == HUGO_KO
+
+
+def test_a_filename_date_config_gives_the_date_and_the_slug(tmp_path):
+    from feedkit.hugo import filename_slug
+
+    ((site, raw),) = hugo_sites(lower_keys({"frontmatter": {"date": [":filename", ":default"]}}))
+    page = _page("posts/2018-02-22-My Page.md", title="T")
+    assert filename_slug(page, site) == "My Page"
+    assert hugo_permalink(page, site, title="T", date=datetime(2018, 2, 22, tzinfo=UTC)) == (
+        "/posts/my-page/"
+    )
+    assert filename_slug(_page("posts/2018-02-22-a.md", slug="own"), site) == "a"  # unused
+    assert (
+        hugo_permalink(
+            _page("posts/2018-02-22-a.md", slug="own"), site, title="T", date=datetime.now(UTC)
+        )
+        == "/posts/own/"
+    )
+    ((default, _),) = hugo_sites({})
+    assert filename_slug(page, default) is None  # Hugo's default chains have no :filename
+    ((_, raw),) = hugo_sites(
+        lower_keys({"frontmatter": {"publishDate": [":filename", ":default"]}})
+    )
+    assert raw["dates"]["sources"] == ["filename", "front-matter", "first-seen"]
