@@ -287,15 +287,23 @@ def test_shortcodes_used_knows_which_need_inner(tmp_path: Path) -> None:
 
 
 def test_compare_feeds_sets_apart_pages_hugo_gives_no_date_or_title() -> None:
-    def entry(link: str, title: str, published: str):  # type: ignore[no-untyped-def]
+    def entry(link: str, title: str, published: str, lang: str = "en"):  # type: ignore[no-untyped-def]
         return hugo_diff.jekyll_diff.Entry(
             id=link, link=link, title=title, published=published, updated="",
-            categories=(), text="", lang="en",
+            categories=(), text="", lang=lang,
         )  # fmt: skip
 
     zero, real = "0001-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"
-    hugo = [entry("https://s/a/", "", zero), entry("https://s/b/", "B", real)]
-    feedkit = [entry("https://s/a/", "a", real), entry("https://s/b/", "B!", zero)]
+    hugo = [
+        entry("https://s/a/", "", zero),
+        entry("https://s/b/", "B", real),
+        entry("https://s/ko/c/", "C", real, "ko"),
+    ]
+    feedkit = [
+        entry("https://s/a/", "a", real),
+        entry("https://s/b/", "B!", zero),
+        entry("https://s/ko/c/", "C", real, "en"),  # in the default language's feed
+    ]
     found = {
         (d.kind, d.key, d.source)
         for d in hugo_diff.compare_feeds(hugo, feedkit, sources={"https://s/a/": "a.md"})
@@ -305,6 +313,7 @@ def test_compare_feeds_sets_apart_pages_hugo_gives_no_date_or_title() -> None:
         ("title-untitled", "https://s/a/", "a.md"),
         ("pubDate", "https://s/b/", ""),
         ("title", "https://s/b/", ""),
+        ("language", "https://s/ko/c/", ""),
     }
 
 
