@@ -375,7 +375,11 @@ def to_hugo_post(
     _report_ignored(metadata, source, diagnostics)
     date = _page_date(metadata, site, tz, now or dates.published.at) or dates.published.at
     try:
-        permalink = hugo_permalink(source, site, title=title, date=date.astimezone(tz))
+        # Hugo's :title and :slug tokens use its own title, empty without one (the feed
+        # title made from the file name is feedkit's).
+        own_title = metadata.get("title")
+        url_title = title if own_title not in (None, "") else ""
+        permalink = hugo_permalink(source, site, title=url_title, date=date.astimezone(tz))
     except ValueError as exc:
         diagnostics.error("permalink", f"{exc}; skipped", path=source.path)
         return None

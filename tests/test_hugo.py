@@ -583,3 +583,19 @@ def test_a_filename_date_config_gives_the_date_and_the_slug(tmp_path):
         lower_keys({"frontmatter": {"publishDate": [":filename", ":default"]}})
     )
     assert raw["dates"]["sources"] == ["filename", "front-matter", "first-seen"]
+
+
+def test_an_untitled_page_is_where_hugo_puts_it(tmp_path, monkeypatch):
+    (tmp_path / "hugo.toml").write_text(
+        'baseURL = "https://e.org/"\ntitle = "T"\n[permalinks]\npost = "/p/:slug/"\n'
+    )
+    (tmp_path / "content" / "post").mkdir(parents=True)
+    (tmp_path / "content" / "post" / "Some Name.md").write_text("Text without front matter.\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    # hugo 0.168: ":slug" of a page without slug or title is empty, so /p/; the feed
+    # needs a title, which the file's name gives.
+    assert [(link, title) for link, _, title in _items(tmp_path / "public" / "rss.xml")] == [
+        ("https://e.org/p/", "Some Name")
+    ]
