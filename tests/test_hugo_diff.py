@@ -351,3 +351,21 @@ def test_known_gaps_against_hugo(gap: str, tmp_path: Path) -> None:
         d for d in result.differences if d.kind not in ("pubDate-undated", "title-untitled")
     ]
     assert unexpected == [], hugo_diff.format_table(result, verbose=True)
+
+
+@pytest.mark.slow
+@needs_hugo
+def test_two_pages_at_one_url_are_one_post(tmp_path: Path) -> None:
+    """Hugo writes one page over the other and lists both under one guid (seen on a
+    public site: two untitled pages at /en/p/); feedkit publishes the first and reports
+    the other (duplicate-url), so one of Hugo's two items is missing, nothing else."""
+    page = "---\ntitle: Same\ndate: 2024-08-01T00:00:00Z\nurl: /same/\n---\nBody.\n"
+    site = make_small_site(
+        tmp_path / "site", {"content/notes/one.md": page, "content/notes/two.md": page}
+    )
+    result = hugo_diff.compare_site(
+        site, feedkit=(sys.executable, "-m", "feedkit"), keep=tmp_path / "work", clock=CLOCK
+    )
+    assert [(d.kind, d.key) for d in result.differences] == [
+        ("missing", "https://small.example/blog/same/")
+    ], hugo_diff.format_table(result, verbose=True)
