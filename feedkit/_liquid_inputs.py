@@ -70,7 +70,7 @@ def read_inputs(settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
 
 def inputs_digest(includes: Mapping[str, str], data: Mapping[str, str]) -> str:
     """A digest of what :func:`read_inputs` read."""
-    from ._incremental import digest_text
+    from ._rebuild import digest_text
 
     return digest_text(
         *(f"include\0{name}\0{text}" for name, text in sorted(includes.items())),

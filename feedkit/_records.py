@@ -1,45 +1,229 @@
-"""Resolved posts as the state database keeps them, so that an unchanged post is not
-resolved again: :func:`post_record` and :func:`post_from_record`; and planned posts,
-what planning the feeds needs of each (:class:`PlannedPost`), so that a build that
-re-reads few files need not make every post.
+"""What feedkit caches between builds, and how: every record the state database keeps
+of a post, encoded here and nowhere else, in one scheme (:func:`dump_record`: plain
+values, dates and datetimes in a tuple, pickled; read back by an unpickler that makes
+nothing else).
 
-Apart from :mod:`feedkit._incremental` because it needs the models, which a build with
-nothing to do never imports; and its functions run once for every post of a site.
+- the parse cache: a source's front matter and what its parse found
+  (:func:`source_record`, :func:`cached_source`; the front matter is decoded when first
+  used, :class:`StoredMetadata`);
+- resolved posts, so that an unchanged post is not resolved again (:func:`post_record`,
+  :func:`post_from_record`);
+- planned posts, what planning the feeds needs of each (:class:`PlannedPost`), so that
+  a build that re-reads few files need not make every post.
+
+:mod:`feedkit.state` stores the bytes; a record that cannot be read is worked out again.
+A build with nothing to do never imports this module.
 """
 
 from __future__ import annotations
 
 import functools
+import io
+import pickle
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, tzinfo
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from ._incremental import post_signature
-from .diagnostics import Diagnostic
-from .models import Author, Post, PostDates, ResolvedDate, Source
-from .state import (
-    RecordError,
-    diagnostics_from_record,
-    diagnostics_record,
-    dump_record,
-    load_record,
-)
+from ._rebuild import post_signature
+from .diagnostics import Diagnostic, Level
+from .errors import StateError
+from .models import Author, CachedSource, Post, PostDates, ResolvedDate, Source
 
 __all__ = [
+    "EAGER_KEYS",
     "PLANNED_FORMAT",
     "PLANNED_SHARDS",
     "RECORD_FORMAT",
     "PlannedPost",
+    "RecordError",
     "ReusedPost",
+    "StoredMetadata",
+    "cached_source",
+    "diagnostics_from_record",
+    "diagnostics_record",
+    "dump_record",
+    "load_record",
     "planned_from_record",
     "planned_post",
     "planned_record",
     "planned_shard",
     "post_from_record",
     "post_record",
+    "source_record",
 ]
+
+# What a cached record may hold beyond plain values: the dates and times YAML gives.
+_RECORD_GLOBALS = frozenset(
+    ("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")
+)
+
+
+class _RecordUnpickler(pickle.Unpickler):
+    """An unpickler that makes nothing but plain values and ``datetime`` objects: a state
+    database copied from elsewhere must not be able to run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _RECORD_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cached record")
+
+
+def dump_record(value: Any) -> bytes:
+    """Serialize a cached record: a tuple of plain values, dates and datetimes.
+
+    Pickle, read back by :func:`load_record`, rather than JSON: decoding every cached
+    post is most of what an incremental build of a large site costs, and pickle keeps
+    YAML's dates without tagging them.
+    """
+    return pickle.dumps(value, protocol=5)
+
+
+def load_record(data: bytes) -> Any:
+    """Inverse of :func:`dump_record`. Raises :class:`RecordError` when ``data`` is not a
+    record (a damaged row, or one of another format): the caller then works it out again."""
+    try:
+        return _RecordUnpickler(io.BytesIO(data)).load()
+    except Exception as exc:  # a damaged pickle can raise almost anything
+        raise RecordError(str(exc)) from exc
+
+
+class RecordError(ValueError):
+    """A cached record that cannot be read."""
+
+
+def diagnostics_record(diagnostics: Iterable[Diagnostic]) -> tuple[tuple[Any, ...], ...]:
+    """What a cached record keeps of the diagnostics a file gave (its path is the row's)."""
+    return tuple((d.level.value, d.code, d.message, d.line) for d in diagnostics)
+
+
+def diagnostics_from_record(record: Iterable[Any], path: str) -> tuple[Diagnostic, ...]:
+    """Inverse of :func:`diagnostics_record`, for the file at ``path``."""
+    return tuple(
+        Diagnostic(Level(level), code, message, path, line) for level, code, message, line in record
+    )
+
+
+# The front-matter keys every run reads for every post (``id``, to match posts to the
+# ledger): a cached record keeps them beside the rest, which is decoded only when used.
+EAGER_KEYS = ("id",)
+_NO_EAGER_KEYS: dict[str, Any] = {}  # shared by the records without one; never changed
+
+
+class StoredMetadata(Mapping[str, Any]):
+    """A post's front matter as the parse cache stored it, decoded when first used.
+
+    A run reads the front matter of the few posts it resolves or renders again, and the
+    ``id`` of every post (kept apart, see ``EAGER_KEYS``): decoding them all up front
+    cost a large site more time and memory than anything else it kept.
+    """
+
+    __slots__ = ("_decoded", "_eager", "_stored")
+
+    def __init__(self, stored: bytes, eager: Mapping[str, Any]) -> None:
+        self._stored = stored
+        # Most front matter has no eager key: one shared empty mapping, not a dict a post.
+        self._eager = dict(eager) if eager else _NO_EAGER_KEYS
+        self._decoded: dict[str, Any] | None = None
+
+    def _front_matter(self) -> dict[str, Any]:
+        if self._decoded is None:
+            try:
+                decoded = load_record(self._stored)
+            except RecordError as exc:
+                raise StateError(
+                    f"a cached front matter cannot be read ({exc}); delete the state "
+                    "database to read every post again"
+                ) from exc
+            if not isinstance(decoded, dict):
+                raise StateError(
+                    "a cached front matter is not a mapping; delete the state database"
+                )
+            self._decoded = decoded
+        return self._decoded
+
+    def __getitem__(self, key: str) -> Any:
+        if key in EAGER_KEYS:
+            return self._eager[key]
+        return self._front_matter()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``self[key]``, or ``default``; a key that the stored record does not spell
+        is not there, and is answered without decoding the record (the stored form is
+        a pickle, which writes every string key as its UTF-8 bytes)."""
+        if key in EAGER_KEYS:
+            return self._eager.get(key, default)
+        if self._decoded is None and key.encode("utf-8", "surrogatepass") not in self._stored:
+            return default
+        return self._front_matter().get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._front_matter())
+
+    def __len__(self) -> int:
+        return len(self._front_matter())
+
+    @classmethod
+    def of(cls, metadata: Mapping[str, Any]) -> StoredMetadata:
+        """``metadata`` as the parse cache stores it, not decoded again until used."""
+        eager = {key: metadata[key] for key in EAGER_KEYS if key in metadata}
+        return cls(dump_record(dict(metadata)), eager)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # To another process (the stdlib pickle, not load_record): as stored, to be
+        # decoded there if it is used.
+        return (StoredMetadata, (self._stored, self._eager))
+
+    def __repr__(self) -> str:
+        return repr(self._front_matter())
+
+
+def _stored_front_matter(metadata: Mapping[str, Any]) -> bytes:
+    if isinstance(metadata, StoredMetadata):
+        return metadata._stored
+    return dump_record(dict(metadata))
+
+
+def source_record(source: CachedSource) -> bytes:
+    """Serialize what the parse cache keeps of a source (its row holds the path, size,
+    mtime and content hash)."""
+    return dump_record(
+        (
+            _stored_front_matter(source.metadata),
+            {key: source.metadata[key] for key in EAGER_KEYS if key in source.metadata},
+            source.body_line,
+            source.markup,
+            source.is_draft_file,
+            tuple(source.folder_categories),
+            diagnostics_record(source.notes),
+        )
+    )
+
+
+def cached_source(
+    path: str, size: int, mtime_ns: int, content_hash: str, record: bytes
+) -> CachedSource | None:
+    """Inverse of :func:`source_record`, with the row's other columns; None when the
+    record cannot be read (then the file is parsed again)."""
+    try:
+        stored, eager, body_line, markup, is_draft_file, categories, notes = load_record(record)
+        metadata = StoredMetadata(stored, eager)
+    except (RecordError, TypeError, ValueError):
+        return None
+    return CachedSource(
+        path=path,
+        size=size,
+        mtime_ns=mtime_ns,
+        content_hash=content_hash,
+        metadata=metadata,
+        body_line=body_line,
+        markup=markup,
+        is_draft_file=is_draft_file,
+        folder_categories=categories,
+        notes=diagnostics_from_record(notes, path),
+    )
+
 
 RECORD_FORMAT = "resolved-post/5"  # change it whenever post_record changes
 PLANNED_FORMAT = "planned-post/2"  # change it whenever planned_record changes
@@ -59,7 +243,7 @@ class ReusedPost(NamedTuple):
 def post_record(post: Post, found: Iterable[Diagnostic], signature: str | None = None) -> bytes:
     """Serialize a resolved post (everything but its source) with the diagnostics its
     resolution gave and its part of the feed signatures (``signature``, when the caller
-    has made it already: see :func:`~feedkit._incremental.post_signature`).
+    has made it already: see :func:`~feedkit._rebuild.post_signature`).
 
     A tuple of plain values: it decodes several times faster than the pickled objects.
     """
@@ -103,7 +287,7 @@ def _zone(key: str) -> tzinfo:
 
 def post_from_record(source: Source, record: bytes) -> ReusedPost | None:
     """The post a record describes, with its part of the feed signatures (see
-    :func:`feedkit._incremental.post_signature`) and the diagnostics its resolution gave;
+    :func:`feedkit._rebuild.post_signature`) and the diagnostics its resolution gave;
     None when the record cannot be read (then the post is resolved again)."""
     try:
         (

@@ -335,7 +335,7 @@ class ContentScan:
         taken, sizes, mtimes = self._taken, self._sizes, self._mtimes
         paths, abspaths = taken.paths, taken.abspaths
         found: list[SourceFile] = []
-        append, new = found.append, tuple.__new__
+        append = found.append
         bounds = pairwise([*taken.starts, len(paths)])
         for folder, (start, end) in zip(taken.folders, bounds, strict=True):
             _, is_draft_file, categories, collection = folder
@@ -346,12 +346,8 @@ class ContentScan:
                 mtimes[start:end],
                 strict=True,
             ):
-                # tuple.__new__ skips the named tuple's own __new__, a Python function.
                 append(
-                    new(
-                        SourceFile,
-                        (path, abspath, size, mtime_ns, is_draft_file, categories, collection),
-                    )
+                    SourceFile(path, abspath, size, mtime_ns, is_draft_file, categories, collection)
                 )
         if self._failures:
             for index, why in sorted(self._failures.items()):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -28,9 +28,11 @@ from ._walk import (
     site_layout,
 )
 from .diagnostics import Diagnostic, Diagnostics, Level
-from .models import Author, CachedSource, Post, PostDates, Source
+from .models import Author, CachedSource, Item, Post, PostDates, Source
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .hugo import HugoSite
     from .settings import Settings
 
@@ -43,10 +45,14 @@ __all__ = [
     "collect_sources",
     "discover_files",
     "load_body",
+    "load_post_body",
     "read_source",
+    "site_file_sizes",
     "site_layout",
     "to_cache_record",
     "to_post",
+    "warn_missing_image",
+    "with_defaults",
 ]
 
 
@@ -254,14 +260,19 @@ def read_source(
     return _parse_source(source_file, data, diagnostics, encoding, formats)[0]
 
 
-def _from_cache(cached: CachedSource, source_file: SourceFile, diagnostics: Diagnostics) -> Source:
+def _from_cache(
+    cached: CachedSource,
+    source_file: SourceFile,
+    diagnostics: Diagnostics,
+    body: str | None = None,
+) -> Source:
     for note in cached.notes:
         diagnostics.add(note)
     return Source(
         path=cached.path,
         abspath=source_file.abspath,
         metadata=cached.metadata,
-        body=None,
+        body=body,
         body_line=cached.body_line,
         markup=cached.markup,
         size=source_file.size,
@@ -323,47 +334,70 @@ class _ReadOutcome:
     diagnostics: tuple[Diagnostic, ...]
     parsed: bool = False
     same_as_cached: bool = False
+    body: str | None = None  # the body of a file whose bytes are those the cache holds
 
 
 def _read_one(
     source_file: SourceFile,
-    cached_hash: str | None,
+    cached: tuple[str, int] | None,
     encoding: str,
+    keep_body: bool,
     formats: Sequence[str] = ("yaml",),
 ) -> _ReadOutcome:
+    """Read one file; ``cached`` is the content hash and body line the parse cache holds
+    for it, if any. With ``keep_body``, the body is kept: the file is not read again in
+    this build."""
     found = Diagnostics()
     data = _read_bytes(source_file, found)
     if data is None:
         return _ReadOutcome(None, tuple(found))
-    if cached_hash is not None and cached_hash == _content_hash(data):
+    if cached is not None and cached[0] == _content_hash(data):
         # A fresh checkout changes every mtime: the bytes say whether to parse again.
-        return _ReadOutcome(None, tuple(found), same_as_cached=True)
+        if not keep_body:
+            return _ReadOutcome(None, tuple(found), same_as_cached=True)
+        try:
+            body = _body_of(data, cached[1], source_file.path, encoding, found)
+        except (UnicodeDecodeError, LookupError):
+            pass  # not in the encoding the settings now name: parsed again, and reported
+        else:
+            return _ReadOutcome(None, tuple(found), same_as_cached=True, body=body)
     source, did_parse = _parse_source(source_file, data, found, encoding, formats)
     if source is not None:
         # Kept with the cache record, so a later run that skips the parse (and
-        # --strict) still hears about a recovered title or a guessed encoding. The
-        # body is let go: only the posts that end up in a feed need it, and
-        # :func:`load_body` reads it again then (a large site's bodies are big).
-        source = replace(source, notes=tuple(found.at_least(Level.WARNING)), body=None)
+        # --strict) still hears about a recovered title or a guessed encoding.
+        notes = tuple(found.at_least(Level.WARNING))
+        source = replace(source, notes=notes, body=source.body if keep_body else None)
     return _ReadOutcome(source, tuple(found), parsed=did_parse)
 
 
+def _body_of(
+    data: bytes, body_line: int, path: str, encoding: str, diagnostics: Diagnostics
+) -> str:
+    """The body of a file's bytes whose front matter ends before ``body_line``. Raises
+    what :func:`decode_or_guess` raises."""
+    text, note = decode_or_guess(data, encoding=encoding)
+    if note is not None:
+        diagnostics.warn("encoding", note, path=path)
+    body = "\n".join(text.split("\n")[body_line - 1 :])
+    return _limit_body(body, path, body_line, diagnostics)
+
+
 def _read_chunk(
-    job: tuple[list[tuple[SourceFile, str | None]], str, Sequence[str]],
+    job: tuple[list[tuple[SourceFile, tuple[str, int] | None]], str, bool, Sequence[str]],
 ) -> list[_ReadOutcome]:
     """Read and parse a share of the files (in a worker process).
 
     Each front matter goes back as the parse cache stores it (a
-    :class:`~feedkit.state.StoredMetadata`): the main process keeps every source of a
+    :class:`~feedkit._records.StoredMetadata`): the main process keeps every source of a
     large first build, and stores that record, while only the workers that resolve the
     posts read the front matter again.
     """
-    from .state import StoredMetadata
+    from ._records import StoredMetadata
 
-    chunk, encoding, formats = job
+    chunk, encoding, keep_bodies, formats = job
     outcomes = []
-    for source_file, cached_hash in chunk:
-        outcome = _read_one(source_file, cached_hash, encoding, formats)
+    for source_file, cached in chunk:
+        outcome = _read_one(source_file, cached, encoding, keep_bodies, formats)
         if outcome.source is not None:
             stored = StoredMetadata.of(outcome.source.metadata)
             outcome = replace(outcome, source=replace(outcome.source, metadata=stored))
@@ -375,6 +409,7 @@ def _read_in_workers(
     files: Sequence[SourceFile],
     cache: Mapping[str, CachedSource],
     encoding: str,
+    keep_bodies: bool,
     progress: Callable[[str, int, int], None] | None,
     total: int,
     formats: Sequence[str] = ("yaml",),
@@ -389,34 +424,22 @@ def _read_in_workers(
     jobs = [(source_file, _cached_hash(cache, source_file.path)) for source_file in files]
     size = 64
     chunks = [
-        (jobs[start : start + size], encoding, formats) for start in range(0, len(jobs), size)
+        (jobs[start : start + size], encoding, keep_bodies, formats)
+        for start in range(0, len(jobs), size)
     ]
     outcomes: dict[str, _ReadOutcome] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk, results in zip(chunks, pool.map(_read_chunk, chunks), strict=True):
             for (source_file, _), outcome in zip(chunk[0], results, strict=True):
-                if outcome.source is not None:
-                    _share_location(outcome.source, source_file)
                 outcomes[source_file.path] = outcome
             if progress is not None:
                 progress("read", total - len(files) + len(outcomes), total)
     return outcomes
 
 
-def _share_location(source: Source, source_file: SourceFile) -> None:
-    """Give ``source``, just read back from a worker and seen by nothing else yet, the
-    values of ``source_file`` for its path, absolute path, size and mtime, which the walk
-    keeps for the whole build: the worker's copies cost about 250 bytes a post, and a
-    first build holds every post."""
-    object.__setattr__(source, "path", source_file.path)
-    object.__setattr__(source, "abspath", source_file.abspath)
-    object.__setattr__(source, "size", source_file.size)
-    object.__setattr__(source, "mtime_ns", source_file.mtime_ns)
-
-
-def _cached_hash(cache: Mapping[str, CachedSource], path: str) -> str | None:
+def _cached_hash(cache: Mapping[str, CachedSource], path: str) -> tuple[str, int] | None:
     cached = cache.get(path)
-    return cached.content_hash if cached else None
+    return (cached.content_hash, cached.body_line) if cached else None
 
 
 def _without_undated_posts(
@@ -461,14 +484,17 @@ def collect_sources(
     files: Sequence[SourceFile] | None = None,
     racy_after_ns: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    keep_bodies: bool = False,
 ) -> Collected:
     """Read every post under the configured content folder (see :func:`discover_files`).
 
     A file whose size and mtime match its ``cache`` record is not read at all, unless its
     mtime is at or after ``racy_after_ns`` (too close to the build that cached it to
     prove it unchanged); one whose bytes hash to the cached hash (a fresh checkout
-    changes every mtime) is read but not parsed. Sources taken from the cache have no
-    body yet (see :func:`load_body`). ``files`` saves the walk when the caller made it;
+    changes every mtime) is read but not parsed. With ``keep_bodies``, the sources of the
+    files read keep their bodies (the files are not read again to render them); the
+    others, and those taken from the cache, have none yet (see :func:`load_body`).
+    ``files`` saves the walk when the caller made it;
     ``progress`` is called as ``progress("read", done, total)`` while files are read.
     """
     cache = cache or {}
@@ -505,7 +531,9 @@ def collect_sources(
     ]
     read = None
     if len(to_read) >= _PARALLEL_READS:
-        read = _read_in_workers(to_read, cache, encoding, progress, len(files), formats)
+        read = _read_in_workers(
+            to_read, cache, encoding, keep_bodies, progress, len(files), formats
+        )
     for index, source_file in enumerate(files, 1):
         if progress is not None and read is None and index % 256 == 0:
             progress("read", index, len(files))
@@ -518,14 +546,18 @@ def collect_sources(
             outcome = read[source_file.path]
         else:
             outcome = _read_one(
-                source_file, cached.content_hash if cached else None, encoding, formats
+                source_file,
+                _cached_hash(cache, source_file.path),
+                encoding,
+                keep_bodies,
+                formats,
             )
         for diagnostic in outcome.diagnostics:
             diagnostics.add(diagnostic)
         parsed += outcome.parsed
         if outcome.same_as_cached:
             assert cached is not None
-            source = _from_cache(cached, source_file, diagnostics)
+            source = _from_cache(cached, source_file, diagnostics, outcome.body)
         elif outcome.source is None:
             continue
         else:
@@ -562,11 +594,8 @@ def load_body(
         return source
     data = _source_bytes(source)
     if data is not None and _content_hash(data) == source.content_hash:
-        text, note = decode_or_guess(data, encoding=encoding)
-        if note is not None:
-            diagnostics.warn("encoding", note, path=source.path)
-        body = "\n".join(text.split("\n")[source.body_line - 1 :])
-        return replace(source, body=_limit_body(body, source.path, source.body_line, diagnostics))
+        body = _body_of(data, source.body_line, source.path, encoding, diagnostics)
+        return replace(source, body=body)
     diagnostics.warn(
         "changed-during-build",
         "file changed while the build ran; its content as read now is used",
@@ -582,6 +611,134 @@ def load_body(
     )
     reread = read_source(source_file, diagnostics, encoding=encoding, formats=formats)
     return replace(source, body=reread.body if reread and reread.body is not None else "")
+
+
+def load_post_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> Post:
+    """``post`` with its body loaded (see :func:`load_body`) and, where an
+    ``excerpt_separator`` is set (in the post or in ``_config.yml``) and there is no
+    explicit excerpt, its excerpt cut there."""
+    from .jekyll import split_excerpt
+
+    if settings.hugo is not None:
+        from ._frontmatter import HUGO_FORMATS
+        from .hugo import with_hugo_body
+
+        source = load_body(
+            post.source, diagnostics, encoding=settings.content.encoding, formats=HUGO_FORMATS
+        )
+        return with_hugo_body(replace(post, source=source), settings, diagnostics)
+    source = load_body(post.source, diagnostics, encoding=settings.content.encoding)
+    post = replace(post, source=source)
+    separator = source.metadata.get("excerpt_separator", settings.jekyll.get("excerpt_separator"))
+    if post.excerpt is None and isinstance(separator, str) and source.body:
+        head = split_excerpt(source.body, separator)
+        if head and head.strip():
+            post = replace(post, excerpt=head)
+    return post
+
+
+def with_defaults(sources: Sequence[Source], settings: Settings) -> Sequence[Source]:
+    """``sources`` with ``_config.yml``'s front-matter ``defaults`` applied, if any (on a
+    Hugo site, its ``cascade``)."""
+    from .jekyll import apply_defaults
+
+    if settings.hugo is not None:
+        from .hugo import with_cascade
+
+        site = settings.hugo
+        if not site.cascades:
+            return sources
+        return tuple(
+            replace(source, metadata=with_cascade(source.metadata, source.path, site))
+            for source in sources
+        )
+
+    defaults = settings.jekyll.get("defaults")
+    if not defaults:
+        return sources
+    return tuple(
+        replace(
+            source,
+            metadata=apply_defaults(
+                source.metadata,
+                path=source.path,
+                # The document type Jekyll's ``defaults`` scopes name.
+                kind="drafts" if source.is_draft_file else source.collection,
+                defaults=defaults,
+            ),
+        )
+        for source in sources
+    )
+
+
+def site_file_sizes(content_dir: Path, url_paths: Iterable[str]) -> dict[str, int]:
+    """Sizes of the files the site holds at the given image paths (for enclosure lengths).
+
+    A path that leads outside the content folder, through ``..`` or a symbolic link,
+    is not the site's file and has no size here.
+    """
+    from stat import S_ISLNK, S_ISREG
+    from urllib.parse import unquote
+
+    sizes: dict[str, int] = {}
+    root = content_dir.resolve()
+    # Posts share a few image folders: each is resolved once, and a file on its own only
+    # when it is a link, which keeps this to one system call for most images.
+    real_folders: dict[str, Path] = {}
+    for url_path in dict.fromkeys(url_paths):
+        folder, _, name = unquote(url_path).lstrip("/").rpartition("/")
+        try:
+            real_folder = real_folders.get(folder)
+            if real_folder is None:
+                real_folder = real_folders[folder] = (root / folder).resolve()
+            candidate = real_folder / name
+            status = os.lstat(candidate)
+            if S_ISLNK(status.st_mode):
+                candidate = candidate.resolve()
+                status = os.stat(candidate)
+        except (OSError, ValueError, RuntimeError):  # missing, a NUL, a link loop
+            continue
+        if S_ISREG(status.st_mode) and candidate.is_relative_to(root):
+            sizes[url_path] = status.st_size
+    return sizes
+
+
+def warn_missing_image(
+    post: Post, item: Item, settings: Settings, diagnostics: Diagnostics
+) -> None:
+    """Warn when a post's ``image:`` is a path in the site that holds no file: its
+    enclosure then says ``length="0"``, and readers show a broken image."""
+    image = post.image
+    if not image or item.enclosure is None or item.enclosure.length:
+        return
+    if image.startswith("//") or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", image):  # RFC 3986
+        return  # another site's file: not ours to check
+    from urllib.parse import unquote
+
+    path = unquote(image.split("#")[0].split("?")[0]).lstrip("/")
+    if path and (settings.content.dir / path).is_file():
+        return
+    diagnostics.warn(
+        "image-missing",
+        f"image {image!r} is not a file of the site; its enclosure has no length",
+        path=post.source.path,
+        line=_front_matter_line(post.source.abspath, ("image", "feature_image")),
+    )
+
+
+def _front_matter_line(abspath: str, keys: Sequence[str]) -> int | None:
+    """The line of the first of ``keys`` in a file's front matter (for a diagnostic)."""
+    pattern = re.compile(r"^(?:{})\s*:".format("|".join(map(re.escape, keys))))
+    try:
+        with open(abspath, encoding="utf-8", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if number > 1 and text.rstrip() == "---":
+                    break
+                if pattern.match(text):
+                    return number
+    except OSError:
+        return None
+    return None
 
 
 def _source_bytes(source: Source) -> bytes | None:

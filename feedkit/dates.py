@@ -16,14 +16,20 @@ Everything here is pure: the file's history and "now" are passed in.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING
 
 from ._datexpr import DateSpan, Precision, parse, parse_partial
 from .diagnostics import Diagnostics
 from .models import PostDates, ResolvedDate, Source
 from .timeline import TimelineEvent
+
+if TYPE_CHECKING:
+    from ._git import GitDates
+    from .models import LedgerEntry, Post
+    from .settings import Settings
 
 __all__ = [
     "PUBLISHED_KEYS",
@@ -37,6 +43,8 @@ __all__ = [
     "parse",
     "path_stem",
     "resolve_dates",
+    "resolve_post",
+    "split_posts",
     "timeline_date",
 ]
 
@@ -264,3 +272,96 @@ def _mtime(source: Source, facts: DateFacts, tz: tzinfo, diagnostics: Diagnostic
         path=source.path,
     )
     return ResolvedDate(_whole_seconds(facts.mtime_at.astimezone(tz)), "mtime")
+
+
+def resolve_post(
+    source: Source,
+    entry: LedgerEntry | None,
+    git_dates: GitDates | None,
+    *,
+    settings: Settings,
+    now: datetime,
+    diagnostics: Diagnostics,
+) -> Post | None:
+    """Resolve ``source``'s dates (with its ledger ``entry`` and git history) and
+    interpret it as a post (see :func:`feedkit.collect.to_post`); None when it cannot be
+    published. A post with an entry keeps the entry's id."""
+    from dataclasses import replace
+
+    from .collect import to_post
+
+    tz = settings.site.zone
+    timeline_at = None
+    if "timeline" in settings.dates.sources and not has_own_date(source):
+        timeline_at = _timeline_date_of(source, settings, now, diagnostics)
+    changed_at = first_seen_at = None
+    if entry is not None:
+        changed_at = now if entry.content_hash != source.content_hash else entry.changed_at
+        # The ledger holds real time; a build at an earlier clock (build --now) sees what
+        # was seen or changed after it as seen or changed at its own "now".
+        first_seen_at = min(entry.first_seen_at, now)
+        if changed_at is not None and changed_at > now:
+            changed_at = now
+    facts = DateFacts(
+        mtime_at=datetime.fromtimestamp(source.mtime_ns / 1e9, tz),
+        git_created_at=git_dates.created_at if git_dates else None,
+        git_modified_at=git_dates.modified_at if git_dates else None,
+        first_seen_at=first_seen_at or now,
+        changed_at=changed_at,
+        timeline_at=timeline_at,
+    )
+    keys: dict[str, tuple[str, ...]] = {}
+    if settings.hugo is not None:
+        from .hugo import hugo_date_keys
+
+        keys = hugo_date_keys(settings.hugo)
+    dates = resolve_dates(
+        source,
+        facts,
+        sources=settings.dates.sources,
+        tz=tz,
+        now=now,
+        diagnostics=diagnostics,
+        **keys,
+    )
+    post = to_post(source, dates, settings, diagnostics, now=now)
+    if post is not None and entry is not None:
+        post = replace(post, id=entry.id)
+    return post
+
+
+def _timeline_date_of(
+    source: Source, settings: Settings, now: datetime, diagnostics: Diagnostics
+) -> datetime | None:
+    """The timeline date of an undated post (see :func:`timeline_date`): its body is
+    rendered only when it may hold a table."""
+    from ._frontmatter import HUGO_FORMATS
+    from .collect import load_body
+    from .render import render_item_html
+    from .timeline import extract_timeline, may_have_table
+
+    formats = HUGO_FORMATS if settings.hugo is not None else ("yaml",)
+    loaded = load_body(source, diagnostics, encoding=settings.content.encoding, formats=formats)
+    if not may_have_table(loaded.body or "", markup=loaded.markup):
+        return None
+    content = render_item_html(loaded, sanitize=settings.feeds.sanitize)
+    return timeline_date(extract_timeline(content, now, settings.site.zone), now=now)
+
+
+def split_posts(
+    posts: Iterable[Post], settings: Settings, now: datetime, diagnostics: Diagnostics
+) -> tuple[list[Post], int, list[Post]]:
+    """Sort posts into those published at ``now``, the number of drafts left out, and
+    those scheduled for later."""
+    published: list[Post] = []
+    drafts = 0
+    scheduled: list[Post] = []
+    for post in posts:
+        if post.is_draft and not settings.content.drafts:
+            drafts += 1
+            diagnostics.info("draft", "draft; left out (use --drafts)", path=post.source.path)
+        elif post.published_at > now and not settings.content.future:
+            scheduled.append(post)
+        else:
+            published.append(post)
+    return published, drafts, scheduled

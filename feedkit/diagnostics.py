@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from ._pickling import pickled_by_fields
-
 __all__ = ["Diagnostic", "Diagnostics", "Level"]
 
 
@@ -26,7 +24,6 @@ class Level(StrEnum):
     ERROR = "error"
 
 
-@pickled_by_fields
 @dataclass(frozen=True)
 class Diagnostic:
     """One reported problem, located in a file (and line) where there is one."""

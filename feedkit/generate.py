@@ -33,6 +33,7 @@ __all__ = [
     "order_posts",
     "plan_archives",
     "plan_feeds",
+    "with_emptied_feeds",
 ]
 
 FEED_FILES: Mapping[str, tuple[str, str]] = {
@@ -460,3 +461,61 @@ def _json_item(item: Item, context: _FeedContext) -> dict[str, Any]:
 
 def _rfc3339(value: datetime) -> str:
     return value.isoformat()
+
+
+def with_emptied_feeds(
+    specs: Sequence[FeedSpec],
+    settings: Settings,
+    meta: Mapping[str, str],
+    at: datetime,
+    outputs: Iterable[str] = (),
+) -> tuple[tuple[FeedSpec, ...], dict[str, list[str | None]], dict[str, str]]:
+    """``specs`` with an empty feed for each category or tag feed published before that
+    has no post left, with what the state keeps for the next build: every category and
+    tag feed published (key: kind, name, folder, title), and since when each feed with
+    no posts has had none (its stable date, from ``at`` the first time).
+
+    A subscriber to such a feed is better served by a valid feed with no entries than
+    by a 404 for ever: readers report a missing feed as broken, and it cannot come back
+    if a post takes the category again (README, "Feeds that lose their last post").
+    ``outputs`` (the files the last build left) also name the feeds of a state written
+    before feedkit kept their names: those are known by their folder's name.
+    """
+    known: dict[str, list[str | None]] = json.loads(meta.get("subscription_feeds", "{}"))
+    if "subscription_feeds" not in meta:
+        names = "|".join(re.escape(name) for name, _ in FEED_FILES.values())
+        pattern = re.compile(rf"(categories|tags)/([^/]+)/(?:{names})")
+        site_title = settings.site.title or settings.site.url
+        for path in outputs:
+            if (match := pattern.fullmatch(path)) is not None:
+                folder, slug = match.groups()
+                kind = "category" if folder == "categories" else "tag"
+                known.setdefault(
+                    f"{kind}:{slug}", [kind, slug, f"{folder}/{slug}/", f"{site_title} · {slug}"]
+                )
+    stored_since: dict[str, str] = json.loads(meta.get("empty_since", "{}"))
+    enabled = {"category": settings.feeds.categories, "tag": settings.feeds.tags}
+    current = {spec.key for spec in specs}
+    emptied = [
+        FeedSpec(key, kind, name, directory, encode_url_path(directory), title, ())
+        for key, (kind, name, directory, title) in sorted(known.items())
+        if key not in current
+        and kind is not None
+        and enabled.get(kind)
+        and directory
+        and title is not None
+    ]
+    subscriptions = [spec for spec in specs if spec.archive_page is None]
+    archives = [spec for spec in specs if spec.archive_page is not None]
+    known.update(
+        {
+            spec.key: [spec.kind, spec.name, spec.directory, spec.title]
+            for spec in subscriptions
+            if spec.kind in enabled
+        }
+    )
+    every = (*subscriptions, *emptied, *archives)
+    since = {
+        spec.key: stored_since.get(spec.key, at.isoformat()) for spec in every if not spec.posts
+    }
+    return every, known, since

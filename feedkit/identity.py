@@ -12,9 +12,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from .diagnostics import Diagnostics
 from .models import LedgerEntry, Post, Source
 
-__all__ = ["LedgerUpdate", "match_sources", "update_ledger"]
+__all__ = ["LedgerUpdate", "drop_duplicate_urls", "match_sources", "update_ledger"]
 
 
 def match_sources(
@@ -131,3 +132,22 @@ def update_ledger(
         if entry.id not in live_ids and entry.deleted_at is None:
             changed.append(replace(entry, deleted_at=now))
     return LedgerUpdate(tuple(changed))
+
+
+def drop_duplicate_urls(posts: Iterable[Post], diagnostics: Diagnostics) -> list[Post]:
+    """``posts`` without those whose permalink or id an earlier one has (reported as
+    errors): two entries with one id, or two posts at one URL, cannot both be published."""
+    kept: dict[str, Post] = {}
+    ids: dict[str, Post] = {}
+    for post in posts:
+        clash = kept.get(post.permalink) or ids.get(post.id)
+        if clash is not None:
+            diagnostics.error(
+                "duplicate-url",
+                f"same permalink or id as {clash.source.path} ({post.url}); skipped",
+                path=post.source.path,
+            )
+            continue
+        kept[post.permalink] = post
+        ids[post.id] = post
+    return list(kept.values())

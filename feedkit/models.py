@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from sys import intern
 
-from ._pickling import pickled_by_fields
 from .diagnostics import Diagnostic
 
 __all__ = [
@@ -31,26 +29,6 @@ __all__ = [
 ]
 
 
-def _share_strings(record: object, *names: str) -> None:
-    """Make ``record``'s string fields ``names`` the one shared copy of each value.
-
-    Every post made from a pickle or from its own front matter has its own copies of the
-    same few values (a category, a date's source), a hundred bytes each; a first build
-    holds all its posts, so sharing them saves about 600 bytes a post.
-    """
-    for name in names:
-        object.__setattr__(record, name, intern(getattr(record, name)))
-
-
-def _share_names(record: object, *names: str) -> None:
-    """As :func:`_share_strings`, for fields that hold a tuple of strings."""
-    for name in names:
-        value = getattr(record, name)
-        if value:
-            object.__setattr__(record, name, tuple(map(intern, value)))
-
-
-@pickled_by_fields
 @dataclass(frozen=True)
 class Author:
     """A person credited in a feed (RFC 4287 section 3.2)."""
@@ -60,7 +38,6 @@ class Author:
     uri: str | None = None
 
 
-@pickled_by_fields
 @dataclass(frozen=True)
 class LedgerEntry:
     """One post's identity and history. ``path`` is where it was last seen; a deleted post
@@ -76,7 +53,6 @@ class LedgerEntry:
     seq: int = 0
 
 
-@pickled_by_fields
 @dataclass(frozen=True)
 class CachedSource:
     """A source's parsed record, valid while its size and mtime (or hash) are unchanged."""
@@ -93,7 +69,6 @@ class CachedSource:
     notes: tuple[Diagnostic, ...] = ()  # warnings of the parse, reported again on a hit
 
 
-@pickled_by_fields
 @dataclass(frozen=True)
 class Source:
     """A post file as read from the content folder, before any interpretation.
@@ -120,12 +95,7 @@ class Source:
     notes: tuple[Diagnostic, ...] = ()  # warnings about the file itself, from its parse
     collection: str = "posts"  # a Jekyll collection's label for documents outside _posts
 
-    def __post_init__(self) -> None:
-        _share_strings(self, "markup", "collection")
-        _share_names(self, "folder_categories")
 
-
-@pickled_by_fields
 @dataclass(frozen=True)
 class ResolvedDate:
     """An instant with the place it came from (``front-matter:date``, ``filename``, ...)."""
@@ -133,11 +103,7 @@ class ResolvedDate:
     at: datetime
     source: str
 
-    def __post_init__(self) -> None:
-        _share_strings(self, "source")
 
-
-@pickled_by_fields
 @dataclass(frozen=True)
 class PostDates:
     """The published and updated instants of one post; ``updated.at >= published.at``."""
@@ -146,7 +112,6 @@ class PostDates:
     updated: ResolvedDate
 
 
-@pickled_by_fields
 @dataclass(frozen=True)
 class Post:
     """A post ready to render: its identity, URL, dates and descriptive fields."""
@@ -165,9 +130,6 @@ class Post:
     lang: str | None
     is_draft: bool
 
-    def __post_init__(self) -> None:
-        _share_names(self, "categories", "tags")
-
     @property
     def published_at(self) -> datetime:
         """The instant the post was published."""
@@ -179,7 +141,6 @@ class Post:
         return self.dates.updated.at
 
 
-@pickled_by_fields
 @dataclass(frozen=True)
 class Enclosure:
     """A file attached to an entry (RSS ``enclosure``, Atom ``link rel="enclosure"``)."""
@@ -189,7 +150,6 @@ class Enclosure:
     media_type: str
 
 
-@pickled_by_fields
 @dataclass(frozen=True)
 class Item:
     """A post rendered for feeds: absolute URLs, repaired and XML-safe HTML."""
@@ -203,7 +163,6 @@ class Item:
     extensions: Mapping[str, object] = field(default_factory=dict)
 
 
-@pickled_by_fields
 @dataclass(frozen=True)
 class FeedSpec:
     """One feed document set: a subscription feed (site, category, tag) or an archive page.
@@ -226,7 +185,6 @@ class FeedSpec:
     next_archive: int | None = None
 
 
-@pickled_by_fields
 @dataclass(frozen=True)
 class Artifact:
     """One output file: its path inside the output folder and its exact bytes."""
@@ -237,7 +195,6 @@ class Artifact:
     feed_key: str | None = None
 
 
-@pickled_by_fields
 @dataclass(frozen=True)
 class QueuedPing:
     """A WebSub ping waiting in the state database, with why it is still there."""

@@ -16,10 +16,10 @@ import html
 import mimetypes
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from functools import lru_cache, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -27,6 +27,12 @@ import nh3
 from .diagnostics import Diagnostics
 from .liquid import LiquidSite, has_liquid, is_liquid_enabled, page_variables, render_liquid
 from .models import Enclosure, Item, Post, Source
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    from .settings import Settings
+    from .timeline import TimelineEvent
 
 __all__ = [
     "absolute_url",
@@ -37,8 +43,10 @@ __all__ = [
     "render_item",
     "render_item_html",
     "render_markdown",
+    "render_post",
     "strip_xml_illegal",
     "title_text",
+    "zone_of",
 ]
 
 # XML 1.0 section 2.2:
@@ -493,3 +501,78 @@ def render_item(
         image_url=image_url,
         enclosure=enclosure,
     )
+
+
+def render_post(
+    post: Post,
+    settings: Settings,
+    *,
+    site_files: Mapping[str, int],
+    diagnostics: Diagnostics,
+    liquid: LiquidSite | None = None,
+) -> tuple[Item, tuple[TimelineEvent, ...]]:
+    """Render one post for its feeds, with its timeline events (also set on the item as
+    its JSON Feed extension when there are any); ``liquid`` is the site's Liquid context
+    on a Jekyll site.
+
+    The post's body is the one read in this build when it was (each file is read once
+    a build); a post taken from the parse cache has none, and its file is read here. The
+    item keeps the post without its body: feeds do not need it, and an item kept for
+    several feeds would keep the text as long.
+    """
+    from dataclasses import replace
+
+    from .collect import load_post_body, warn_missing_image
+    from .ical import TIMELINE_EXTENSION, timeline_extension
+    from .timeline import extract_timeline, has_table
+
+    loaded = load_post_body(post, settings, diagnostics)
+    summary = None
+    if settings.hugo is not None:
+        from .hugo import hugo_summary
+
+        summary = hugo_summary(loaded, settings.hugo)
+    item = render_item(
+        loaded,
+        sanitize=settings.feeds.sanitize,
+        site_files=site_files,
+        site_root=settings.site.root_url,
+        liquid=liquid,
+        diagnostics=diagnostics,
+        summary=summary,
+    )
+    if post.source.body is not None:
+        post = replace(post, source=replace(post.source, body=None))
+    item = replace(item, post=post)
+    warn_missing_image(post, item, settings, diagnostics)
+    events: tuple[TimelineEvent, ...] = ()
+    # Most posts have no table: they pay nothing for the timeline (#25).
+    if settings.feeds.timeline and has_table(item.content_html):
+        events = extract_timeline(item.content_html, post.published_at, zone_of(post))
+        _report_undated(post, events, diagnostics)
+        extension = timeline_extension(events)
+        if extension is not None:
+            item = replace(item, extensions={TIMELINE_EXTENSION: extension})
+    return item, events
+
+
+def zone_of(post: Post) -> tzinfo:
+    """The zone a post was written in: its date's own offset (a timeline row without a
+    zone is local time where the post was written)."""
+    zone = post.published_at.tzinfo
+    assert zone is not None  # every datetime in the models is aware
+    return zone
+
+
+def _report_undated(post: Post, events: Iterable[TimelineEvent], diagnostics: Diagnostics) -> None:
+    for event in events:
+        if event.span is None:
+            diagnostics.info(
+                "timeline-undated",
+                f"timeline row {event.row + 1} of table {event.table + 1}: "
+                f"{event.date_text!r} is not a date; kept as an undated event",
+                path=post.source.path,
+            )
+        else:
+            for warning in event.span.warnings:
+                diagnostics.warn("timeline-date", warning, path=post.source.path)

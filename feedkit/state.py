@@ -1,17 +1,33 @@
 """The state database: what feedkit remembers between runs, in one SQLite file.
 
 Only this module touches SQLite. The database (WAL mode, ``PRAGMA user_version`` for the
-schema, numbered migrations) holds:
+schema, numbered migrations) holds these tables:
 
 - ``posts``: the ledger of every post ever published: its stable id, current path,
-  content hash, when feedkit first saw it, when a change to it was last detected, and
-  when it was deleted. Ids survive edits, renames and permalink changes.
+  content hash, when feedkit first saw it, when a change to it was last detected, when
+  it was deleted, and its publication number (``seq``, which fixes its archive page).
+  Ids survive edits, renames and permalink changes.
 - ``sources``: the parse cache: each source's size, mtime and hash with its parsed front
   matter, so an unchanged file is not parsed again.
-- ``outputs``: the digest of every file written, so unchanged feeds are not rewritten.
+- ``resolved``: each post as the last build resolved it (dates, URL, id), with the key
+  of its inputs, so an unchanged post is not resolved again.
+- ``planned``: what planning the feeds needs of every post, in shards, with the key of
+  the settings they are valid for, so a build that re-reads few files need not make
+  every post.
+- ``outputs``: the digest and size of every file written, so unchanged feeds are not
+  rewritten and a build with nothing to do can check its files are there.
 - ``pings``: the WebSub ping queue.
 - ``reported``: the problems the last build reported, each with the digest of the file
   it was found in, so that an unchanged problem is not news at the next run.
+- ``meta``: facts about the last build, by key: ``code`` (the digest of the feedkit that
+  wrote the caches), ``fingerprint`` (its inputs' digest), ``built_at_ns`` (when its scan
+  began), ``next_due`` (when its next scheduled post falls due), ``summary`` (its result,
+  reported again when it is reused), ``feed_signatures`` (each feed's signature),
+  ``subscription_feeds`` (every category and tag feed published) and ``empty_since``
+  (since when each feed with no posts has had none).
+
+The records of ``sources``, ``resolved`` and ``planned`` are encoded by
+:mod:`feedkit._records`, the one home of what is cached and how.
 
 A run that writes holds an exclusive lock on the database (:func:`lock_state`) for its
 whole length. A build first checks, without the lock and on a read-only connection
@@ -20,9 +36,7 @@ whole length. A build first checks, without the lock and on a read-only connecti
 
 from __future__ import annotations
 
-import io
 import json
-import pickle
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -30,7 +44,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import Diagnostic, Level
 from .errors import LockTimeout, StateError
 
 # The models are imported by the methods that return them: a build with nothing to do
@@ -38,18 +51,7 @@ from .errors import LockTimeout, StateError
 if TYPE_CHECKING:
     from .models import CachedSource, LedgerEntry, QueuedPing
 
-__all__ = [
-    "EAGER_KEYS",
-    "SCHEMA_VERSION",
-    "RecordError",
-    "State",
-    "StoredMetadata",
-    "diagnostics_from_record",
-    "diagnostics_record",
-    "dump_record",
-    "load_record",
-    "lock_state",
-]
+__all__ = ["SCHEMA_VERSION", "State", "lock_state"]
 
 SCHEMA_VERSION = 9
 
@@ -123,137 +125,6 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "problem TEXT NOT NULL, PRIMARY KEY (path, problem))",
     ),
 }
-
-
-# What a cached record may hold beyond plain values: the dates and times YAML gives.
-_RECORD_GLOBALS = frozenset(
-    ("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")
-)
-
-
-class _RecordUnpickler(pickle.Unpickler):
-    """An unpickler that makes nothing but plain values and ``datetime`` objects: a state
-    database copied from elsewhere must not be able to run code."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _RECORD_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cached record")
-
-
-def dump_record(value: Any) -> bytes:
-    """Serialize a cached record: a tuple of plain values, dates and datetimes.
-
-    Pickle, read back by :func:`load_record`, rather than JSON: decoding every cached
-    post is most of what an incremental build of a large site costs, and pickle keeps
-    YAML's dates without tagging them.
-    """
-    return pickle.dumps(value, protocol=5)
-
-
-def load_record(data: bytes) -> Any:
-    """Inverse of :func:`dump_record`. Raises :class:`RecordError` when ``data`` is not a
-    record (a damaged row, or one of another format): the caller then works it out again."""
-    try:
-        return _RecordUnpickler(io.BytesIO(data)).load()
-    except Exception as exc:  # a damaged pickle can raise almost anything
-        raise RecordError(str(exc)) from exc
-
-
-class RecordError(ValueError):
-    """A cached record that cannot be read."""
-
-
-def diagnostics_record(diagnostics: Iterable[Diagnostic]) -> tuple[tuple[Any, ...], ...]:
-    """What a cached record keeps of the diagnostics a file gave (its path is the row's)."""
-    return tuple((d.level.value, d.code, d.message, d.line) for d in diagnostics)
-
-
-def diagnostics_from_record(record: Iterable[Any], path: str) -> tuple[Diagnostic, ...]:
-    """Inverse of :func:`diagnostics_record`, for the file at ``path``."""
-    return tuple(
-        Diagnostic(Level(level), code, message, path, line) for level, code, message, line in record
-    )
-
-
-# The front-matter keys every run reads for every post (``id``, to match posts to the
-# ledger): a cached record keeps them beside the rest, which is decoded only when used.
-EAGER_KEYS = ("id",)
-_NO_EAGER_KEYS: dict[str, Any] = {}  # shared by the records without one; never changed
-
-
-class StoredMetadata(Mapping[str, Any]):
-    """A post's front matter as the parse cache stored it, decoded when first used.
-
-    A run reads the front matter of the few posts it resolves or renders again, and the
-    ``id`` of every post (kept apart, see ``EAGER_KEYS``): decoding them all up front
-    cost a large site more time and memory than anything else it kept.
-    """
-
-    __slots__ = ("_decoded", "_eager", "_stored")
-
-    def __init__(self, stored: bytes, eager: Mapping[str, Any]) -> None:
-        self._stored = stored
-        # Most front matter has no eager key: one shared empty mapping, not a dict a post.
-        self._eager = dict(eager) if eager else _NO_EAGER_KEYS
-        self._decoded: dict[str, Any] | None = None
-
-    def _front_matter(self) -> dict[str, Any]:
-        if self._decoded is None:
-            try:
-                decoded = load_record(self._stored)
-            except RecordError as exc:
-                raise StateError(
-                    f"a cached front matter cannot be read ({exc}); delete the state "
-                    "database to read every post again"
-                ) from exc
-            if not isinstance(decoded, dict):
-                raise StateError(
-                    "a cached front matter is not a mapping; delete the state database"
-                )
-            self._decoded = decoded
-        return self._decoded
-
-    def __getitem__(self, key: str) -> Any:
-        if key in EAGER_KEYS:
-            return self._eager[key]
-        return self._front_matter()[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """``self[key]``, or ``default``; a key that the stored record does not spell
-        is not there, and is answered without decoding the record (the stored form is
-        a pickle, which writes every string key as its UTF-8 bytes)."""
-        if key in EAGER_KEYS:
-            return self._eager.get(key, default)
-        if self._decoded is None and key.encode("utf-8", "surrogatepass") not in self._stored:
-            return default
-        return self._front_matter().get(key, default)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._front_matter())
-
-    def __len__(self) -> int:
-        return len(self._front_matter())
-
-    @classmethod
-    def of(cls, metadata: Mapping[str, Any]) -> StoredMetadata:
-        """``metadata`` as the parse cache stores it, not decoded again until used."""
-        eager = {key: metadata[key] for key in EAGER_KEYS if key in metadata}
-        return cls(dump_record(dict(metadata)), eager)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # To another process (the stdlib pickle, not load_record): as stored, to be
-        # decoded there if it is used.
-        return (StoredMetadata, (self._stored, self._eager))
-
-    def __repr__(self) -> str:
-        return repr(self._front_matter())
-
-
-def _stored_front_matter(metadata: Mapping[str, Any]) -> bytes:
-    if isinstance(metadata, StoredMetadata):
-        return metadata._stored
-    return dump_record(dict(metadata))
 
 
 def _ledger_entry(row: tuple[Any, ...]) -> LedgerEntry:
@@ -457,31 +328,15 @@ class State:
     def cached_sources(self, paths: Collection[str] | None = None) -> dict[str, CachedSource]:
         """Return the parse cache (of ``paths`` only, if given), keyed by source path (a
         record that cannot be read is left out: its file is parsed again). Each front
-        matter is a :class:`StoredMetadata`, decoded when first used."""
-        from .models import CachedSource
+        matter is a :class:`~feedkit._records.StoredMetadata`, decoded when first used."""
+        from ._records import cached_source
 
-        result = {}
         query = "SELECT path, size, mtime_ns, content_hash, record FROM sources"
-        for path, size, mtime_ns, content_hash, record in self._select(query, "path", paths):
-            try:
-                stored, eager, body_line, markup, is_draft_file, categories, notes = load_record(
-                    record
-                )
-                metadata = StoredMetadata(stored, eager)
-            except (RecordError, TypeError, ValueError):
-                continue
-            result[path] = CachedSource(
-                path=path,
-                size=size,
-                mtime_ns=mtime_ns,
-                content_hash=content_hash,
-                metadata=metadata,
-                body_line=body_line,
-                markup=markup,
-                is_draft_file=is_draft_file,
-                folder_categories=categories,
-                notes=diagnostics_from_record(notes, path),
-            )
+        result = {}
+        for row in self._select(query, "path", paths):
+            source = cached_source(*row)
+            if source is not None:
+                result[source.path] = source
         return result
 
     def save_sources(self, sources: Iterable[CachedSource], *, removed: Iterable[str]) -> None:
@@ -490,25 +345,11 @@ class State:
         ``sources`` is consumed as the rows are written: a first build of a large site
         stores a record for every post, and need not hold them all at once.
         """
+        from ._records import source_record
+
         self._db.executemany("DELETE FROM sources WHERE path = ?", [(p,) for p in removed])
         rows = (
-            (
-                source.path,
-                source.size,
-                source.mtime_ns,
-                source.content_hash,
-                dump_record(
-                    (
-                        _stored_front_matter(source.metadata),
-                        {key: source.metadata[key] for key in EAGER_KEYS if key in source.metadata},
-                        source.body_line,
-                        source.markup,
-                        source.is_draft_file,
-                        tuple(source.folder_categories),
-                        diagnostics_record(source.notes),
-                    )
-                ),
-            )
+            (source.path, source.size, source.mtime_ns, source.content_hash, source_record(source))
             for source in sources
         )
         self._db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)", rows)
@@ -599,9 +440,10 @@ class State:
 
     # --- resolved posts ------------------------------------------------------------
 
-    def resolved_keys(self) -> dict[str, str]:
-        """Return, by source path, the key of each resolved post's record."""
-        return dict(self._db.execute("SELECT path, key FROM resolved"))
+    def resolved_keys(self, paths: Collection[str] | None = None) -> dict[str, str]:
+        """Return, by source path, the key of each resolved post's record (of ``paths``
+        only, if given)."""
+        return dict(self._select("SELECT path, key FROM resolved", "path", paths))
 
     def resolved_records(self, paths: Collection[str] | None = None) -> Iterator[tuple[str, bytes]]:
         """Yield the ``(path, record)`` row of every resolved post (of ``paths`` only, if

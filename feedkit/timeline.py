@@ -52,7 +52,15 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from ._datexpr import DateSpan, PartialDate, Precision, parse, parse_partial
 
-__all__ = ["TableKind", "TableVerdict", "TimelineEvent", "extract_timeline", "judge_tables"]
+__all__ = [
+    "TableKind",
+    "TableVerdict",
+    "TimelineEvent",
+    "extract_timeline",
+    "has_table",
+    "judge_tables",
+    "may_have_table",
+]
 
 _DATE_HEADERS = frozenset(
     {
@@ -202,6 +210,18 @@ def extract_timeline(html: str, published_at: datetime, tz: tzinfo) -> tuple[Tim
     return tuple(event for _, events in _read_tables(html, published_at, tz) for event in events)
 
 
+def has_table(html: str) -> bool:
+    """Whether rendered ``html`` holds a table: the cheap test that spares every post
+    without one the parse of its HTML (#24, #25)."""
+    return _TABLE.search(html) is not None
+
+
+def may_have_table(text: str, *, markup: str) -> bool:
+    """Whether a post's body, not rendered yet, can render to a table: an HTML
+    ``<table>``, or in Markdown a line with a pipe (a pipe table's delimiter row has one)."""
+    return _TABLE.search(text) is not None or (markup == "markdown" and "|" in text)
+
+
 def judge_tables(
     html: str, published_at: datetime, tz: tzinfo
 ) -> tuple[tuple[TableVerdict, tuple[TimelineEvent, ...]], ...]:
@@ -217,7 +237,7 @@ def _read_tables(
     html: str, published_at: datetime, tz: tzinfo
 ) -> tuple[tuple[TableVerdict, tuple[TimelineEvent, ...]], ...]:
     # The cheap test first: most posts have no table and must not pay for parsing (#24).
-    if not isinstance(html, str) or not _TABLE.search(html):
+    if not isinstance(html, str) or not has_table(html):
         return ()
     try:
         root = _document(html)

@@ -116,7 +116,7 @@ def test_full_archive_pages_do_not_change_when_posts_are_added(tmp_path):
 def test_archive_pages_rendered_in_worker_processes_equal_those_rendered_here(
     tmp_path, monkeypatch
 ):
-    import feedkit.pipeline
+    import feedkit._parallel
 
     outputs = {}
     for mode in ("parallel", "sequential"):
@@ -136,7 +136,7 @@ def test_archive_pages_rendered_in_worker_processes_equal_those_rendered_here(
                 "| 날짜 | 내용 |\n| --- | --- |\n| 2024-01-01 | 시작 |\n| 미정 | 추후 공지 |\n",
             )
         if mode == "sequential":
-            monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_PAGES", 10**9)
+            monkeypatch.setattr(feedkit._parallel, "PARALLEL_PAGES", 10**9)
         result = run(root)
         assert result.posts_rendered == 40
         # A row whose date does not parse is reported from whichever process rendered it.
@@ -151,16 +151,16 @@ def test_subscription_posts_rendered_in_worker_processes_equal_those_rendered_he
 ):
     import shutil
 
-    import feedkit.pipeline
+    import feedkit._parallel
 
     other = tmp_path / "other"
     shutil.copytree(site, other)
     # Every build renders its posts, and serializes its subscription feeds, in workers.
-    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_POSTS", 1)
-    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_FEEDS", 1)
+    monkeypatch.setattr(feedkit._parallel, "PARALLEL_POSTS", 1)
+    monkeypatch.setattr(feedkit._parallel, "PARALLEL_FEEDS", 1)
     # With the stylesheet, which a worker adds to what it serializes.
     parallel = build_site(site, feeds={"xslt": True})
-    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_POSTS", 10**9)
+    monkeypatch.setattr(feedkit._parallel, "PARALLEL_POSTS", 10**9)
     sequential = build_site(other, feeds={"xslt": True})
     assert parallel.posts_rendered == sequential.posts_rendered == 6
 
@@ -174,7 +174,8 @@ def test_a_first_build_in_workers_renders_each_post_once(tmp_path, monkeypatch):
     import multiprocessing
     import os
 
-    import feedkit.pipeline
+    import feedkit._parallel
+    import feedkit.render
 
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("worker processes see the counting wrapper only when forked")
@@ -195,18 +196,18 @@ def test_a_first_build_in_workers_renders_each_post_once(tmp_path, monkeypatch):
                 f"title: Post {n}\ndate: 2024-{1 + n // 28:02}-{1 + n % 28:02}\ntags: {tags}",
             )
         log = tmp_path / f"{mode}.log"
-        render_post = feedkit.pipeline._render_post
+        render_post = feedkit.render.render_post
 
-        def counted(post, *args, _log=log, _render_post=render_post):
+        def counted(post, *args, _log=log, _render_post=render_post, **kwargs):
             with open(_log, "a", encoding="utf-8") as file:  # one write per line: O_APPEND
                 file.write(f"{os.getpid()} {post.id}\n")
-            return _render_post(post, *args)
+            return _render_post(post, *args, **kwargs)
 
-        monkeypatch.setattr(feedkit.pipeline, "_render_post", counted)
-        feed_in_worker = feedkit.pipeline._feed_in_worker
+        monkeypatch.setattr(feedkit.render, "render_post", counted)
+        feed_in_worker = feedkit._parallel._feed_in_worker
 
         def checked(job, _feed_in_worker=feed_in_worker):
-            spec, _, _, rendered = job
+            spec, _, _, rendered, _ = job
             for post in spec.posts:
                 if post.id in rendered:  # sent without a copy of the post the spec holds
                     parts = pickle.loads(zlib.decompress(rendered[post.id]))
@@ -215,11 +216,11 @@ def test_a_first_build_in_workers_renders_each_post_once(tmp_path, monkeypatch):
             return _feed_in_worker(job)
 
         # Sent to the pool by name, which finds ``checked`` in the forked workers too.
-        checked.__module__, checked.__qualname__ = "feedkit.pipeline", "_feed_in_worker"
-        monkeypatch.setattr(feedkit.pipeline, "_feed_in_worker", checked)
+        checked.__module__, checked.__qualname__ = "feedkit._parallel", "_feed_in_worker"
+        monkeypatch.setattr(feedkit._parallel, "_feed_in_worker", checked)
         parallel = mode == "parallel"
-        monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_POSTS", 1 if parallel else 10**9)
-        monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_PAGES", 1 if parallel else 10**9)
+        monkeypatch.setattr(feedkit._parallel, "PARALLEL_POSTS", 1 if parallel else 10**9)
+        monkeypatch.setattr(feedkit._parallel, "PARALLEL_PAGES", 1 if parallel else 10**9)
         result = run(root)
         lines = log.read_text("utf-8").splitlines()
         ids = [line.split(" ", 1)[1] for line in lines]
@@ -233,10 +234,10 @@ def test_a_first_build_in_workers_renders_each_post_once(tmp_path, monkeypatch):
 
 
 def test_progress_counts_every_feed_written_in_workers_too(tmp_path, monkeypatch):
-    import feedkit.pipeline
+    import feedkit._parallel
 
     make_site(tmp_path, 28)  # limit 3: 9 full archive pages
-    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_PAGES", 1)
+    monkeypatch.setattr(feedkit._parallel, "PARALLEL_PAGES", 1)
     calls = []
     result = build(
         load_settings(tmp_path / "feedkit.toml"),
@@ -258,16 +259,16 @@ def test_posts_read_and_resolved_in_worker_processes_equal_those_done_here(
     import shutil
     import sqlite3
 
+    import feedkit._parallel
     import feedkit.collect
-    import feedkit.pipeline
 
     other = tmp_path / "other"
     shutil.copytree(site, other)
     monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 1)
-    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_RESOLVE", 1)
+    monkeypatch.setattr(feedkit._parallel, "PARALLEL_RESOLVE", 1)
     parallel = build_site(site)
     monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 10**9)
-    monkeypatch.setattr(feedkit.pipeline, "_PARALLEL_RESOLVE", 10**9)
+    monkeypatch.setattr(feedkit._parallel, "PARALLEL_RESOLVE", 10**9)
     sequential = build_site(other)
     assert parallel.posts_parsed == sequential.posts_parsed == 8
 
@@ -285,3 +286,59 @@ def test_posts_read_and_resolved_in_worker_processes_equal_those_done_here(
         str(d).replace(str(other), str(site)) for d in sequential.diagnostics
     ]
     assert ledger(site) == ledger(other)
+
+
+def test_workers_write_the_archive_pages_they_render_and_send_back_no_document(
+    tmp_path, monkeypatch
+):
+    """Archive pages (most of what a first build writes) are written by the worker that
+    renders them, which sends back what the state records of them, not their bytes;
+    the subscription feeds are written here, after every page they link to. A killed
+    run's temporary files in archive/ are swept before any worker writes there."""
+    import multiprocessing
+    import os
+
+    import feedkit._parallel
+    import feedkit.publish
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("worker processes see the logging wrapper only when forked")
+    make_site(tmp_path, 28)  # limit 3: 9 full archive pages
+    (tmp_path / "public" / "archive").mkdir(parents=True)
+    stale = tmp_path / "public" / "archive" / ".2.xml.abcd1234.tmp"  # a killed run's
+    stale.write_bytes(b"half a page")
+    log = tmp_path / "writes.log"
+    real_write = feedkit.publish.write_artifacts
+
+    def logged(output_dir, artifacts, **kwargs):
+        artifacts = list(artifacts)
+        with open(log, "a", encoding="utf-8") as out:  # one write a line: O_APPEND
+            out.writelines(f"{os.getpid()} {artifact.path}\n" for artifact in artifacts)
+        return real_write(output_dir, artifacts, **kwargs)
+
+    monkeypatch.setattr(feedkit.publish, "write_artifacts", logged)
+    sent_back: list[object] = []
+    real_map_ahead = feedkit._parallel.map_ahead
+
+    def watched(pool, function, jobs, **kwargs):
+        for result in real_map_ahead(pool, function, jobs, **kwargs):
+            sent_back.append(result[0])
+            yield result
+
+    monkeypatch.setattr(feedkit._parallel, "map_ahead", watched)
+    monkeypatch.setattr(feedkit._parallel, "PARALLEL_PAGES", 1)
+    result = run(tmp_path)
+    writers = {}
+    for line in log.read_text("utf-8").splitlines():
+        pid, path = line.split(" ", 1)
+        writers[path] = pid
+    here = str(os.getpid())
+    pages = sorted(path for path in writers if path.startswith("archive/"))
+    assert len(pages) == 9 * 3 and set(pages) <= set(result.files_written)
+    # The first page is written here (which sweeps archive/); the others in workers.
+    assert {writers[path] for path in pages if path.split("/")[-1].startswith("1.")} == {here}
+    assert {writers[path] for path in pages if not path.split("/")[-1].startswith("1.")} - {here}
+    assert here not in {writers[p] for p in pages if not p.split("/")[-1].startswith("1.")}
+    assert writers["atom.xml"] == here
+    assert not stale.exists()
+    assert sent_back and all(isinstance(r, feedkit.publish.PublishResult) for r in sent_back)

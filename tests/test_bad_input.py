@@ -25,6 +25,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
+import feedkit._rebuild
 import feedkit.collect
 import feedkit.pipeline
 from feedkit.cli import main
@@ -406,14 +407,14 @@ def test_file_deleted_while_the_build_runs(tmp_path, monkeypatch):
     root = _good_site(tmp_path)
     doomed = root / "content" / "doomed.md"
     shutil.copyfile(CORPUS / "crlf.md", doomed)
-    real_scan = feedkit.pipeline.scan_content
+    real_scan = feedkit._rebuild.scan_content
 
     def discover_then_delete(*args: Any, **kwargs: Any) -> Any:
         found = real_scan(*args, **kwargs)
         doomed.unlink()  # between the walk and the read
         return found
 
-    monkeypatch.setattr(feedkit.pipeline, "scan_content", discover_then_delete)
+    monkeypatch.setattr(feedkit._rebuild, "scan_content", discover_then_delete)
     result, diagnostics = _build(root)
     assert _located(diagnostics, "doomed.md") == {("warning", "vanished", None)}
     assert result.posts_published == 1 and _titles(root) == ["A good post"]
@@ -423,6 +424,8 @@ def test_file_deleted_before_its_body_is_read(tmp_path, monkeypatch):
     """The second run takes the post from the parse cache; the file is gone by the time
     its body is needed, after the walk found it."""
     root = _make_site(tmp_path, tuple(c for c in CASES if c.file in ("good.md", "crlf.md")))
+    for path in (root / "content").iterdir():  # old enough for the cache to vouch for
+        os.utime(path, (1_700_000_000, 1_700_000_000))
     _build(root)
     (root / "public" / "feed.json").unlink()
     real_load_body = feedkit.collect.load_body

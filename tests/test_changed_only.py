@@ -1,9 +1,11 @@
-"""Builds that re-read only the files that changed (``_gather_changed``) must publish,
-report and store exactly what a build that reads every post does.
+"""A build takes the posts of unchanged files as the last build planned them, and reads
+only the files that changed: it must publish, report and store exactly what the same
+build does when it takes every file as changed (as a first build does).
 
 Each step changes the site, then builds it twice from the same state: once as feedkit
-does, once with the changed-files path turned off. Files are dated in the past so that
-unchanged ones are really unchanged (not "racily clean", which would re-read them).
+does, once with the stored planned posts deleted, so that every file counts as changed.
+Files are dated in the past so that unchanged ones are really unchanged (not "racily
+clean", which would re-read them).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from feedkit import pipeline
+from feedkit import _rebuild, pipeline
 from feedkit._records import planned_from_record
 from feedkit.diagnostics import Diagnostics
 from feedkit.settings import load_settings
@@ -53,6 +55,20 @@ def _state(root: Path) -> dict[str, object]:
             assert decoded is not None
             planned.update(decoded)
     return {"ledger": ledger, "sources": sources, "resolved": resolved, "planned": planned}
+
+
+def _spy_on_unchanged(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """A list that each attempt at gathering the posts adds to: whether it took some
+    files as unchanged."""
+    taken: list[bool] = []
+    gather = _rebuild._gather
+
+    def spy(*args: object, **kwargs: object) -> object:
+        taken.append(bool(kwargs["unchanged"]))
+        return gather(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_rebuild, "_gather", spy)
+    return taken
 
 
 def _outputs(root: Path) -> dict[str, bytes]:
@@ -183,13 +199,7 @@ def test_reading_only_changed_files_gives_what_reading_all_gives(
         summary.pop("seconds")
         return summary
 
-    taken: list[bool] = []
-    gather_changed = pipeline._gather_changed
-
-    def spy(*args: object, **kwargs: object) -> object:
-        gathered = gather_changed(*args, **kwargs)  # type: ignore[arg-type]
-        taken.append(gathered is not None)
-        return gathered
+    taken = _spy_on_unchanged(monkeypatch)
 
     # Posts whose reading and whose resolving say something, said again on every build.
     write_post(site / "content", "2024-05-05-odd-date.md", "title: 날짜가 이상한 글\ndate: 언젠가")
@@ -206,16 +216,17 @@ def test_reading_only_changed_files_gives_what_reading_all_gives(
         _age(site, number)
         shutil.copytree(site, before, symlinks=True)
 
-        monkeypatch.setattr(pipeline, "_gather_changed", spy)
         taken.clear()
         summary = build(site, now)
-        assert taken == [changed_only], what
+        assert taken[-1] == changed_only, what
         outputs, state = _outputs(site), _state(site)
         shutil.move(site, after)
 
-        # The same build of the same folder (settings hold its paths), reading every post.
+        # The same build of the same folder (settings hold its paths), with every file
+        # taken as changed.
         shutil.move(before, site)
-        monkeypatch.setattr(pipeline, "_gather_changed", lambda *args, **kwargs: None)
+        with sqlite3.connect(site / ".feedkit" / "state.db") as db:
+            db.execute("DELETE FROM planned")
         assert build(site, now) == summary, what
         assert _outputs(site) == outputs, what
         assert _state(site) == state, what
@@ -243,13 +254,9 @@ def test_planned_posts_that_cannot_be_read_make_the_build_read_every_post(
         db.execute("UPDATE planned SET record = ? WHERE shard = 0", (b"not a pickle",))
     _edit(site / "content" / "typhoon-report.md", "당부했다.", "당부했다!")
     _age(site, 1)
-    read_all = []
-    gather_all = pipeline._gather_all
-    monkeypatch.setattr(
-        pipeline, "_gather_all", lambda *a, **k: read_all.append(1) or gather_all(*a, **k)
-    )
+    taken = _spy_on_unchanged(monkeypatch)
     result = build_site(site)
-    assert read_all == [1]
+    assert taken == [False]  # every file taken as changed
     assert result.posts_read == 8 and "tags/태풍/atom.xml" in result.files_written
     with sqlite3.connect(site / ".feedkit" / "state.db") as db:
         records = [record for (record,) in db.execute("SELECT record FROM planned")]

@@ -299,8 +299,8 @@ def test_reading_in_worker_processes_gives_what_one_process_gives(tmp_path, monk
     """A first build of a large site reads and parses on every core; the sources, the
     diagnostics (in file order) and the parse count must not depend on it."""
     import feedkit.collect
+    from feedkit._records import StoredMetadata
     from feedkit.collect import collect_sources
-    from feedkit.state import StoredMetadata
 
     content = tmp_path / "content"
     for number in range(12):
@@ -328,22 +328,54 @@ def test_reading_in_worker_processes_gives_what_one_process_gives(tmp_path, monk
     assert {"binary", "front-matter", "skipped"} <= {code for code, _, _ in found_in_one}
 
 
-def test_sources_read_in_workers_share_the_walks_path_strings(tmp_path, monkeypatch):
-    # A first build holds every source: a path and an absolute path of its own for each,
-    # beside the walk's, would be about 200 bytes a post.
+def test_site_files_are_sized_only_inside_the_content_folder(tmp_path):
+    from feedkit.collect import site_file_sizes
+
+    content, outside = tmp_path / "content", tmp_path / "outside"
+    (content / "img").mkdir(parents=True)
+    outside.mkdir()
+    (content / "img" / "a.jpg").write_bytes(b"x" * 7)
+    (content / "img" / "사진.png").write_bytes(b"x" * 11)
+    (outside / "secret.jpg").write_bytes(b"x" * 13)
+    (content / "img" / "linked.jpg").symlink_to(content / "img" / "a.jpg")
+    (content / "img" / "escape.jpg").symlink_to(outside / "secret.jpg")
+    (content / "shortcut").symlink_to(outside, target_is_directory=True)
+    paths = [
+        "/img/a.jpg",
+        "/img/a.jpg",  # posts share images
+        "/img/%EC%82%AC%EC%A7%84.png",
+        "/img/linked.jpg",
+        "/img/escape.jpg",
+        "/shortcut/secret.jpg",
+        "/img/../../outside/secret.jpg",
+        "/img/missing.jpg",
+        "/img",
+        "/img/\x00.jpg",
+    ]
+    assert site_file_sizes(content, paths) == {
+        "/img/a.jpg": 7,
+        "/img/%EC%82%AC%EC%A7%84.png": 11,
+        "/img/linked.jpg": 7,
+    }
+
+
+@pytest.mark.parametrize("in_workers", [False, True])
+def test_bodies_are_kept_from_the_read_only_when_asked(tmp_path, monkeypatch, in_workers):
+    """A build that reads few files keeps each body from that read (the file is not read
+    again to render it); one that reads many lets them go, and reads each again to
+    render it, rather than hold the site's whole text."""
     import feedkit.collect
-    from feedkit.collect import collect_sources
+    from feedkit.collect import collect_sources, load_body
 
     content = tmp_path / "content"
-    for number in range(6):
-        write_post(content, f"2024-01-{number + 1:02d}-post-{number}.md", f"title: Post {number}")
+    for number in range(3):
+        write_post(content, f"p{number}.md", f"title: Post {number}", f"본문 {number}\n")
     settings = load_settings(None, {"site": {"url": "https://example.com"}}, base_dir=tmp_path)
-    files = discover_files(content, Diagnostics())
-    monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 1)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    collected = collect_sources(settings, Diagnostics(), files=files)
-    assert [source.path for source in collected.sources] == [f.path for f in files]
-    for source, source_file in zip(collected.sources, files, strict=True):
-        assert source.path is source_file.path
-        assert source.abspath is source_file.abspath
-        assert source.mtime_ns is source_file.mtime_ns  # an int too large to be cached
+    if in_workers:
+        monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 1)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    kept = collect_sources(settings, Diagnostics(), keep_bodies=True).sources
+    assert [source.body for source in kept] == ["본문 0\n", "본문 1\n", "본문 2\n"]
+    let_go = collect_sources(settings, Diagnostics()).sources
+    assert [source.body for source in let_go] == [None, None, None]
+    assert [load_body(source, Diagnostics()) for source in let_go] == list(kept)

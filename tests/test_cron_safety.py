@@ -469,7 +469,7 @@ def test_a_changed_copy_of_feedkit_rebuilds_every_feed_it_changes(tmp_path):
 
 
 def test_the_code_digest_is_part_of_the_build_fingerprint(tmp_path, monkeypatch):
-    from feedkit import _incremental
+    from feedkit import _rebuild
     from feedkit.diagnostics import Diagnostics
     from feedkit.pipeline import build
     from feedkit.settings import load_settings
@@ -481,7 +481,7 @@ def test_the_code_digest_is_part_of_the_build_fingerprint(tmp_path, monkeypatch)
     now = datetime.fromisoformat(NOW)
     build(settings, now=now, diagnostics=Diagnostics())
     assert build(settings, now=now, diagnostics=Diagnostics()).reused
-    monkeypatch.setattr(_incremental, "code_digest", lambda: "another feedkit")
+    monkeypatch.setattr(_rebuild, "code_digest", lambda: "another feedkit")
     rebuilt = build(settings, now=now, diagnostics=Diagnostics())
     assert not rebuilt.reused and rebuilt.posts_parsed == rebuilt.posts_read == 3
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import pickle
-import tracemalloc
 from dataclasses import is_dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -101,44 +99,14 @@ def test_every_model_comes_back_from_a_pickle_equal_with_every_field():
     assert spec.posts[0] is spec.posts[1]
 
 
-def test_pickling_posts_leaves_nothing_behind_and_writes_no_field_names():
-    posts = [make_post(number) for number in range(2000)]
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        data = pickle.dumps(posts, protocol=pickle.HIGHEST_PROTOCOL)
-        del data
-        gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    # Pickled the default way, each post's six records kept a dict each: ~400 bytes.
-    assert (after - before) / len(posts) < 40
-    assert b"content_hash" not in pickle.dumps(posts[0])
-
-
-def test_posts_read_back_one_by_one_share_their_repeated_strings():
-    # As posts come back from workers: each pickle makes its own copy of every string.
-    first, second = (pickle.loads(pickle.dumps(make_post(number))) for number in (1, 2))
-    assert first.categories[0] == "뉴스"
-    assert first.categories[0] is second.categories[0]
-    assert first.source.folder_categories[0] is second.source.folder_categories[0]
-    assert first.dates.updated.source is second.dates.updated.source
-    assert first.source.markup is second.source.markup
-    assert first.source.collection is second.source.collection
-    assert first.title is not second.title  # only the values posts share are shared
-    assert type(first.source.abspath) is str  # a Path would rebuild its list of parts
-
-
 def test_an_item_waiting_for_its_feed_job_comes_back_equal_and_takes_little_room():
-    from feedkit.pipeline import _item_bytes, _item_from
+    from feedkit._parallel import _packed, _unpacked
 
     post = make_post(1)
     paragraph = "<p>태풍 북상에 따른 피해를 강조했다. 서울시는 이번 방문에 주목한다.</p>"
     html = paragraph * 100
     item = Item(post, html, paragraph, "요약", None, None, {"_timeline": {"events": []}})
-    data = _item_bytes(item)
-    assert _item_from(post, data) == item
-    assert _item_from(post, data).post is post  # the caller's post: not in the bytes
+    data = _packed(item)
+    assert _unpacked(post, data) == item
+    assert _unpacked(post, data).post is post  # the caller's post: not in the bytes
     assert len(data) < len(html.encode("utf-8")) / 4  # compressed (HTML repeats itself)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +19,7 @@ import pytest
 
 from feedkit.pipeline import BuildResult
 
-from .conftest import require_schemas
+from .conftest import BUNDLED_NOW, SEOUL, require_schemas
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PUBLISHED_TITLES = {
@@ -119,37 +121,6 @@ def test_seed_image_becomes_absolute_with_enclosure_length(built):
     assert enclosure.type == "image/jpeg"
 
 
-def test_site_files_are_sized_only_inside_the_content_folder(tmp_path):
-    from feedkit.pipeline import _site_files
-
-    content, outside = tmp_path / "content", tmp_path / "outside"
-    (content / "img").mkdir(parents=True)
-    outside.mkdir()
-    (content / "img" / "a.jpg").write_bytes(b"x" * 7)
-    (content / "img" / "사진.png").write_bytes(b"x" * 11)
-    (outside / "secret.jpg").write_bytes(b"x" * 13)
-    (content / "img" / "linked.jpg").symlink_to(content / "img" / "a.jpg")
-    (content / "img" / "escape.jpg").symlink_to(outside / "secret.jpg")
-    (content / "shortcut").symlink_to(outside, target_is_directory=True)
-    paths = [
-        "/img/a.jpg",
-        "/img/a.jpg",  # posts share images
-        "/img/%EC%82%AC%EC%A7%84.png",
-        "/img/linked.jpg",
-        "/img/escape.jpg",
-        "/shortcut/secret.jpg",
-        "/img/../../outside/secret.jpg",
-        "/img/missing.jpg",
-        "/img",
-        "/img/\x00.jpg",
-    ]
-    assert _site_files(content, paths) == {
-        "/img/a.jpg": 7,
-        "/img/%EC%82%AC%EC%A7%84.png": 11,
-        "/img/linked.jpg": 7,
-    }
-
-
 def test_atom_files_match_the_rfc_4287_grammar(built):
     schemas = require_schemas()
     grammar = lxml.etree.RelaxNG(lxml.etree.parse(str(schemas / "atom.rng")))
@@ -245,75 +216,80 @@ def test_output_files_are_world_readable(built):
         assert os.stat(path).st_mode & 0o044 == 0o044
 
 
-def test_map_ahead_keeps_order_and_never_gives_the_pool_more_than_it_may():
-    from concurrent.futures import ThreadPoolExecutor
+def _count_reads(monkeypatch, content: Path, log: Path) -> None:
+    """Log every opening of a file under ``content`` to ``log``, one line each (appended:
+    forked worker processes log there too)."""
+    import builtins
 
-    from feedkit.pipeline import _map_ahead
+    real_open = builtins.open
+    folder = str(content.resolve())
 
-    submitted: list[int] = []
+    def counting_open(file, *args, **kwargs):
+        name = os.fspath(file) if isinstance(file, (str, os.PathLike)) else ""
+        if isinstance(name, str) and os.path.abspath(name).startswith(folder + os.sep):
+            with real_open(log, "a", encoding="utf-8") as out:  # one write a line: O_APPEND
+                out.write(os.path.relpath(os.path.abspath(name), folder) + "\n")
+        return real_open(file, *args, **kwargs)
 
-    class CountingPool(ThreadPoolExecutor):
-        def submit(self, fn, /, *args, **kwargs):
-            submitted.append(args[0])
-            return super().submit(fn, *args, **kwargs)
-
-    taken = 0
-    with CountingPool(max_workers=3) as pool:
-        for result in _map_ahead(pool, lambda n: n * n, range(50), ahead=4):
-            assert result == taken * taken
-            taken += 1
-            # Each job is submitted before the results of the four before it are taken.
-            assert len(submitted) - taken <= 4 - 1
-    assert taken == 50 and submitted == list(range(50))
+    monkeypatch.setattr(builtins, "open", counting_open)
 
 
-def test_map_ahead_cancels_what_was_not_taken():
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from feedkit.pipeline import _map_ahead
-
-    gate = threading.Event()
-    ran: list[int] = []
-
-    def job(n: int) -> int:
-        if n > 0:
-            gate.wait(5)
-        ran.append(n)
-        return n
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        results = _map_ahead(pool, job, range(10), ahead=5)
-        assert next(results) == 0
-        results.close()  # jobs 1-4 were submitted: all but a started one are cancelled
-        gate.set()
-    assert ran in ([0], [0, 1])
+def _reads(log: Path) -> list[str]:
+    reads = log.read_text("utf-8").splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return reads
 
 
-def test_posts_resolved_in_workers_hold_the_sources_read_here(site_settings):
-    """A worker sends a resolved post back without its source: the post holds the very
-    source the main process read (not a second copy of every source, on a large first
-    build), and is the post that resolving it here gives, with its signature part."""
-    from feedkit._incremental import post_signature
-    from feedkit.collect import collect_sources
-    from feedkit.diagnostics import Diagnostics
-    from feedkit.pipeline import _make_post, _make_posts_in_workers, _PostContext
+@pytest.mark.parametrize("in_workers", [False, True])
+def test_each_source_file_is_read_once_per_build(
+    site, build_site, monkeypatch, tmp_path, in_workers
+):
+    """A first build of a small site reads every post file once (its body kept from
+    that read for rendering); a build after an edit reads the edited file, and the
+    unchanged posts its feeds render again, once each; so does a build after a fresh
+    checkout (every mtime new, the same bytes). (A build that reads many files lets each
+    body go and reads it again to render it: see feedkit._rebuild._few.)"""
+    import multiprocessing
 
-    from .conftest import BUNDLED_NOW
+    import feedkit._parallel
+    import feedkit.collect
 
-    sources = collect_sources(site_settings, Diagnostics()).sources
-    made = _make_posts_in_workers(sources, {}, {}, site_settings, BUNDLED_NOW)
-    if made is None:
-        pytest.skip("one core: nothing is resolved in workers")
-    assert len(sources) >= 6
-    for source in sources:
-        here = Diagnostics()
-        expected = _make_post(source, None, _PostContext(site_settings, BUNDLED_NOW, {}, here))
-        post, found, signature = made[source.path]
-        assert post == expected
-        assert list(map(str, found)) == list(map(str, here))
-        if post is not None:
-            assert post.source is source
-            assert signature == post_signature(expected)
-        else:
-            assert signature is None
+    if in_workers:
+        if multiprocessing.get_start_method() != "fork":
+            pytest.skip("worker processes see the counting wrapper only when forked")
+        monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 1)
+        for name in ("PARALLEL_RESOLVE", "PARALLEL_POSTS", "PARALLEL_PAGES", "PARALLEL_FEEDS"):
+            monkeypatch.setattr(feedkit._parallel, name, 1)
+    content = site / "content"
+    posts = sorted(  # the candidate files: all but the images
+        str(path.relative_to(content))
+        for path in content.rglob("*")
+        if path.is_file() and path.parent.name != "img"
+    )
+    old = datetime(2025, 1, 1, tzinfo=SEOUL).timestamp()
+    for path in content.rglob("*"):
+        os.utime(path, (old, old))
+    log = tmp_path / "reads.log"
+    _count_reads(monkeypatch, content, log)
+
+    first = build_site(site)
+    reads = _reads(log)
+    assert first.posts_rendered == first.posts_published > 0
+    assert sorted(reads) == posts  # every post file, each once
+
+    edited = content / "typhoon-report.md"
+    edited.write_text(edited.read_text("utf-8").replace("초속 25m", "초속 30m"), "utf-8")
+    _reads(log)
+    second = build_site(site, now=BUNDLED_NOW + timedelta(hours=1))
+    reads = _reads(log)
+    assert second.posts_parsed == 1 and second.files_written
+    assert "typhoon-report.md" in reads
+    assert sorted(reads) == sorted(set(reads))
+
+    for path in content.rglob("*"):  # a fresh checkout: every file's time changes
+        os.utime(path, (old + 60, old + 60))
+    shutil.rmtree(site / "public")  # and every feed is written again
+    third = build_site(site, now=BUNDLED_NOW + timedelta(hours=2))
+    reads = _reads(log)
+    assert third.posts_rendered == third.posts_published
+    assert sorted(reads) == posts

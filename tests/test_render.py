@@ -133,3 +133,63 @@ def test_clean_html_output_is_always_xml_safe(text):
     assert strip_xml_illegal(cleaned) == cleaned
     # Wrapped and with HTML's named entities made numeric, the output is well-formed XML.
     lxml.etree.fromstring(f"<div>{cleaned}</div>".replace("&nbsp;", "&#160;").encode())
+
+
+def test_a_post_without_a_table_pays_nothing_for_its_timeline(tmp_path, monkeypatch):
+    """The timeline extractor (which parses the HTML) sees only posts with a table:
+    Markdown pipe tables and HTML tables are still found; so is an undated post's
+    timeline date, while an undated post without a table is not rendered for one."""
+    import json
+    import shutil
+
+    import feedkit.render
+    import feedkit.timeline
+    from feedkit.diagnostics import Diagnostics
+    from feedkit.pipeline import build
+    from feedkit.settings import load_settings
+
+    from .conftest import BUNDLED_NOW, REPO_ROOT, write_post
+
+    shutil.copy(REPO_ROOT / "feedkit.toml", tmp_path / "feedkit.toml")
+    content = tmp_path / "content"
+    rows = "| 날짜 | 내용 |\n| --- | --- |\n| 2024-03-01 | 착공 |\n| 2024-09-01 | 준공 |\n"
+    html_rows = (
+        "<table><tr><th>날짜</th><th>내용</th></tr><tr><td>2024-03-02</td><td>착공</td></tr>"
+        "<tr><td>2024-09-02</td><td>준공</td></tr></table>\n"
+    )
+    write_post(content, "plain.md", "title: 표 없는 글\ndate: 2024-10-01", "그냥 글이다. a|b\n")
+    write_post(content, "pipes.md", "title: 파이프 표\ndate: 2024-10-02", rows)
+    write_post(content, "html.html", "title: HTML 표\ndate: 2024-10-03", html_rows)
+    write_post(content, "undated-plain.md", "title: 날짜 없는 글", "표가 없다.\n")
+    write_post(content, "undated-table.md", "title: 날짜 없는 표", rows)
+    extracted: list[str] = []
+    real_extract = feedkit.timeline.extract_timeline
+
+    def extract(html, *args, **kwargs):
+        extracted.append(html)
+        return real_extract(html, *args, **kwargs)
+
+    rendered_for_dates: list[str] = []
+    real_render_html = feedkit.render.render_item_html
+
+    def render_html(source, *args, **kwargs):
+        rendered_for_dates.append(source.path)
+        return real_render_html(source, *args, **kwargs)
+
+    monkeypatch.setattr(feedkit.timeline, "extract_timeline", extract)
+    monkeypatch.setattr(feedkit.render, "render_item_html", render_html)
+    settings = load_settings(
+        tmp_path / "feedkit.toml",
+        {"dates": {"sources": ["front-matter", "timeline", "first-seen"]}},
+    )
+    build(settings, now=BUNDLED_NOW, diagnostics=Diagnostics())
+
+    assert extracted and all("<table" in html for html in extracted)
+    assert rendered_for_dates == ["undated-table.md"]
+    items = json.loads((tmp_path / "public" / "feed.json").read_text("utf-8"))["items"]
+    events = {item["title"]: item.get("_timeline", {}).get("events", []) for item in items}
+    assert [e["date_text"] for e in events["파이프 표"]] == ["2024-03-01", "2024-09-01"]
+    assert [e["date_text"] for e in events["HTML 표"]] == ["2024-03-02", "2024-09-02"]
+    assert events["표 없는 글"] == []
+    dated = {item["title"]: item["date_published"] for item in items}
+    assert dated["날짜 없는 표"].startswith("2024-09-01")  # its timeline's latest full date

@@ -12,17 +12,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from feedkit._records import RecordError, StoredMetadata, dump_record, load_record
 from feedkit.errors import LockTimeout, StateError
 from feedkit.models import CachedSource, LedgerEntry
-from feedkit.state import (
-    SCHEMA_VERSION,
-    RecordError,
-    State,
-    StoredMetadata,
-    dump_record,
-    load_record,
-    lock_state,
-)
+from feedkit.state import SCHEMA_VERSION, State, lock_state
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -258,3 +251,25 @@ def test_cached_front_matter_is_decoded_when_used_and_its_id_without_decoding(tm
         assert made == metadata and made.get("id") == "urn:a"
         assert pickle.loads(pickle.dumps(made)) == metadata
         assert StoredMetadata.of({"title": "B"}).get("id") is None
+
+
+def test_the_docstring_names_every_table_and_every_meta_key_a_build_writes(site, build_site):
+    """What the state holds is documented where it is kept: the tables SQLite lists and
+    the meta keys a real build (and a build it reuses) leaves."""
+    import re
+
+    import feedkit.state
+
+    build_site(site)
+    build_site(site)
+    with sqlite3.connect(site / ".feedkit" / "state.db") as db:
+        tables = {
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        keys = {key for (key,) in db.execute("SELECT key FROM meta")}
+    doc = feedkit.state.__doc__ or ""
+    listed = set(re.findall(r"^- ``(\w+)``:", doc, re.MULTILINE))
+    assert tables == listed
+    meta = doc[doc.index("- ``meta``") :]
+    meta = meta[: meta.index("\n\n")]
+    assert keys == set(re.findall(r"``(\w+)``\s+\(", meta))

@@ -457,19 +457,19 @@ def test_resolved_posts_from_the_cache_equal_freshly_resolved_ones(site, build_s
 def test_the_build_after_a_first_build_resolves_only_the_edited_post(site, build_site, monkeypatch):
     """A first build's records are keyed by the ledger entries it created, so the next
     build finds every unchanged post in the cache (it used to resolve them all again)."""
-    import feedkit.pipeline
+    import feedkit.dates
 
     build_site(site)
     post = site / "content" / "typhoon-report.md"
     post.write_text(post.read_text("utf-8") + "\nOne more line.\n", "utf-8")
     resolved: list[str] = []
-    real_make_post = feedkit.pipeline._make_post
+    real_resolve_post = feedkit.dates.resolve_post
 
-    def make_post(source, entry, context):  # a spy: the real function does the work
+    def resolve_post(source, *args, **kwargs):  # a spy: the real function does the work
         resolved.append(source.path)
-        return real_make_post(source, entry, context)
+        return real_resolve_post(source, *args, **kwargs)
 
-    monkeypatch.setattr(feedkit.pipeline, "_make_post", make_post)
+    monkeypatch.setattr(feedkit.dates, "resolve_post", resolve_post)
     second = build_site(site, now=BUNDLED_NOW + timedelta(hours=1))
     assert resolved == ["typhoon-report.md"]
     assert second.posts_parsed == 1
