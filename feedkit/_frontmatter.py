@@ -13,21 +13,35 @@ fails to load on its own, is re-read as a plain string. Each such line is report
 Values that are valid YAML (``categories: [a, b]``) are never touched, and neither are
 values that start with a quote: a broken quoted scalar is reported, not guessed at.
 
+Hugo sites also write front matter in TOML (between ``+++`` lines) and JSON (an object
+whose first and last lines are ``{`` and ``}``). Each format is a python-frontmatter
+handler (``detect``, ``split``, ``load``), and :func:`parse_front_matter` picks one with
+python-frontmatter's ``detect_format``; the YAML handler is ours, a subclass of its
+``YAMLHandler`` keeping Jekyll's delimiters and the strict loader above. TOML and JSON
+errors name the file line too.
+
 The module is pure: it takes text and returns data.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
+from frontmatter import detect_format
+from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = [
     "HAS_LIBYAML",
+    "HUGO_FORMATS",
+    "YAML_ONLY",
     "FrontMatter",
     "FrontMatterError",
     "Recovery",
@@ -161,49 +175,207 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc]
             ) from exc
 
 
-def has_front_matter(text: str) -> bool:
-    """Return whether *text* starts with a ``---`` line (after an optional BOM).
+#: The front-matter formats of a Jekyll site (and of a plain folder of posts).
+YAML_ONLY: tuple[str, ...] = ("yaml",)
+#: The formats Hugo reads: YAML, TOML and JSON.
+HUGO_FORMATS: tuple[str, ...] = ("yaml", "toml", "json")
 
-    As Jekyll's ``Utils.has_yaml_header?``, the ``---`` may be followed by whitespace
-    and must end with a line break.
+
+class StrictYAMLHandler(YAMLHandler):
+    """YAML front matter as Jekyll delimits it, loaded by the strict loader above.
+
+    python-frontmatter's own ``YAMLHandler`` takes any run of three or more dashes as a
+    delimiter (``----``) and no ``...`` close, and its ``\\s*$`` swallows a blank line
+    after a delimiter, which would shift every line number we report; Jekyll's rules
+    (``Document::YAML_FRONT_MATTER_REGEXP``) are kept here.
     """
-    first, newline, _ = text.removeprefix(_BOM).partition("\n")
-    return bool(newline) and first.rstrip(_LINE_SPACE) == _OPEN
+
+    FM_BOUNDARY = re.compile(r"^(?:---|\.\.\.)[ \t\r\f\v]*$", re.MULTILINE)
+
+    def detect(self, text: str) -> bool:
+        """As Jekyll's ``Utils.has_yaml_header?``: a ``---`` line, then a line break."""
+        first, newline, _ = text.partition("\n")
+        return bool(newline) and first.rstrip(_LINE_SPACE) == _OPEN
+
+    def split(self, text: str) -> tuple[str, str]:
+        """Return the YAML text and the body; raise FrontMatterError without a close."""
+        yaml_lines, body, _ = self._split_lines(text)
+        return "\n".join(yaml_lines), body
+
+    def load(self, fm: str, **kwargs: object) -> dict[str, object]:
+        """Load YAML front matter strictly, re-reading recoverable lines as strings."""
+        return _load_with_recovery(fm.split("\n"))[0]
+
+    def read(self, text: str) -> FrontMatter:
+        """Split and load ``text`` (which :meth:`detect` accepted)."""
+        yaml_lines, body, body_line = self._split_lines(text)
+        for index, line in enumerate(yaml_lines):
+            if _SURROGATE.search(line):
+                # libyaml cannot even encode these; the file was not valid UTF-8.
+                raise FrontMatterError(
+                    "invalid character: an unpaired surrogate (the file is not valid UTF-8)",
+                    line=index + _FIRST_LINE,
+                )
+        metadata, recoveries = _load_with_recovery(yaml_lines)
+        return FrontMatter(metadata, body, body_line, recoveries)
+
+    @staticmethod
+    def _split_lines(text: str) -> tuple[list[str], str, int]:
+        lines = text.split("\n")
+        close = next(
+            (i for i in range(1, len(lines)) if lines[i].rstrip(_LINE_SPACE) in _CLOSE), None
+        )
+        if close is None:
+            raise FrontMatterError("no closing '---'", line=1)
+        return lines[1:close], "\n".join(lines[close + 1 :]), close + 2
 
 
-def parse_front_matter(text: str) -> FrontMatter:
+class _DelimitedHandler(BaseHandler):
+    """A handler whose front matter sits between two delimiter lines, read in one go by
+    :meth:`read` with the file line of any error."""
+
+    FORMAT = ""
+
+    def read(self, text: str) -> FrontMatter:
+        """Split and load ``text`` (which :meth:`detect` accepted)."""
+        try:
+            front, content = self.split(text)
+        except ValueError:  # python-frontmatter's split unpacks three parts
+            raise FrontMatterError(f"no closing {self.END_DELIMITER!r}", line=1) from None
+        # ``front`` holds the rest of the opening line, every line up to the closing
+        # delimiter, and a line break: its line N is the file's line N.
+        body_line = front.count("\n") + 2
+        body = content[1:] if content.startswith("\n") else content
+        return FrontMatter(self.load(front), body, body_line, ())
+
+
+class TOMLHandler(_DelimitedHandler):
+    """TOML front matter between ``+++`` lines, as Hugo writes it.
+
+    python-frontmatter's ``TOMLHandler`` (1.1 as 1.3) exists only when the ``toml``
+    package is installed, which feedkit does not require: a TOML 0.5 parser whose last
+    release was in 2020, while Hugo reads TOML 1.0. The standard library's ``tomllib``
+    (TOML 1.0, Python 3.11) loads it here, so no extra package is needed.
+    """
+
+    FORMAT = "TOML"
+    FM_BOUNDARY = re.compile(r"^\+\+\+[ \t]*\r?$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str, **kwargs: object) -> dict[str, object]:
+        """Load TOML; raise FrontMatterError with the file line of a syntax error."""
+        try:
+            return tomllib.loads(fm)
+        except tomllib.TOMLDecodeError as exc:
+            message = str(exc)
+            # Python 3.11's error has no line attribute, only the text "(at line N, ...)".
+            match = re.search(r"\(at line (\d+), column \d+\)$", message)
+            line = int(match.group(1)) if match else None
+            problem = message[: match.start()].strip() if match else message
+            raise FrontMatterError(f"not valid TOML: {problem}", line=line) from None
+
+
+class StrictJSONHandler(_DelimitedHandler, JSONHandler):
+    """JSON front matter, an object whose first line is ``{`` and last line ``}``.
+
+    python-frontmatter's ``JSONHandler`` splits and loads it; its boundary is widened to
+    the trailing spaces and carriage returns that its ``^(?:{|})$`` misses in a file
+    saved with CRLF line ends.
+    """
+
+    FORMAT = "JSON"
+    FM_BOUNDARY = re.compile(r"^[{}][ \t]*\r?$", re.MULTILINE)
+
+    def split(self, text: str) -> tuple[str, str]:
+        """Return ``{`` + the object's lines + ``}``, and the body."""
+        _, front, content = self.FM_BOUNDARY.split(text, 2)
+        return "{" + front + "}", content
+
+    def load(self, fm: str, **kwargs: object) -> dict[str, object]:
+        """Load the object; raise FrontMatterError with the file line of an error."""
+        try:
+            data = json.loads(fm)
+        except json.JSONDecodeError as exc:
+            raise FrontMatterError(f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+        except RecursionError:
+            raise FrontMatterError("front matter is nested too deeply", line=None) from None
+        if not isinstance(data, dict):  # pragma: no cover - the text starts with "{"
+            raise FrontMatterError("front matter must be a JSON object", line=1)
+        return data
+
+
+_HANDLERS: dict[str, BaseHandler] = {
+    "yaml": StrictYAMLHandler(),
+    "toml": TOMLHandler(),
+    "json": StrictJSONHandler(),
+}
+
+
+def _handlers(formats: Sequence[str]) -> list[BaseHandler]:
+    return [_HANDLERS[name] for name in formats]
+
+
+def has_front_matter(text: str, *, formats: Sequence[str] = YAML_ONLY) -> bool:
+    """Return whether *text* starts with front matter in one of ``formats`` (after an
+    optional BOM).
+
+    YAML, as Jekyll's ``Utils.has_yaml_header?``: a ``---`` line, which may be followed
+    by whitespace and must end with a line break. TOML: a ``+++`` line. JSON: a ``{``
+    line.
+    """
+    text = _skip_blank_lines(text.removeprefix(_BOM), formats)[0]
+    return detect_format(text, _handlers(formats)) is not None
+
+
+# Lines holding only whitespace, at the start of a file.
+_BLANK_LINES = re.compile(r"(?:[ \t\r]*\n)+")
+
+
+def _skip_blank_lines(text: str, formats: Sequence[str]) -> tuple[str, int]:
+    """``text`` without the blank lines before its front matter, and how many there
+    were: Hugo's parser skips them (a post opening with an empty line keeps its front
+    matter, and its ``draft: true``); Jekyll's does not."""
+    if formats == YAML_ONLY:
+        return text, 0
+    match = _BLANK_LINES.match(text)
+    if match is None:
+        return text, 0
+    return text[match.end() :], match.group(0).count("\n")
+
+
+def parse_front_matter(text: str, *, formats: Sequence[str] = YAML_ONLY) -> FrontMatter:
     """Split *text* into front matter and body and load the front matter.
 
-    *text* must start with a ``---`` line (a UTF-8 BOM is skipped; CRLF is fine). The
-    front matter ends at the next line that is ``---`` or ``...`` with optional trailing
-    whitespace. Lines are counted by ``\\n``.
+    *text* must start with front matter in one of ``formats`` (a UTF-8 BOM is skipped;
+    CRLF is fine). YAML starts with a ``---`` line and ends at the next line that is
+    ``---`` or ``...`` with optional trailing whitespace; TOML is between ``+++`` lines;
+    JSON is an object from a ``{`` line to a ``}`` line. Lines are counted by ``\\n``.
 
     Returns a ``FrontMatter`` whose ``metadata`` is the loaded mapping with string keys.
     Raises ``FrontMatterError`` (with the 1-based file line) when there is no opening or
-    closing delimiter, the YAML is invalid and not recoverable (see the module
-    docstring), a key is repeated in a mapping, tabs are used for indentation, the front
-    matter is not a mapping, or a top-level key is not a string.
+    closing delimiter, the front matter is invalid (YAML: and not recoverable, see the
+    module docstring), a YAML key is repeated in a mapping, tabs are used for YAML
+    indentation, YAML front matter is not a mapping, or a top-level key is not a string.
     """
-    lines = text.removeprefix(_BOM).split("\n")
-    if lines[0].rstrip(_LINE_SPACE) != _OPEN:
-        raise FrontMatterError("no front matter: the first line is not '---'", line=1)
-    close = next((i for i in range(1, len(lines)) if lines[i].rstrip(_LINE_SPACE) in _CLOSE), None)
-    if close is None:
-        raise FrontMatterError("no closing '---'", line=1)
-    yaml_lines = lines[1:close]
-    for index, line in enumerate(yaml_lines):
-        if _SURROGATE.search(line):
-            # libyaml cannot even encode these; the file was not valid UTF-8.
-            raise FrontMatterError(
-                "invalid character: an unpaired surrogate (the file is not valid UTF-8)",
-                line=index + _FIRST_LINE,
-            )
-    metadata, recoveries = _load_with_recovery(yaml_lines)
+    text, skipped = _skip_blank_lines(text.removeprefix(_BOM), formats)
+    handler = detect_format(text, _handlers(formats))
+    if handler is None:
+        if formats == YAML_ONLY:
+            raise FrontMatterError("no front matter: the first line is not '---'", line=1)
+        raise FrontMatterError("no front matter: the first line is not '---', '+++' or '{'", line=1)
+    assert isinstance(handler, (StrictYAMLHandler, _DelimitedHandler))
+    if not skipped:
+        return handler.read(text)
+    try:
+        front = handler.read(text)
+    except FrontMatterError as exc:
+        line = None if exc.line is None else exc.line + skipped
+        raise FrontMatterError(exc.message, line=line) from None
     return FrontMatter(
-        metadata=metadata,
-        body="\n".join(lines[close + 1 :]),
-        body_line=close + 2,
-        recoveries=recoveries,
+        front.metadata,
+        front.body,
+        front.body_line + skipped,
+        tuple(replace(r, line=r.line + skipped) for r in front.recoveries),
     )
 
 

@@ -97,6 +97,10 @@ def input_fingerprint(settings: Settings, scan_digest: str) -> str:
 RACY_NS = 2_000_000_000
 
 
+def _may_expire(source: Source) -> bool:
+    return "expirydate" in source.metadata or "unpublishdate" in source.metadata
+
+
 def post_key(
     source: Source,
     entry: LedgerEntry | None,
@@ -120,6 +124,9 @@ def post_key(
         )
     )
     clock = now.date().isoformat() if "timeline" in settings.dates.sources else ""
+    if settings.hugo is not None and _may_expire(source):
+        # A Hugo page leaves the feeds once its expiryDate passes.
+        clock = now.isoformat()
     mtime = source.mtime_ns if "mtime" in settings.dates.sources else 0
     return digest_text(
         settings_key,
@@ -748,7 +755,7 @@ def _gather(
                 found_now.add(diagnostic)
             if post is not None:
                 every_post.append(post)
-    posts = drop_duplicate_urls(every_post, found_now)
+    posts = drop_duplicate_urls(every_post, found_now, drafts_left_out=not settings.content.drafts)
     published, drafts, scheduled = split_posts(posts, settings, now, found_now)
     published_paths = {post.source.path for post in published}
     if any(post.published != (path in published_paths) for path, post in unchanged.items()):

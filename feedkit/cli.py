@@ -164,7 +164,7 @@ def build_command(
       feedkit build content --out public --site-url https://example.com
     """
     from .diagnostics import Diagnostics
-    from .settings import find_config
+    from .settings import find_config, hugo_languages, is_hugo_config
 
     now = _parse_now(now_text)
     # The state records real time only: --now is the clock of this build alone.
@@ -180,21 +180,37 @@ def build_command(
         "feeds": {"output": str(out.resolve()) if out else None, "limit": limit},
     }
     path = config_path or find_config(Path.cwd())
-    with _json_errors(as_json, diagnostics):
-        result = _build_and_report(
-            path,
-            overrides,
-            hubs,
-            now,
-            recorded_at,
-            strict,
-            wait,
-            ping,
-            diagnostics,
-            verbose,
-            quiet,
-            as_json,
-        )
+    languages: tuple[str | None, ...] = (None,)
+    if path is not None and is_hugo_config(path):
+        # A multilingual Hugo site is one site per language: a feed set for each.
+        with _json_errors(as_json, diagnostics):
+            languages = hugo_languages(path)
+    results: dict[str, Any] = {}
+    for language in languages:
+        if len(languages) > 1:
+            diagnostics = Diagnostics()  # each language's build reports its own
+        with _json_errors(as_json, diagnostics):
+            result = _build_and_report(
+                path,
+                _for_language(overrides, language, languages),
+                hubs,
+                now,
+                recorded_at,
+                strict,
+                wait,
+                ping,
+                diagnostics,
+                verbose,
+                quiet,
+                as_json and len(languages) == 1,
+                language=language,
+            )
+        results[language or ""] = result
+    if len(languages) > 1:
+        if as_json:
+            document = {lang: each.as_dict() for lang, each in results.items()}
+            click.echo(json.dumps({"languages": document}, ensure_ascii=False, indent=2))
+        result = _combined(list(results.values()))
     if (strict and result.posts_skipped) or result.posts_skipped_newly:
         # Under cron, a post skipped for a problem reported before, in a file unchanged
         # since, is old news: it does not fail the run again (README, "Running from cron").
@@ -202,6 +218,29 @@ def build_command(
 
         count = result.posts_skipped if strict else result.posts_skipped_newly
         raise SourceError(f"{count} post(s) skipped (see above); the others were published")
+
+
+def _for_language(
+    overrides: dict[str, dict[str, Any]], language: str | None, languages: tuple[str | None, ...]
+) -> dict[str, dict[str, Any]]:
+    """``overrides`` for one language of a Hugo site: an --out folder gets the language's
+    subfolder, as Hugo publishes every language but the default under /<lang>/."""
+    output = overrides["feeds"].get("output")
+    if language is None or language == languages[0] or output is None:
+        return overrides
+    return {**overrides, "feeds": {**overrides["feeds"], "output": f"{output}/{language}"}}
+
+
+def _combined(results: list[Any]) -> Any:
+    """One result standing for the builds of every language, for the exit status."""
+    from dataclasses import replace
+
+    first = results[0]
+    return replace(
+        first,
+        posts_skipped=sum(r.posts_skipped for r in results),
+        posts_published=sum(r.posts_published for r in results),
+    )
 
 
 def _build_and_report(
@@ -217,13 +256,18 @@ def _build_and_report(
     verbose: bool,
     quiet: bool,
     as_json: bool,
+    *,
+    language: str | None = None,
 ) -> Any:
-    """Load the settings, build, print the diagnostics and the result; return it."""
+    """Load the settings (of one ``language`` of a Hugo site), build, print the
+    diagnostics and the result; return it."""
     from .pipeline import build
     from .settings import load_settings
 
     try:
-        settings = _with_hubs(load_settings(path, overrides, diagnostics=diagnostics), hubs)
+        settings = _with_hubs(
+            load_settings(path, overrides, diagnostics=diagnostics, language=language), hubs
+        )
         _require_site_url(settings)
         with _ProgressLine(enabled=not quiet and not as_json) as progress, _no_cyclic_gc():
             result = build(

@@ -14,6 +14,9 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._walk import (
@@ -30,6 +33,7 @@ from .models import Author, CachedSource, Item, Post, PostDates, Source
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from .hugo import HugoSite
     from .settings import Settings
 
 __all__ = [
@@ -178,31 +182,53 @@ def _limit_body(body: str, path: str, line: int, diagnostics: Diagnostics) -> st
 
 
 def _parse_source(
-    source_file: SourceFile, data: bytes, diagnostics: Diagnostics, encoding: str
+    source_file: SourceFile,
+    data: bytes,
+    diagnostics: Diagnostics,
+    encoding: str,
+    formats: Sequence[str] = ("yaml",),
 ) -> tuple[Source | None, bool]:
-    """Return the source (or None if it is not a post) and whether YAML was parsed."""
+    """Return the source (or None if it is not a post) and whether YAML was parsed.
+
+    ``formats`` are the front-matter formats read (a Hugo site's are YAML, TOML and
+    JSON, and its keys are lower-cased, as Hugo reads them).
+    """
     # YAML is imported here: a build that reuses its cache parses nothing.
-    from ._frontmatter import FrontMatterError, has_front_matter, parse_front_matter
+    from ._frontmatter import (
+        FrontMatter,
+        FrontMatterError,
+        has_front_matter,
+        parse_front_matter,
+    )
 
     path = source_file.path
     text = _decode(source_file, data, diagnostics, encoding)
     if text is None:
         return None, False
-    if not has_front_matter(text):
-        diagnostics.info("skipped", "no front matter; not a post", path=path)
-        return None, False
-    try:
-        front = parse_front_matter(text)
-    except FrontMatterError as exc:
-        diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
-        return None, True
+    if not has_front_matter(text, formats=formats):
+        if len(formats) == 1:
+            diagnostics.info("skipped", "no front matter; not a post", path=path)
+            return None, False
+        # Hugo publishes a content file without front matter as a page.
+        front = FrontMatter({}, text, 1, ())
+    else:
+        try:
+            front = parse_front_matter(text, formats=formats)
+        except FrontMatterError as exc:
+            diagnostics.error("front-matter", f"{exc.message}; skipped", path=path, line=exc.line)
+            return None, True
+    metadata = front.metadata
+    if len(formats) > 1:
+        from .hugo import lower_keys
+
+        metadata = lower_keys(metadata)
     for recovery in front.recoveries:
         diagnostics.warn(recovery.code, recovery.message, path=path, line=recovery.line)
     suffix = os.path.splitext(path)[1].lower()
     source = Source(
         path=path,
         abspath=source_file.abspath,
-        metadata=front.metadata,
+        metadata=metadata,
         body=_limit_body(front.body, path, front.body_line, diagnostics),
         body_line=front.body_line,
         markup="html" if suffix in HTML_EXTENSIONS else "markdown",
@@ -221,6 +247,7 @@ def read_source(
     diagnostics: Diagnostics,
     *,
     encoding: str = "utf-8",
+    formats: Sequence[str] = ("yaml",),
 ) -> Source | None:
     """Read one candidate file; return its :class:`Source`, or None if it is not a post.
 
@@ -230,7 +257,7 @@ def read_source(
     data = _read_bytes(source_file, diagnostics)
     if data is None:
         return None
-    return _parse_source(source_file, data, diagnostics, encoding)[0]
+    return _parse_source(source_file, data, diagnostics, encoding, formats)[0]
 
 
 def _from_cache(
@@ -311,7 +338,11 @@ class _ReadOutcome:
 
 
 def _read_one(
-    source_file: SourceFile, cached: tuple[str, int] | None, encoding: str, keep_body: bool
+    source_file: SourceFile,
+    cached: tuple[str, int] | None,
+    encoding: str,
+    keep_body: bool,
+    formats: Sequence[str] = ("yaml",),
 ) -> _ReadOutcome:
     """Read one file; ``cached`` is the content hash and body line the parse cache holds
     for it, if any. With ``keep_body``, the body is kept: the file is not read again in
@@ -330,7 +361,7 @@ def _read_one(
             pass  # not in the encoding the settings now name: parsed again, and reported
         else:
             return _ReadOutcome(None, tuple(found), same_as_cached=True, body=body)
-    source, did_parse = _parse_source(source_file, data, found, encoding)
+    source, did_parse = _parse_source(source_file, data, found, encoding, formats)
     if source is not None:
         # Kept with the cache record, so a later run that skips the parse (and
         # --strict) still hears about a recovered title or a guessed encoding.
@@ -352,7 +383,7 @@ def _body_of(
 
 
 def _read_chunk(
-    job: tuple[list[tuple[SourceFile, tuple[str, int] | None]], str, bool],
+    job: tuple[list[tuple[SourceFile, tuple[str, int] | None]], str, bool, Sequence[str]],
 ) -> list[_ReadOutcome]:
     """Read and parse a share of the files (in a worker process).
 
@@ -363,10 +394,10 @@ def _read_chunk(
     """
     from ._records import StoredMetadata
 
-    chunk, encoding, keep_bodies = job
+    chunk, encoding, keep_bodies, formats = job
     outcomes = []
     for source_file, cached in chunk:
-        outcome = _read_one(source_file, cached, encoding, keep_bodies)
+        outcome = _read_one(source_file, cached, encoding, keep_bodies, formats)
         if outcome.source is not None:
             stored = StoredMetadata.of(outcome.source.metadata)
             outcome = replace(outcome, source=replace(outcome.source, metadata=stored))
@@ -381,6 +412,7 @@ def _read_in_workers(
     keep_bodies: bool,
     progress: Callable[[str, int, int], None] | None,
     total: int,
+    formats: Sequence[str] = ("yaml",),
 ) -> dict[str, _ReadOutcome] | None:
     """Read and parse ``files`` on every core (a first build, or a fresh checkout, reads
     them all); None on a single core. ``progress`` hears of each share read."""
@@ -392,7 +424,8 @@ def _read_in_workers(
     jobs = [(source_file, _cached_hash(cache, source_file.path)) for source_file in files]
     size = 64
     chunks = [
-        (jobs[start : start + size], encoding, keep_bodies) for start in range(0, len(jobs), size)
+        (jobs[start : start + size], encoding, keep_bodies, formats)
+        for start in range(0, len(jobs), size)
     ]
     outcomes: dict[str, _ReadOutcome] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -432,6 +465,17 @@ def _without_undated_posts(
     return kept if len(kept) < len(files) else files
 
 
+def _has_index_file(content_dir: Path, site: HugoSite, folder: str) -> bool:
+    """Whether ``folder`` (from the content folder) holds a leaf bundle's index file."""
+    from .hugo import is_index_name
+
+    try:
+        with os.scandir(content_dir / folder) as listing:
+            return any(entry.is_file() and is_index_name(entry.name, site) for entry in listing)
+    except OSError:
+        return False
+
+
 def collect_sources(
     settings: Settings,
     diagnostics: Diagnostics,
@@ -463,6 +507,18 @@ def collect_sources(
         )
     if settings.jekyll:
         files = _without_undated_posts(files, diagnostics)
+    formats: Sequence[str] = ("yaml",)
+    if settings.hugo is not None:
+        from ._frontmatter import HUGO_FORMATS
+        from .hugo import page_files
+
+        files = page_files(
+            files,
+            settings.hugo,
+            diagnostics,
+            is_bundle=partial(_has_index_file, settings.content.dir, settings.hugo),
+        )
+        formats = HUGO_FORMATS
     trusted_before = racy_after_ns if racy_after_ns is not None else 1 << 62
     encoding = settings.content.encoding
     sources: list[Source] = []
@@ -475,7 +531,9 @@ def collect_sources(
     ]
     read = None
     if len(to_read) >= _PARALLEL_READS:
-        read = _read_in_workers(to_read, cache, encoding, keep_bodies, progress, len(files))
+        read = _read_in_workers(
+            to_read, cache, encoding, keep_bodies, progress, len(files), formats
+        )
     for index, source_file in enumerate(files, 1):
         if progress is not None and read is None and index % 256 == 0:
             progress("read", index, len(files))
@@ -488,7 +546,11 @@ def collect_sources(
             outcome = read[source_file.path]
         else:
             outcome = _read_one(
-                source_file, _cached_hash(cache, source_file.path), encoding, keep_bodies
+                source_file,
+                _cached_hash(cache, source_file.path),
+                encoding,
+                keep_bodies,
+                formats,
             )
         for diagnostic in outcome.diagnostics:
             diagnostics.add(diagnostic)
@@ -516,10 +578,17 @@ def collect_sources(
     return Collected(tuple(sources), parsed, tuple(refreshed), removed)
 
 
-def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-8") -> Source:
+def load_body(
+    source: Source,
+    diagnostics: Diagnostics,
+    *,
+    encoding: str = "utf-8",
+    formats: Sequence[str] = ("yaml",),
+) -> Source:
     """Return ``source`` with its body, reading the file if the body is not loaded yet.
 
-    If the file changed since it was collected, its current content is used.
+    If the file changed since it was collected, its current content is used (its front
+    matter read in one of ``formats``).
     """
     if source.body is not None:
         return source
@@ -540,7 +609,7 @@ def load_body(source: Source, diagnostics: Diagnostics, *, encoding: str = "utf-
         source.is_draft_file,
         source.folder_categories,
     )
-    reread = read_source(source_file, diagnostics, encoding=encoding)
+    reread = read_source(source_file, diagnostics, encoding=encoding, formats=formats)
     return replace(source, body=reread.body if reread and reread.body is not None else "")
 
 
@@ -550,6 +619,14 @@ def load_post_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> 
     explicit excerpt, its excerpt cut there."""
     from .jekyll import split_excerpt
 
+    if settings.hugo is not None:
+        from ._frontmatter import HUGO_FORMATS
+        from .hugo import with_hugo_body
+
+        source = load_body(
+            post.source, diagnostics, encoding=settings.content.encoding, formats=HUGO_FORMATS
+        )
+        return with_hugo_body(replace(post, source=source), settings, diagnostics)
     source = load_body(post.source, diagnostics, encoding=settings.content.encoding)
     post = replace(post, source=source)
     separator = source.metadata.get("excerpt_separator", settings.jekyll.get("excerpt_separator"))
@@ -561,8 +638,20 @@ def load_post_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> 
 
 
 def with_defaults(sources: Sequence[Source], settings: Settings) -> Sequence[Source]:
-    """``sources`` with ``_config.yml``'s front-matter ``defaults`` applied, if any."""
+    """``sources`` with ``_config.yml``'s front-matter ``defaults`` applied, if any (on a
+    Hugo site, its ``cascade``)."""
     from .jekyll import apply_defaults
+
+    if settings.hugo is not None:
+        from .hugo import with_cascade
+
+        site = settings.hugo
+        if not site.cascades:
+            return sources
+        return tuple(
+            replace(source, metadata=with_cascade(source.metadata, source.path, site))
+            for source in sources
+        )
 
     defaults = settings.jekyll.get("defaults")
     if not defaults:
@@ -867,13 +956,24 @@ def is_draft(source: Source) -> bool:
 
 
 def to_post(
-    source: Source, dates: PostDates, settings: Settings, diagnostics: Diagnostics
+    source: Source,
+    dates: PostDates,
+    settings: Settings,
+    diagnostics: Diagnostics,
+    *,
+    now: datetime | None = None,
 ) -> Post | None:
     """Interpret ``source``'s front matter into a :class:`Post`, or None if it has no title.
 
     The permalink is the front matter's ``permalink`` or the site's pattern (Jekyll
-    tokens and named styles); the id is the front matter's ``id`` or the post's URL.
+    tokens and named styles); the id is the front matter's ``id`` or the post's URL. On
+    a Hugo site, Hugo's rules decide (:func:`feedkit.hugo.to_hugo_post`; ``now`` tells
+    whether the page has expired).
     """
+    if settings.hugo is not None:
+        from .hugo import to_hugo_post
+
+        return to_hugo_post(source, dates, settings, diagnostics, now=now)
     from .dates import filename_parts, path_stem
     from .permalinks import expand_permalink, join_url
 

@@ -222,16 +222,20 @@ def resolve_dates(
     tz: tzinfo,
     now: datetime,
     diagnostics: Diagnostics,
+    published_keys: Sequence[str] = PUBLISHED_KEYS,
+    updated_keys: Sequence[str] = UPDATED_KEYS,
 ) -> PostDates:
     """Return the published and updated instants of ``source`` with their sources.
 
     ``sources`` is the order to try for published (see the module docstring); ``mtime``
     is always the last resort. Each instant keeps the offset it was written with.
+    ``published_keys`` and ``updated_keys`` are the front-matter keys read, in order (a
+    Hugo site's come from its ``frontmatter`` configuration).
     """
     published: ResolvedDate | None = None
     for name in sources:
         if name == "front-matter":
-            published = _from_keys(source, PUBLISHED_KEYS, tz=tz, now=now, diagnostics=diagnostics)
+            published = _from_keys(source, published_keys, tz=tz, now=now, diagnostics=diagnostics)
         elif name == "filename":
             published = _filename_date(source, tz)
         elif name == "git" and facts.git_created_at is not None:
@@ -248,7 +252,7 @@ def resolve_dates(
             break
     if published is None:
         published = _mtime(source, facts, tz, diagnostics)
-    updated = _from_keys(source, UPDATED_KEYS, tz=tz, now=now, diagnostics=diagnostics)
+    updated = _from_keys(source, updated_keys, tz=tz, now=now, diagnostics=diagnostics)
     git_edit = facts.git_modified_at
     # The commit that added the file is not an update; only a later commit is.
     if git_edit is not None and "git" in sources and git_edit != facts.git_created_at:
@@ -306,10 +310,21 @@ def resolve_post(
         changed_at=changed_at,
         timeline_at=timeline_at,
     )
+    keys: dict[str, tuple[str, ...]] = {}
+    if settings.hugo is not None:
+        from .hugo import hugo_date_keys
+
+        keys = hugo_date_keys(settings.hugo)
     dates = resolve_dates(
-        source, facts, sources=settings.dates.sources, tz=tz, now=now, diagnostics=diagnostics
+        source,
+        facts,
+        sources=settings.dates.sources,
+        tz=tz,
+        now=now,
+        diagnostics=diagnostics,
+        **keys,
     )
-    post = to_post(source, dates, settings, diagnostics)
+    post = to_post(source, dates, settings, diagnostics, now=now)
     if post is not None and entry is not None:
         post = replace(post, id=entry.id)
     return post
@@ -320,11 +335,13 @@ def _timeline_date_of(
 ) -> datetime | None:
     """The timeline date of an undated post (see :func:`timeline_date`): its body is
     rendered only when it may hold a table."""
+    from ._frontmatter import HUGO_FORMATS
     from .collect import load_body
     from .render import render_item_html
     from .timeline import extract_timeline, may_have_table
 
-    loaded = load_body(source, diagnostics, encoding=settings.content.encoding)
+    formats = HUGO_FORMATS if settings.hugo is not None else ("yaml",)
+    loaded = load_body(source, diagnostics, encoding=settings.content.encoding, formats=formats)
     if not may_have_table(loaded.body or "", markup=loaded.markup):
         return None
     content = render_item_html(loaded, sanitize=settings.feeds.sanitize)

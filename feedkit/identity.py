@@ -134,12 +134,22 @@ def update_ledger(
     return LedgerUpdate(tuple(changed))
 
 
-def drop_duplicate_urls(posts: Iterable[Post], diagnostics: Diagnostics) -> list[Post]:
+def drop_duplicate_urls(
+    posts: Iterable[Post], diagnostics: Diagnostics, *, drafts_left_out: bool = False
+) -> list[Post]:
     """``posts`` without those whose permalink or id an earlier one has (reported as
-    errors): two entries with one id, or two posts at one URL, cannot both be published."""
+    errors): two entries with one id, or two posts at one URL, cannot both be published.
+
+    With ``drafts_left_out``, a draft claims no URL: it is not published, so a live post
+    at its URL is (as Hugo and Jekyll publish it), whichever file comes first.
+    """
     kept: dict[str, Post] = {}
     ids: dict[str, Post] = {}
+    left_out: list[Post] = []
     for post in posts:
+        if drafts_left_out and post.is_draft:
+            left_out.append(post)
+            continue
         clash = kept.get(post.permalink) or ids.get(post.id)
         if clash is not None:
             diagnostics.error(
@@ -150,4 +160,4 @@ def drop_duplicate_urls(posts: Iterable[Post], diagnostics: Diagnostics) -> list
             continue
         kept[post.permalink] = post
         ids[post.id] = post
-    return list(kept.values())
+    return [*kept.values(), *left_out]

@@ -16,7 +16,7 @@ import html
 import mimetypes
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
@@ -438,6 +438,7 @@ def render_item(
     site_root: str | None = None,
     liquid: LiquidSite | None = None,
     diagnostics: Diagnostics | None = None,
+    summary: Callable[[str], str] | None = None,
 ) -> Item:
     """Render ``post`` for feeds.
 
@@ -447,7 +448,8 @@ def render_item(
     front-matter image path starting with ``/`` is resolved. With ``liquid`` (a Jekyll
     site), the body and excerpt go through Liquid first, as Jekyll renders them, unless
     the front matter says ``render_with_liquid: false``; Liquid's warnings go to
-    ``diagnostics``.
+    ``diagnostics``. ``summary`` makes the summary of a post without an excerpt from its
+    content HTML (a Hugo site's automatic summary); by default it is the first paragraph.
     """
     body = post.source.body or ""
     excerpt = post.excerpt
@@ -472,6 +474,8 @@ def render_item(
     if excerpt:
         excerpt_html = render_markdown(strip_xml_illegal(excerpt))
         summary_html = _clean(excerpt_html, post.url, sanitize=True)
+    elif summary is not None:
+        summary_html = summary(content_html)
     else:
         summary_html = first_paragraph(content_html)
     summary_text = html_to_text(summary_html)
@@ -523,6 +527,11 @@ def render_post(
     from .timeline import extract_timeline, has_table
 
     loaded = load_post_body(post, settings, diagnostics)
+    summary = None
+    if settings.hugo is not None:
+        from .hugo import hugo_summary
+
+        summary = hugo_summary(loaded, settings.hugo)
     item = render_item(
         loaded,
         sanitize=settings.feeds.sanitize,
@@ -530,6 +539,7 @@ def render_post(
         site_root=settings.site.root_url,
         liquid=liquid,
         diagnostics=diagnostics,
+        summary=summary,
     )
     if post.source.body is not None:
         post = replace(post, source=replace(post.source, body=None))

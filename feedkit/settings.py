@@ -1,15 +1,17 @@
 """Loading feedkit's configuration into one typed, frozen :class:`Settings`.
 
 Only this module reads configuration files. ``feedkit.toml`` is looked up in the current
-folder; where there is none, a Jekyll ``_config.yml`` supplies what it can. Every key is
-declared once below (type, default, meaning); the loader reports every problem at once,
-naming the key and the bad value, then fails with one :class:`ConfigError`.
+folder; where there is none, a Jekyll ``_config.yml`` or a Hugo configuration
+(``hugo.toml``, ``config.yaml``…, or a ``config/_default/`` folder) supplies what it
+can. Every key is declared once below (type, default, meaning); the loader reports every
+problem at once, naming the key and the bad value, then fails with one :class:`ConfigError`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,6 +25,7 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .diagnostics import Diagnostics
+    from .hugo import HugoSite
     from .models import Author
 
 __all__ = [
@@ -147,6 +150,7 @@ class Settings:
     state: StateSettings = field(default_factory=StateSettings)
     config_path: Path | None = None
     jekyll: Mapping[str, Any] = field(default_factory=dict)
+    hugo: HugoSite | None = None  # set when the site is a Hugo site (one language of it)
 
 
 _SECTIONS: dict[str, type] = {
@@ -160,12 +164,32 @@ _SECTIONS: dict[str, type] = {
 
 
 def find_config(directory: Path) -> Path | None:
-    """Return ``feedkit.toml`` or else ``_config.yml`` in ``directory``, or None."""
-    for name in (CONFIG_NAME, JEKYLL_CONFIG_NAME):
+    """Return ``feedkit.toml``, else ``_config.yml``, else a Hugo configuration file
+    (``hugo.toml`` … ``config.json``, in Hugo's order) or ``config/_default/`` folder in
+    ``directory``, or None."""
+    from .hugo import CONFIG_NAMES
+
+    for name in (CONFIG_NAME, JEKYLL_CONFIG_NAME, *CONFIG_NAMES):
         candidate = directory / name
         if candidate.is_file():
             return candidate
-    return None
+    folder = directory / "config" / "_default"
+    return folder if folder.is_dir() else None
+
+
+def is_hugo_config(path: Path) -> bool:
+    """Whether ``path`` is a Hugo configuration file or ``config/_default/`` folder."""
+    from .hugo import CONFIG_NAMES
+
+    return path.name in CONFIG_NAMES or (path.name == "_default" and path.is_dir())
+
+
+def hugo_languages(path: Path, diagnostics: Diagnostics | None = None) -> tuple[str, ...]:
+    """The languages of the Hugo site configured at ``path``, the default first (a
+    feed set is written for each)."""
+    from .hugo import hugo_sites
+
+    return tuple(site.language for site, _ in hugo_sites(_read_hugo_config(path)))
 
 
 def load_settings(
@@ -174,6 +198,7 @@ def load_settings(
     *,
     base_dir: Path | None = None,
     diagnostics: Diagnostics | None = None,
+    language: str | None = None,
 ) -> Settings:
     """Build :class:`Settings` from a config file (or none) and command-line overrides.
 
@@ -187,14 +212,24 @@ def load_settings(
     invalid, when feedkit uses none of them; each is reported to ``diagnostics`` (a
     ``config-yaml`` warning naming the file and line; logged when ``diagnostics`` is None).
 
+    A Hugo configuration gives the settings of one of the site's languages: ``language``,
+    or the default one (see :func:`hugo_languages`).
+
     Raises :class:`ConfigError` listing every invalid or unknown key at once.
     """
     raw: dict[str, dict[str, Any]] = {}
     jekyll: dict[str, Any] = {}
+    hugo = None
     origin = "command line"
+    root = path.parent if path is not None else (base_dir or Path.cwd())
     if path is not None:
         origin = path.name
-        if path.name == JEKYLL_CONFIG_NAME or path.suffix in (".yml", ".yaml"):
+        if is_hugo_config(path):
+            hugo, raw = _from_hugo(path, language)
+            if path.name == "_default":
+                root = path.parent.parent
+                origin = "config/_default"
+        elif path.name == JEKYLL_CONFIG_NAME or path.suffix in (".yml", ".yaml"):
             jekyll = _read_yaml_mapping(path, diagnostics)
             raw = _from_jekyll(jekyll)
             _drop_unusable_author(raw, path, diagnostics)
@@ -205,7 +240,6 @@ def load_settings(
                 jekyll = _read_yaml_mapping(jekyll_path, diagnostics)
     for section, values in (overrides or {}).items():
         raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
-    root = path.parent if path is not None else (base_dir or Path.cwd())
     problems: list[str] = []
     sections: dict[str, Any] = {}
     for name, cls in _SECTIONS.items():
@@ -218,7 +252,104 @@ def load_settings(
         problems.append(f"{origin}: [{unknown}]: unknown section{_suggest(unknown, _SECTIONS)}")
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
-    return Settings(**sections, config_path=path, jekyll=jekyll)
+    return Settings(**sections, config_path=path, jekyll=jekyll, hugo=hugo)
+
+
+def _from_hugo(path: Path, language: str | None) -> tuple[HugoSite, dict[str, dict[str, Any]]]:
+    from .hugo import hugo_sites
+
+    sites = hugo_sites(_read_hugo_config(path))
+    root = path.parent.parent if path.name == "_default" else path.parent
+    for site, raw in sites:
+        if language is None or site.language == language:
+            content = root / raw["content"]["dir"]
+            cascades = site.cascades + _read_cascades(content, site)
+            return dataclasses.replace(site, cascades=cascades), raw
+    known = ", ".join(site.language for site, _ in sites)
+    raise ConfigError(f"no language {language!r} in this Hugo site (it has {known})", path=path)
+
+
+def _read_cascades(content: Path, site: HugoSite) -> tuple[Any, ...]:
+    """The ``cascade`` of the ``_index`` files of the content folder and of its
+    top-level sections (where sites put them; deeper ones are not read, which keeps the
+    settings cheap to load for a build with nothing to do)."""
+    from ._frontmatter import HUGO_FORMATS, FrontMatterError, parse_front_matter
+    from .hugo import cascade_entries, lower_keys, page_language
+
+    found: list[Any] = []
+    folders = [("", content)]
+    try:
+        with os.scandir(content) as listing:
+            folders += [(e.name, Path(e.path)) for e in listing if e.is_dir()]
+    except OSError:
+        return ()
+    for section, folder in folders:
+        for name in ("_index.md", f"_index.{site.language}.md", "_index.html"):
+            index = folder / name
+            if not index.is_file():
+                continue
+            if site.by_filename and page_language(name, site) != site.language:
+                continue
+            try:
+                text = index.read_text(encoding="utf-8-sig")
+                metadata = lower_keys(parse_front_matter(text, formats=HUGO_FORMATS).metadata)
+            except (OSError, UnicodeDecodeError, FrontMatterError):
+                continue  # reported when the build reads it
+            found += cascade_entries(section, metadata.get("cascade"))
+    return tuple(found)
+
+
+def _read_hugo_config(path: Path) -> dict[str, Any]:
+    """The merged Hugo configuration at ``path``, keys lower-cased.
+
+    A ``config/_default/`` folder holds ``hugo.*`` (or ``config.*``) and one file per
+    root key (``params.toml``, ``languages.yaml``…); ``config/production/`` is merged over
+    it, as ``hugo`` builds for production by default.
+    """
+    from .hugo import lower_keys
+
+    if not path.is_dir():
+        config: dict[str, Any] = lower_keys(_read_config_file(path))
+        return config
+    merged: dict[str, Any] = {}
+    for folder in (path, path.parent / "production"):
+        if not folder.is_dir():
+            continue
+        for file in sorted(folder.iterdir()):
+            stem, suffix = file.stem.lower(), file.suffix.lower()
+            if suffix not in (".toml", ".yaml", ".yml", ".json") or not file.is_file():
+                continue
+            data = lower_keys(_read_config_file(file))
+            if stem in ("hugo", "config"):
+                merged = _deep_merge(merged, data)
+            elif "." not in stem:  # menus.en.toml and the like are not read
+                merged = _deep_merge(merged, {stem: data})
+    return merged
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    from .jekyll import deep_merge
+
+    return deep_merge(base, override)
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    import json
+
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return _read_toml(path)
+    if suffix in (".yaml", ".yml"):
+        return _read_yaml_mapping(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("expected an object at the top level", path=path)
+    return data
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -3,11 +3,14 @@ and the schemas from ../shared/ (tests that need them skip where they are absent
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -72,3 +75,14 @@ def write_post(folder: Path, name: str, front_matter: str, body: str = "Body tex
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"---\n{front_matter.strip()}\n---\n{body}", encoding="utf-8")
     return path
+
+
+def load_script(name: str) -> ModuleType:
+    """A script of ``scripts/`` loaded by path (it is not a package), registered in
+    ``sys.modules`` first, as an import would: dataclasses look their module up."""
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return module

@@ -317,3 +317,19 @@ def test_an_edit_to_a_post_whose_id_a_skipped_duplicate_shares_is_published(
     _age(site, 1)
     build_site(site)
     assert "고친 본문." in (site / "public" / "feed.json").read_text("utf-8")
+
+
+def test_a_draft_at_a_live_posts_url_does_not_hide_it(site: Path, build_site) -> None:
+    # Found on a public Hugo site: a 2018 draft and a 2019 post at one URL, the draft's
+    # file first. Neither was published; Hugo (and Jekyll) publish the live one.
+    for name, extra in (("a-draft.md", "draft: true\n"), ("b-live.md", "")):
+        write_post(
+            site / "content",
+            name,
+            f"title: {name}\npermalink: /same/\n{extra}date: 2025-12-01",
+        )
+    _age(site, 0)
+    result = build_site(site)
+    assert "duplicate-url" not in result.diagnostics.codes()
+    feed = (site / "public" / "feed.json").read_text("utf-8")
+    assert "b-live.md" in feed and "a-draft.md" not in feed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import date as _date
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 
 from feedkit._frontmatter import (
     HAS_LIBYAML,
+    HUGO_FORMATS,
     FrontMatterError,
     Recovery,
     has_front_matter,
@@ -485,3 +488,93 @@ def test_deep_nesting_on_a_top_level_line_is_read_as_a_string() -> None:
     nested = "[" * 5000 + "]" * 5000
     fm = parse_front_matter(f"---\nx: {nested}\n---\n")
     assert fm.metadata == {"x": nested}
+
+
+# --- TOML and JSON (Hugo sites) ----------------------------------------------------------
+
+
+def test_toml_front_matter() -> None:
+    text = (
+        "+++\n"
+        'title = "[속보] TOML"\n'
+        "date = 2024-06-18T09:00:00+09:00\n"
+        "day = 2024-06-19\n"
+        'tags = ["a", "b"]\n'
+        "+++\n"
+        "Body\n"
+    )
+    fm = parse_front_matter(text, formats=HUGO_FORMATS)
+    assert fm.metadata == {
+        "title": "[속보] TOML",
+        "date": datetime(2024, 6, 18, 9, 0, tzinfo=timezone(timedelta(hours=9))),
+        "day": _date(2024, 6, 19),
+        "tags": ["a", "b"],
+    }
+    assert fm.body == "Body\n"
+    assert fm.body_line == 7
+
+
+def test_json_front_matter_with_crlf() -> None:
+    text = '{\r\n  "title": "J",\r\n  "nested": {"a": 1}\r\n}\r\nBody\r\n'
+    fm = parse_front_matter(text, formats=HUGO_FORMATS)
+    assert fm.metadata == {"title": "J", "nested": {"a": 1}}
+    assert fm.body == "Body\r\n"
+    assert fm.body_line == 5
+
+
+def test_a_blank_line_after_the_delimiter_keeps_lines_right() -> None:
+    fm = parse_front_matter('+++\n\ntitle = "a"\n+++\n\nBody', formats=HUGO_FORMATS)
+    assert fm.body_line == 5
+    assert fm.body == "\nBody"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('+++\ntitle = "a"\ndate = \n+++\n', 3, "not valid TOML"),
+        ('+++\ntitle = "a"\ntitle = "b"\n+++\n', 3, "not valid TOML"),
+        ('+++\ntitle = "a"\n', 1, "no closing '+++'"),
+        ('{\n  "title": "a",\n  "x": nope\n}\n', 3, "not valid JSON"),
+        ('{\n  "title": "a",\n}\n', 3, "not valid JSON"),
+        ('{\n  "title": "a"\n', 1, "no closing"),
+    ],
+)
+def test_bad_toml_and_json_name_the_line(text: str, line: int, words: str) -> None:
+    with pytest.raises(FrontMatterError) as info:
+        parse_front_matter(text, formats=HUGO_FORMATS)
+    assert info.value.line == line
+    assert words in info.value.message
+
+
+def test_toml_and_json_are_not_front_matter_on_a_jekyll_site() -> None:
+    assert has_front_matter('+++\ntitle = "a"\n+++\n') is False
+    assert has_front_matter('{\n"a": 1\n}\n') is False
+    assert has_front_matter('+++\ntitle = "a"\n+++\n', formats=HUGO_FORMATS) is True
+    assert has_front_matter('\ufeff{\n"a": 1\n}\n', formats=HUGO_FORMATS) is True
+    assert has_front_matter("{{< shortcode >}}\n", formats=HUGO_FORMATS) is False
+    assert fails('+++\ntitle = "a"\n+++\n').line == 1
+
+
+def test_yaml_reads_the_same_through_the_hugo_formats() -> None:
+    text = "---\ntitle: [속보] 푸틴\n---\nBody\n"
+    assert parse_front_matter(text, formats=HUGO_FORMATS) == parse_front_matter(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_toml_and_json_raise_only_front_matter_errors(body: str) -> None:
+    for text in (f"+++\n{body}\n+++\n", "{\n" + body + "\n}\n"):
+        with contextlib.suppress(FrontMatterError):
+            parse_front_matter(text, formats=HUGO_FORMATS)
+
+
+def test_hugo_skips_blank_lines_before_the_front_matter() -> None:
+    text = "\n  \n---\ntitle: [속보] a\ndraft: true\n---\nBody\n"
+    fm = parse_front_matter(text, formats=HUGO_FORMATS)
+    assert fm.metadata == {"title": "[속보] a", "draft": True}
+    assert (fm.body, fm.body_line) == ("Body\n", 7)
+    assert [r.line for r in fm.recoveries] == [4]
+    with pytest.raises(FrontMatterError) as info:
+        parse_front_matter("\n+++\ntitle = \n+++\n", formats=HUGO_FORMATS)
+    assert info.value.line == 3
+    assert has_front_matter(text) is False  # Jekyll's rule: the first line

@@ -40,6 +40,7 @@ pytestmark = pytest.mark.slow
 VALIDATOR_SRC = os.environ.get("FEEDKIT_FEEDVALIDATOR", "")
 JEKYLL_FIXTURE = REPO_ROOT / "tests" / "data" / "jekyll-site"
 JEKYLL_NOW = datetime(2025, 1, 1, tzinfo=ZoneInfo("Asia/Seoul"))
+HUGO_FIXTURE = REPO_ROOT / "tests" / "data" / "hugo-site"
 # What XML 1.0 forbids, which must not reach a reader through JSON either.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -134,7 +135,22 @@ def _bad_input(tmp_path: Path, site_fixture: Path) -> tuple[Path, str]:
     return root / "public", settings.site.root_url
 
 
+def _hugo(tmp_path: Path, site_fixture: Path) -> tuple[Path, str]:
+    # Both languages: the Korean feeds are under public/ko/, at .../blog/ko/.
+    from feedkit.settings import hugo_languages
+
+    root = tmp_path / "hugo-site"
+    shutil.copytree(HUGO_FIXTURE, root)
+    path = find_config(root)
+    assert path is not None
+    for language in hugo_languages(path):
+        settings = load_settings(path, language=language)
+        build(settings, now=JEKYLL_NOW, diagnostics=Diagnostics())
+    return root / "public", load_settings(path).site.root_url
+
+
 SITES: dict[str, Callable[[Path, Any], tuple[Path, str]]] = {
+    "hugo-site": _hugo,
     "bundled": _bundled(None),
     # Three posts a page: two archive pages (prev-archive and next-archive between them).
     "bundled, two archive pages": _bundled(3),
