@@ -476,6 +476,10 @@ def render_item(
         summary_html = _clean(excerpt_html, post.url, sanitize=True)
     elif summary is not None:
         summary_html = summary(content_html)
+        if summary_html != content_html:
+            # Cut at a paragraph's end, it may leave elements open (a <blockquote>):
+            # repaired as the content was, so that the summary is well-formed HTML.
+            summary_html = _clean(summary_html, post.url, sanitize=sanitize)
     else:
         summary_html = first_paragraph(content_html)
     summary_text = html_to_text(summary_html)

@@ -599,3 +599,25 @@ def test_an_untitled_page_is_where_hugo_puts_it(tmp_path, monkeypatch):
     assert [(link, title) for link, _, title in _items(tmp_path / "public" / "rss.xml")] == [
         ("https://e.org/p/", "Some Name")
     ]
+
+
+def test_an_automatic_summary_cut_inside_a_blockquote_is_well_formed() -> None:
+    # Seen on a public Korean Hugo blog: the paragraph that reaches summaryLength ends
+    # inside a <blockquote>, and the W3C validator flagged the cut summary as invalid HTML.
+    from dataclasses import replace
+
+    from html5lib import HTMLParser
+
+    from feedkit.hugo import auto_summary
+    from feedkit.render import render_item
+
+    from .test_generate import make_post
+
+    words = " ".join(["낱말"] * 80)
+    body = f"> {words}\n>\n> 둘째 문단\n\n셋째 문단\n"
+    post = make_post(1)
+    post = replace(post, source=replace(post.source, body=body))
+    item = render_item(post, summary=lambda html: auto_summary(html, 70))
+    assert "둘째" not in item.summary_html  # cut after the first paragraph
+    assert item.summary_html.count("<blockquote>") == item.summary_html.count("</blockquote>")
+    HTMLParser(strict=True).parseFragment(item.summary_html)  # raises on an open element
