@@ -10,7 +10,6 @@ problem at once, naming the key and the bad value, then fails with one :class:`C
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import re
 import tomllib
@@ -167,7 +166,7 @@ def find_config(directory: Path) -> Path | None:
     """Return ``feedkit.toml``, else ``_config.yml``, else a Hugo configuration file
     (``hugo.toml`` … ``config.json``, in Hugo's order) or ``config/_default/`` folder in
     ``directory``, or None."""
-    from .hugo import CONFIG_NAMES
+    from ._hugo_config import CONFIG_NAMES
 
     for name in (CONFIG_NAME, JEKYLL_CONFIG_NAME, *CONFIG_NAMES):
         candidate = directory / name
@@ -179,7 +178,7 @@ def find_config(directory: Path) -> Path | None:
 
 def is_hugo_config(path: Path) -> bool:
     """Whether ``path`` is a Hugo configuration file or ``config/_default/`` folder."""
-    from .hugo import CONFIG_NAMES
+    from ._hugo_config import CONFIG_NAMES
 
     return path.name in CONFIG_NAMES or (path.name == "_default" and path.is_dir())
 
@@ -457,6 +456,8 @@ def _load_yaml_without_bad_keys(
         if diagnostics is not None:
             diagnostics.warn("config-yaml", message, path=str(path), line=line_number)
         else:
+            import logging
+
             logging.getLogger(__name__).warning("%s:%d: %s", path, line_number, message)
     return data
 
@@ -478,6 +479,8 @@ def _drop_unusable_author(
         if diagnostics is not None:
             diagnostics.warn("config-author", message, path=str(path))
         else:
+            import logging
+
             logging.getLogger(__name__).warning("%s: %s", path, message)
 
 
