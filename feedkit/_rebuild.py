@@ -325,6 +325,31 @@ def last_build_if_current(
     )
 
 
+def _with_sizes(folder: Path, sizes: Mapping[str, int | None]) -> set[str]:
+    """The files named in ``sizes`` (relative to ``folder``) that have that size."""
+    try:
+        # Relative to the folder's descriptor: no path to join and look up for each file.
+        folder_fd = os.open(folder, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
+    except OSError:
+        return set()
+    present = set()
+    try:
+        for path, size in sizes.items():
+            try:
+                found = os.stat(
+                    path if folder_fd is not None else os.path.join(folder, path),
+                    dir_fd=folder_fd,
+                )
+            except OSError:
+                continue
+            if found.st_size == size:
+                present.add(path)
+    finally:
+        if folder_fd is not None:
+            os.close(folder_fd)
+    return present
+
+
 def _sizes_match(folder: Path, sizes: Mapping[str, int]) -> bool:
     """Whether every file named in ``sizes`` (relative to ``folder``) has that size."""
     try:
@@ -476,12 +501,11 @@ def _unchanged_posts(
         planned.update(decoded)
         paths_by_shard[shard] = list(decoded)
     del stored
-    walked = {source_file.path for source_file in files}
-    if any(path not in walked for path in planned):
-        return {}, {}  # a post is gone: its ledger entry, and others' matches, may change
+    stored_count, walked = len(planned), 0
     changed = 0
     for source_file in files:
         kept = planned.get(source_file.path)
+        walked += kept is not None
         if (
             kept is None
             or kept.size != source_file.size
@@ -490,6 +514,8 @@ def _unchanged_posts(
         ):
             planned.pop(source_file.path, None)
             changed += 1
+    if walked != stored_count:
+        return {}, {}  # a post is gone: its ledger entry, and others' matches, may change
     if changed > _few(files):
         return {}, {}
     return planned, paths_by_shard
@@ -1017,8 +1043,11 @@ def _check_losses(
     """
     if not has_published:
         return
+    failed = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path is not None}
+    if not failed:
+        return  # most builds: no set of every path to make
     paths = {source_file.path for source_file in files}
-    failed = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path in paths}
+    failed &= paths
     if failed and len(failed) * _FAILED_SHARE_DENOMINATOR > len(paths):
         from .errors import SourceError
 
@@ -1057,13 +1086,10 @@ def current_feeds(
 ) -> set[str]:
     """The keys of the feeds whose signature is the last build's and whose files (their
     ``paths``) are still there with the sizes they were written with: left alone."""
-    folder = os.fspath(output_dir)
-    return {
-        key
-        for key, signature in signatures.items()
-        if stored_signatures.get(key) == signature
-        and all(has_size(os.path.join(folder, path), stored_sizes.get(path)) for path in paths[key])
-    }
+    same = {key for key, signature in signatures.items() if stored_signatures.get(key) == signature}
+    expected = {path: stored_sizes.get(path) for key in same for path in paths[key]}
+    present = _with_sizes(output_dir, expected)
+    return {key for key in same if all(path in present for path in paths[key])}
 
 
 def whole_posts(

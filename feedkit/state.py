@@ -430,12 +430,27 @@ class State:
         return dict(self._db.execute("SELECT path, size FROM outputs"))
 
     def save_outputs(self, digests: Mapping[str, str], sizes: Mapping[str, int]) -> None:
-        """Record the files of this build (and only those) with their digests and sizes."""
+        """Record the files of this build (and only those) with their digests and sizes.
+
+        Only the rows that changed are written: a build that rewrites a few files of
+        thousands then adds a few pages to the write-ahead log, not the whole table,
+        which closing the database copied back (#25)."""
         with self.transaction():
-            self._db.execute("DELETE FROM outputs")
+            stored = {
+                path: (digest, size)
+                for path, digest, size in self._db.execute("SELECT path, digest, size FROM outputs")
+            }
             self._db.executemany(
-                "INSERT INTO outputs (path, digest, size) VALUES (?, ?, ?)",
-                [(path, value, sizes[path]) for path, value in digests.items()],
+                "DELETE FROM outputs WHERE path = ?",
+                [(path,) for path in stored if path not in digests],
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO outputs (path, digest, size) VALUES (?, ?, ?)",
+                [
+                    (path, value, sizes[path])
+                    for path, value in digests.items()
+                    if stored.get(path) != (value, sizes[path])
+                ],
             )
 
     # --- resolved posts ------------------------------------------------------------

@@ -166,6 +166,16 @@ def _steps() -> list[tuple[str, _Step, bool]]:
             root / content / "typhoon-report.md", "categories: [날씨]", "categories: [날씨, 재난]"
         )
 
+    def move_category(root: Path) -> None:
+        # The post leaves the only category it was in: that feed is emptied.
+        _edit(root / content / "olympic-archery-gold.md", "  - 스포츠", "  - 날씨")
+
+    def move_in_order(root: Path) -> None:
+        _edit(root / content / "typhoon-report.md", "date: 2024-08-19 17:05", "date: 2024-05-01")
+
+    def move_tag(root: Path) -> None:
+        _edit(root / content / "typhoon-report.md", "tags: [태풍, 예보]", "tags: [예보, 호우]")
+
     return [
         ("edit a body", edit_body, True),
         ("change a title", retitle, True),
@@ -179,6 +189,9 @@ def _steps() -> list[tuple[str, _Step, bool]]:
         ("mend it", mend_yaml, True),
         ("declare an id", declare_id, True),
         ("add a category", new_category, True),
+        ("move a post to another category", move_category, True),
+        ("date a post earlier, which moves it in every feed", move_in_order, True),
+        ("swap a tag", move_tag, True),
         (_TAKE_AN_ID, take_an_id, False),
         ("remove a post", remove, False),
         # A deleted post's entry is found by its path, then by its content hash.

@@ -273,3 +273,29 @@ def test_the_docstring_names_every_table_and_every_meta_key_a_build_writes(site,
     meta = doc[doc.index("- ``meta``") :]
     meta = meta[: meta.index("\n\n")]
     assert keys == set(re.findall(r"``(\w+)``\s+\(", meta))
+
+
+def test_saved_outputs_are_exactly_the_last_builds_and_unchanged_rows_stay_put(tmp_path):
+    path = tmp_path / "state.db"
+    with State(path) as state:
+        state.save_outputs(
+            {"rss.xml": "d1", "atom.xml": "d2", "archive/1.xml": "d3"},
+            {"rss.xml": 10, "atom.xml": 20, "archive/1.xml": 30},
+        )
+    with State(path) as state:
+        # One file rewritten, one resized with the same digest, one gone, one new.
+        state.save_outputs(
+            {"rss.xml": "d1-new", "atom.xml": "d2", "feed.json": "d4"},
+            {"rss.xml": 11, "atom.xml": 21, "feed.json": 40},
+        )
+        assert state.output_digests() == {"rss.xml": "d1-new", "atom.xml": "d2", "feed.json": "d4"}
+        assert state.output_sizes() == {"rss.xml": 11, "atom.xml": 21, "feed.json": 40}
+    with sqlite3.connect(path) as db:
+        rowids = dict(db.execute("SELECT path, rowid FROM outputs"))
+    with State(path) as state:
+        state.save_outputs({"atom.xml": "d2"}, {"atom.xml": 21})
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT path, digest, size, rowid FROM outputs").fetchall()
+    assert [row[:3] for row in rows] == [("atom.xml", "d2", 21)]
+    # Not written again when nothing about it changed (the row keeps its place).
+    assert rows[0][3] == rowids["atom.xml"]
