@@ -47,8 +47,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
-# lxml ships no type information; its elements are Any to mypy.
-from lxml import etree  # type: ignore[import-untyped]
+from lxml import etree
 
 from ._datexpr import DateSpan, PartialDate, Precision, parse, parse_partial
 
@@ -740,5 +739,8 @@ def _cell_text(cell: etree._Element) -> str:
 
 def _text_of(element: etree._Element) -> str:
     value = _STRING_VALUE(element)
-    assert isinstance(value, str)  # string() always gives one (smart_strings off: a plain str)
+    # string() always gives a str (a plain one: smart_strings is off); lxml-stubs type every
+    # XPath result as the union of what XPath can return.
+    if not isinstance(value, str):
+        return ""
     return " ".join(value.split())
