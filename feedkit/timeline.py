@@ -253,14 +253,18 @@ def _read_tables(
         tables = []
         contexts = []
         heading = ""
+        last_heading = None  # read only if a table follows it: most headings have none
         for element in root.iter("table", *_HEADINGS):
             if element.tag == "table":
+                if last_heading is not None:
+                    heading = _text_of(last_heading)
+                    last_heading = None
                 caption = element.find("caption")
                 caption_text = "" if caption is None else _text_of(caption)
                 tables.append(element)
                 contexts.append(f"{heading} {caption_text}".strip())
             else:
-                heading = _text_of(element)
+                last_heading = element
         if exact_texts:
             _check_texts(tables)
         results = []
@@ -410,8 +414,9 @@ def _judge(
         header_count = 1
         headers = [cell.text for cell in rows[0]] + [""] * (width - len(rows[0]))
     body = rows[header_count:]
-    shapes = [Counter(_shape(row[i].text, tz) if i < len(row) else "empty" for row in body)
-              for i in range(width)]  # fmt: skip
+    # A text's shape is taken once per table: spanned cells and repeated words recur.
+    known: dict[str, str] = {}
+    shapes = _column_shapes(body, width, known, tz)
     date_column, reasons = _date_column(headers, shapes, body, published_at, tz)
     # A first row of <td> naming the columns (or a title row) is a header, not an event.
     if (
@@ -425,8 +430,7 @@ def _judge(
         header_count = 1
         headers = [cell.text for cell in body[0]] + [""] * (width - len(body[0]))
         body = body[1:]
-        shapes = [Counter(_shape(row[i].text, tz) if i < len(row) else "empty" for row in body)
-                  for i in range(width)]  # fmt: skip
+        shapes = _column_shapes(body, width, known, tz)
         reasons.append("the first row names the columns: read as a header")
     names = [_header_name(h) for h in headers]
     kind, why = _kind(names, shapes, date_column, body, context)
@@ -435,6 +439,27 @@ def _judge(
         index, kind, date_column,
         header_count, len(body), tuple(reasons),
     )  # fmt: skip
+
+
+def _column_shapes(
+    body: list[list[_Cell]], width: int, known: dict[str, str], tz: tzinfo
+) -> list[Counter[str]]:
+    """Count the shapes of each column's cells (a missing cell is empty), taking the shape
+    of a text already seen from ``known`` and adding those it takes."""
+    columns: list[Counter[str]] = []
+    for i in range(width):
+        column: Counter[str] = Counter()
+        for row in body:
+            if i < len(row):
+                text = row[i].text
+                shape = known.get(text)
+                if shape is None:
+                    shape = known[text] = _shape(text, tz)
+            else:
+                shape = "empty"
+            column[shape] += 1
+        columns.append(column)
+    return columns
 
 
 def _is_date_header(text: str) -> bool:
