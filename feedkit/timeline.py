@@ -341,7 +341,7 @@ def _remember(known: PartialDate, span: DateSpan) -> PartialDate:
 def _shape(text: str, tz: tzinfo) -> str:
     """Return the shape of a cell: empty, clock, decimal, duration, money, score, year,
     month, date, number or text."""
-    text = " ".join(text.lower().split())
+    text = text.lower()  # a cell's text, whitespace normalised already (see _grid)
     if not text:
         return "empty"
     if _WEEKDAY_CELL.fullmatch(text):
@@ -525,16 +525,17 @@ def _kind(
     body: list[list[_Cell]],
     context: str,
 ) -> tuple[TableKind, str]:
-    def majority(column: Counter[str], shape: str) -> bool:
-        filled = sum(n for s, n in column.items() if s != "empty")
-        return filled > 0 and column[shape] * 2 > filled
+    filled = [sum(c.values()) - c["empty"] for c in shapes]  # counted once a column
+
+    def majority(i: int, shape: str) -> bool:
+        return filled[i] > 0 and shapes[i][shape] * 2 > filled[i]
 
     has_days = date_column is not None and shapes[date_column]["date"] > 0
     for name in names:
         word = _names_word(name, _SCHEDULE_PATTERN)
         if word is not None:
             return TableKind.SCHEDULE, f"a header names a timetable's column ({word!r})"
-    clock = next((i for i, c in enumerate(shapes) if majority(c, "clock")), None)
+    clock = next((i for i in range(len(shapes)) if majority(i, "clock")), None)
     if clock is not None and not has_days:
         return TableKind.SCHEDULE, f"column {clock + 1} holds bare clock times"
     lowered = context.lower()
@@ -544,10 +545,10 @@ def _kind(
     if any(name in _RESULT_CELLS for name in names):
         word = next(name for name in names if name in _RESULT_CELLS)
         return TableKind.RESULTS, f"a header names a result ({word!r})"
-    match = next((i for i, c in enumerate(shapes) if majority(c, "match")), None)
+    match = next((i for i in range(len(shapes)) if majority(i, "match")), None)
     if match is not None:
         return TableKind.RESULTS, f"column {match + 1} holds games between two sides"
-    scores = any(majority(c, "score") for c in shapes)
+    scores = any(majority(i, "score") for i in range(len(shapes)))
     if scores and any(w in name for name in names for w in _RESULT_WORDS):
         return TableKind.RESULTS, "a result column holds scores"
     for name in names:
@@ -558,9 +559,9 @@ def _kind(
     decimal = next(
         (
             i
-            for i, c in enumerate(shapes)
+            for i in range(len(shapes))
             if i != date_column
-            and majority(c, "decimal")
+            and majority(i, "decimal")
             and not any(w in names[i] for w in _VERSION_HEADERS)
         ),
         None,
