@@ -43,12 +43,11 @@ from __future__ import annotations
 import enum
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
-# lxml ships no type information; its elements are Any to mypy.
-from lxml import etree  # type: ignore[import-untyped]
+from lxml import etree
 
 from ._datexpr import DateSpan, PartialDate, Precision, parse, parse_partial
 
@@ -108,9 +107,12 @@ _TEXT_SEPARATOR = " — "
 _HTML_PARSER = etree.HTMLParser(recover=True, no_network=True)
 _FULL_DOCUMENT = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
 _STRING_VALUE = etree.XPath("string()", smart_strings=False)
-# Compiled once: a path given to .xpath() as a string is compiled again at every call.
-_TABLE_ROWS = etree.XPath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
-_ROW_CELLS = etree.XPath("./td | ./th")
+# Characters lxml refuses in an element's text (a superset: C0 and C1 controls, surrogates,
+# non-characters); a post holding one takes the slow, exact path of _check_texts.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_TABLE_TAG = re.compile("</?table", re.IGNORECASE)
+_ROW_GROUPS = ("thead", "tbody", "tfoot")
+_CELL_TAGS = ("td", "th")
 
 # Shapes of cells that look like dates to the parser but are not (rule 2 of the docstring).
 _DECIMAL = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}")
@@ -237,30 +239,34 @@ def _read_tables(
     html: str, published_at: datetime, tz: tzinfo
 ) -> tuple[tuple[TableVerdict, tuple[TimelineEvent, ...]], ...]:
     # The cheap test first: most posts have no table and must not pay for parsing (#24).
-    if not isinstance(html, str) or not has_table(html):
+    if not isinstance(html, str):
         return ()
+    first = _TABLE.search(html)
+    if first is None:
+        return ()
+    # Only text from the first table on can hold what _check_texts looks for.
+    exact_texts = _NOT_XML_TEXT.search(html, first.start()) is not None
     try:
-        root = _document(html)
+        root = _document(html, whole=exact_texts)
         if root is None:
             return ()
         tables = []
         contexts = []
         heading = ""
+        last_heading = None  # read only if a table follows it: most headings have none
         for element in root.iter("table", *_HEADINGS):
             if element.tag == "table":
+                if last_heading is not None:
+                    heading = _text_of(last_heading)
+                    last_heading = None
                 caption = element.find("caption")
                 caption_text = "" if caption is None else _text_of(caption)
                 tables.append(element)
                 contexts.append(f"{heading} {caption_text}".strip())
             else:
-                heading = _text_of(element)
-        # Only the text of table cells is read: blocks outside tables need no spacing.
-        for table in tables:
-            if next(table.iterancestors("table"), None) is None:  # nested ones are inside
-                for element in table.iter(*_BLOCKS):
-                    # A block starts and ends a line: "a<p>b</p>c" reads "a b c".
-                    element.text = " " + (element.text or "")
-                    element.tail = " " + (element.tail or "")
+                last_heading = element
+        if exact_texts:
+            _check_texts(tables)
         results = []
         for index, (table, context) in enumerate(zip(tables, contexts, strict=True)):
             rows = _grid(table)
@@ -335,7 +341,7 @@ def _remember(known: PartialDate, span: DateSpan) -> PartialDate:
 def _shape(text: str, tz: tzinfo) -> str:
     """Return the shape of a cell: empty, clock, decimal, duration, money, score, year,
     month, date, number or text."""
-    text = " ".join(text.lower().split())
+    text = text.lower()  # a cell's text, whitespace normalised already (see _grid)
     if not text:
         return "empty"
     if _WEEKDAY_CELL.fullmatch(text):
@@ -408,8 +414,9 @@ def _judge(
         header_count = 1
         headers = [cell.text for cell in rows[0]] + [""] * (width - len(rows[0]))
     body = rows[header_count:]
-    shapes = [Counter(_shape(row[i].text, tz) if i < len(row) else "empty" for row in body)
-              for i in range(width)]  # fmt: skip
+    # A text's shape is taken once per table: spanned cells and repeated words recur.
+    known: dict[str, str] = {}
+    shapes = _column_shapes(body, width, known, tz)
     date_column, reasons = _date_column(headers, shapes, body, published_at, tz)
     # A first row of <td> naming the columns (or a title row) is a header, not an event.
     if (
@@ -423,8 +430,7 @@ def _judge(
         header_count = 1
         headers = [cell.text for cell in body[0]] + [""] * (width - len(body[0]))
         body = body[1:]
-        shapes = [Counter(_shape(row[i].text, tz) if i < len(row) else "empty" for row in body)
-                  for i in range(width)]  # fmt: skip
+        shapes = _column_shapes(body, width, known, tz)
         reasons.append("the first row names the columns: read as a header")
     names = [_header_name(h) for h in headers]
     kind, why = _kind(names, shapes, date_column, body, context)
@@ -433,6 +439,27 @@ def _judge(
         index, kind, date_column,
         header_count, len(body), tuple(reasons),
     )  # fmt: skip
+
+
+def _column_shapes(
+    body: list[list[_Cell]], width: int, known: dict[str, str], tz: tzinfo
+) -> list[Counter[str]]:
+    """Count the shapes of each column's cells (a missing cell is empty), taking the shape
+    of a text already seen from ``known`` and adding those it takes."""
+    columns: list[Counter[str]] = []
+    for i in range(width):
+        column: Counter[str] = Counter()
+        for row in body:
+            if i < len(row):
+                text = row[i].text
+                shape = known.get(text)
+                if shape is None:
+                    shape = known[text] = _shape(text, tz)
+            else:
+                shape = "empty"
+            column[shape] += 1
+        columns.append(column)
+    return columns
 
 
 def _is_date_header(text: str) -> bool:
@@ -498,16 +525,17 @@ def _kind(
     body: list[list[_Cell]],
     context: str,
 ) -> tuple[TableKind, str]:
-    def majority(column: Counter[str], shape: str) -> bool:
-        filled = sum(n for s, n in column.items() if s != "empty")
-        return filled > 0 and column[shape] * 2 > filled
+    filled = [sum(c.values()) - c["empty"] for c in shapes]  # counted once a column
+
+    def majority(i: int, shape: str) -> bool:
+        return filled[i] > 0 and shapes[i][shape] * 2 > filled[i]
 
     has_days = date_column is not None and shapes[date_column]["date"] > 0
     for name in names:
         word = _names_word(name, _SCHEDULE_PATTERN)
         if word is not None:
             return TableKind.SCHEDULE, f"a header names a timetable's column ({word!r})"
-    clock = next((i for i, c in enumerate(shapes) if majority(c, "clock")), None)
+    clock = next((i for i in range(len(shapes)) if majority(i, "clock")), None)
     if clock is not None and not has_days:
         return TableKind.SCHEDULE, f"column {clock + 1} holds bare clock times"
     lowered = context.lower()
@@ -517,10 +545,10 @@ def _kind(
     if any(name in _RESULT_CELLS for name in names):
         word = next(name for name in names if name in _RESULT_CELLS)
         return TableKind.RESULTS, f"a header names a result ({word!r})"
-    match = next((i for i, c in enumerate(shapes) if majority(c, "match")), None)
+    match = next((i for i in range(len(shapes)) if majority(i, "match")), None)
     if match is not None:
         return TableKind.RESULTS, f"column {match + 1} holds games between two sides"
-    scores = any(majority(c, "score") for c in shapes)
+    scores = any(majority(i, "score") for i in range(len(shapes)))
     if scores and any(w in name for name in names for w in _RESULT_WORDS):
         return TableKind.RESULTS, "a result column holds scores"
     for name in names:
@@ -531,9 +559,9 @@ def _kind(
     decimal = next(
         (
             i
-            for i, c in enumerate(shapes)
+            for i in range(len(shapes))
             if i != date_column
-            and majority(c, "decimal")
+            and majority(i, "decimal")
             and not any(w in names[i] for w in _VERSION_HEADERS)
         ),
         None,
@@ -585,19 +613,88 @@ def _header_count(rows: list[list[_Cell]]) -> int:
     return min(count, 1) if count == len(rows) else count
 
 
-def _document(html: str) -> etree._Element | None:
+def _document(html: str, *, whole: bool = False) -> etree._Element | None:
     """Parse ``html`` as lxml.html's fragment_fromstring does: a fragment is put in a
-    document's body; None for a document that holds nothing."""
-    if not _FULL_DOCUMENT.match(html):
-        html = f"<html><body>{html}</body></html>"
-    return etree.fromstring(html, _HTML_PARSER)
+    document's body; None for a document that holds nothing.
+
+    Most of a post is prose after its last table, so a fragment is first parsed only up to
+    the end of its last table (see :func:`_end_of_tables`); that tree is kept when it shows
+    that what follows could not have changed it (:func:`_is_closed_at_end`). ``whole`` reads
+    it all (the last table's tail is then part of the tree).
+    """
+    if _FULL_DOCUMENT.match(html):
+        return etree.fromstring(html, _HTML_PARSER)
+    end = None if whole else _end_of_tables(html)
+    if end is not None:
+        root = etree.fromstring(f"<html><body>{html[:end]}</body></html>", _HTML_PARSER)
+        if root is not None and _is_closed_at_end(root):
+            return root
+    return etree.fromstring(f"<html><body>{html}</body></html>", _HTML_PARSER)
 
 
-def _span_of(cell: etree._Element, name: str) -> int:
+def _end_of_tables(html: str) -> int | None:
+    """Return the index just past a fragment's last ``</table>``, or None to read it whole:
+    when a table tag (in any case) comes later, or when that ``</table>`` may be inside a
+    tag's quoted attribute rather than markup (a quote since the last ``<`` before it)."""
+    start = html.rfind("</table")
+    if start < 0:
+        return None
+    end = html.find(">", start)
+    if end < 0 or _TABLE_TAG.search(html, end):
+        return None
+    before = html[html.rfind("<", 0, start) : start]
+    if ">" not in before or '"' in before or "'" in before:
+        return None
+    return end + 1
+
+
+def _is_closed_at_end(root: etree._Element) -> bool:
+    """Tell whether a document parsed up to a ``</table>`` ends with that table closed, with
+    no table and no heading still open around it.
+
+    libxml2 builds the tree as it reads and never moves a node once it is closed: what
+    follows the cut is then only added after that table, into elements that hold neither a
+    table nor a heading (a table's context is the heading before it). The elements still
+    open at the cut are the last-child chain down to that table: the parent of each is the
+    one before it.
+    """
+    node = root
+    while len(node):
+        node = node[-1]
+        if node.tag in _HEADINGS:
+            return False  # an open heading would take in the text after the table
+        if node.tag == "table":
+            # Closed by the final </table> only if no other table is open inside it.
+            return not any(element.tag == "table" for element in _last_children(node))
+    return False
+
+
+def _last_children(element: etree._Element) -> Iterator[etree._Element]:
+    while len(element):
+        element = element[-1]
+        yield element
+
+
+def _span_of(value: str | None) -> int:
+    if value is None:
+        return 1
     try:
-        return max(1, min(int(cell.get(name, "1")), _SPAN_LIMIT))
+        return max(1, min(int(value), _SPAN_LIMIT))
     except ValueError:
         return 1
+
+
+def _table_rows(table: etree._Element) -> Iterator[etree._Element]:
+    """Yield the table's own rows in document order: ``./tr | ./thead/tr | ./tbody/tr |
+    ./tfoot/tr`` (rows of nested tables belong to those tables)."""
+    for child in table:
+        tag = child.tag
+        if tag == "tr":
+            yield child
+        elif tag in _ROW_GROUPS:
+            for row in child:
+                if row.tag == "tr":
+                    yield row
 
 
 def _grid(table: etree._Element) -> list[list[_Cell]]:
@@ -606,13 +703,13 @@ def _grid(table: etree._Element) -> list[list[_Cell]]:
     Cells of <thead> rows count as header cells even when written as <td>; rows of nested
     tables belong to those tables.
     """
-    rows = _TABLE_ROWS(table)
     grid: list[list[_Cell]] = []
     carried: dict[int, tuple[_Cell, int]] = {}  # column -> (cell, rows still to cover)
-    for tr in rows:
-        in_head = tr.getparent().tag == "thead"
+    for tr in _table_rows(table):
+        parent = tr.getparent()
+        in_head = parent is not None and parent.tag == "thead"
         row: list[_Cell] = []
-        cells = iter(_ROW_CELLS(tr))
+        cells = (child for child in tr if child.tag in _CELL_TAGS)
         while True:
             column = len(row)
             if column in carried:
@@ -624,9 +721,9 @@ def _grid(table: etree._Element) -> list[list[_Cell]]:
             element = next(cells, None)
             if element is None:
                 break
-            cell = _Cell(_text_of(element), in_head or element.tag == "th")
-            rowspan = _span_of(element, "rowspan")
-            for _ in range(_span_of(element, "colspan")):
+            cell = _Cell(_cell_text(element), in_head or element.tag == "th")
+            rowspan = _span_of(element.get("rowspan"))
+            for _ in range(_span_of(element.get("colspan"))):
                 if rowspan > 1:
                     carried[len(row)] = (cell, rowspan - 1)
                 row.append(cell)
@@ -643,5 +740,33 @@ def _grid(table: etree._Element) -> list[list[_Cell]]:
     return grid
 
 
+def _check_texts(tables: list[etree._Element]) -> None:
+    """Raise ValueError, as setting the text of an element does, if a block in a table has
+    text that XML cannot hold (a control character): such a post gives no events (the
+    spaces that :func:`_cell_text` adds to blocks used to be added to every table first)."""
+    for table in tables:
+        if next(table.iterancestors("table"), None) is None:  # nested ones are inside
+            for element in table.iter(*_BLOCKS):
+                element.text = " " + (element.text or "")
+                element.tail = " " + (element.tail or "")
+
+
+def _cell_text(cell: etree._Element) -> str:
+    """Return a cell's text, whitespace normalised, a block's boundaries read as spaces."""
+    if len(cell) == 0:  # no child: the common cell, its text is all there is
+        return " ".join((cell.text or "").split())
+    for element in cell.iter(*_BLOCKS):
+        # A block starts and ends a line: "a<p>b</p>c" reads "a b c". Spaces added twice (a
+        # nested table's cell read again) vanish as whitespace is normalised.
+        element.text = " " + (element.text or "")
+        element.tail = " " + (element.tail or "")
+    return _text_of(cell)
+
+
 def _text_of(element: etree._Element) -> str:
-    return " ".join(_STRING_VALUE(element).split())
+    value = _STRING_VALUE(element)
+    # string() always gives a str (a plain one: smart_strings is off); lxml-stubs type every
+    # XPath result as the union of what XPath can return.
+    if not isinstance(value, str):
+        return ""
+    return " ".join(value.split())

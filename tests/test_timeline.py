@@ -427,3 +427,34 @@ def test_second_precision_and_timetables_in_json_feed_and_calendar(site, build_s
     calendar = Calendar.from_ical((site / "public/timeline.ics").read_bytes())
     starts = sorted(str(e.decoded("dtstart")) for e in calendar.walk("VEVENT"))
     assert starts == ["2024-06-18 01:11:12+00:00", "2024-06-19"]
+
+
+_TAIL_CASES = [
+    # The table closed at body level: the rest is prose, parsed or not.
+    "<h2>일정</h2><table><tr><th>날짜</th><th>내용</th></tr><tr><td>3월 2일</td><td>개막</td>"
+    "</tr></table><p>after</p><h3>시간표</h3>",
+    # An open heading around the table takes in the text after it: its context changes.
+    "<h2>Dates<table><tr><th>Date</th><th>Time</th></tr><tr><td>May 2</td><td>10:45</td></tr>"
+    "<tr><td>May 3</td><td>11:00</td></tr></table> timetable</h2>",
+    # An outer table left open: its later rows come after the last </table>.
+    "<table><tr><th>날짜</th><th>내용</th></tr><tr><td>3월 2일</td><td><table><tr><td>x</td>"
+    "</tr></table></td></tr><tr><td>3월 5일</td><td>폐막</td></tr>",
+    # The last </table> inside an attribute of a cell of a table never closed.
+    '<table><tr><th>Date</th><th>Event</th></tr><tr><td>May 2</td><td><a title="</table>">'
+    "Launch</a> day</td></tr><tr><td>May 9</td><td>Final</td></tr>",
+    # Inside a comment, and in a wrapper <div> that stays open.
+    "<div><table><tr><th>Date</th><th>Event</th></tr><tr><td>2024-05-02</td><td>A</td></tr>"
+    "</table><!-- </table> --> text <p>more</div>",
+]
+
+
+@pytest.mark.parametrize("html", _TAIL_CASES)
+def test_a_post_read_up_to_its_last_table_is_judged_as_if_read_whole(
+    html: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feedkit.timeline as timeline
+
+    partial = judge_tables(html, PUBLISHED_AT, SEOUL)
+    monkeypatch.setattr(timeline, "_end_of_tables", lambda html: None)  # the oracle: all of it
+    assert partial == judge_tables(html, PUBLISHED_AT, SEOUL)
+    assert partial  # every case holds a table
