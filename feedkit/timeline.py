@@ -274,7 +274,7 @@ def _read_tables(
             events = _table_events(rows, verdict, published_at, tz) if verdict.is_timeline else []
             results.append((verdict, tuple(events)))
         return tuple(results)
-    except (etree.LxmlError, ValueError, RecursionError):
+    except (etree.LxmlError, ValueError, OverflowError, RecursionError):
         return ()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -458,3 +458,13 @@ def test_a_post_read_up_to_its_last_table_is_judged_as_if_read_whole(
     monkeypatch.setattr(timeline, "_end_of_tables", lambda html: None)  # the oracle: all of it
     assert partial == judge_tables(html, PUBLISHED_AT, SEOUL)
     assert partial  # every case holds a table
+
+
+def test_binary_codes_read_as_year_one_do_not_crash_the_build() -> None:
+    # A QR-code mode table (seen on a public Jekyll blog): "0001" reads as the year 1, and
+    # stepping back from it overflowed datetime, which raised out of a whole build.
+    codes = [("ECI", "0111"), ("Numeric", "0001"), ("Alphanumeric", "0010"), ("Kanji", "1000")]
+    rows = "".join(f"<tr><td>{mode}</td><td>{code}</td></tr>" for mode, code in codes)
+    html = f"<table><thead><tr><th>Mode</th><th>Indicator</th></tr></thead>{rows}</table>"
+    published = datetime(2017, 8, 25, tzinfo=UTC)
+    assert extract_timeline(html, published, UTC) == ()
