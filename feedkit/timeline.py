@@ -134,6 +134,8 @@ _WEEKDAY_CELL = re.compile(
 # A game between two sides, played or to come: "KIA 5:6 롯데", "KT vs KIA 경기취소".
 _MATCH = re.compile(r"[^\d\s][^\d]*? (?:[0-9]{1,3} ?[:\-] ?[0-9]{1,3}|vs\.?) [^\d\s].*")
 _EPOCH_LIKE = re.compile(r"[0-9]{9,11}(?:\.[0-9]+)?")
+# "0111", "0010": codes (a QR code's mode indicators), never a year written so.
+_ZERO_LED_CODE = re.compile(r"0[0-9]{3}")
 _VERSION_HEADERS = ("버전", "version", "ver", "release", "릴리스", "릴리즈")
 _SCORE = re.compile(r"[0-9]{1,3} ?[-:–] ?[0-9]{1,3}")
 
@@ -346,7 +348,7 @@ def _shape(text: str, tz: tzinfo) -> str:
         return "empty"
     if _WEEKDAY_CELL.fullmatch(text):
         return "weekday"
-    if _EPOCH_LIKE.fullmatch(text):
+    if _EPOCH_LIKE.fullmatch(text) or _ZERO_LED_CODE.fullmatch(text):
         return "number"  # a hash or an id far more often than epoch seconds in a table
     if _DECIMAL.fullmatch(text):
         return "decimal"

@@ -468,3 +468,15 @@ def test_binary_codes_read_as_year_one_do_not_crash_the_build() -> None:
     html = f"<table><thead><tr><th>Mode</th><th>Indicator</th></tr></thead>{rows}</table>"
     published = datetime(2017, 8, 25, tzinfo=UTC)
     assert extract_timeline(html, published, UTC) == ()
+
+
+def test_a_column_of_zero_led_codes_is_not_a_timeline() -> None:
+    # Without 0001 (which overflowed, above), the same table gave events in the years 111,
+    # 10, 100 and 1000: four false events in a subscriber's calendar.
+    codes = [("ECI", "0111"), ("Alphanumeric", "0010"), ("Byte", "0100"), ("Kanji", "1000")]
+    rows = "".join(f"<tr><td>{mode}</td><td>{code}</td></tr>" for mode, code in codes)
+    html = f"<table><thead><tr><th>Mode</th><th>Indicator</th></tr></thead>{rows}</table>"
+    published = datetime(2017, 8, 25, tzinfo=UTC)
+    ((verdict, events),) = judge_tables(html, published, UTC)
+    assert verdict.kind is not TableKind.TIMELINE
+    assert events == ()
