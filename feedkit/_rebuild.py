@@ -58,7 +58,6 @@ __all__ = [
     "feed_signatures",
     "forget_other_code",
     "gather_posts",
-    "has_size",
     "input_fingerprint",
     "last_build_if_current",
     "post_key",
@@ -243,14 +242,6 @@ def post_signature(post: Post) -> str:
     return digest_text(text)
 
 
-def has_size(path: str | Path, size: int | None) -> bool:
-    """Return True when ``path`` exists with ``size`` bytes."""
-    try:
-        return size is not None and os.stat(path).st_size == size
-    except OSError:
-        return False
-
-
 # --- is the last build still current? ------------------------------------------------
 
 
@@ -352,23 +343,9 @@ def _with_sizes(folder: Path, sizes: Mapping[str, int | None]) -> set[str]:
 
 def _sizes_match(folder: Path, sizes: Mapping[str, int]) -> bool:
     """Whether every file named in ``sizes`` (relative to ``folder``) has that size."""
-    try:
-        # Relative to the folder's descriptor: no path to join and look up for each file.
-        folder_fd = os.open(folder, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
-    except OSError:
-        return False
-    try:
-        for path, size in sizes.items():
-            if folder_fd is None:
-                path = os.path.join(folder, path)
-            if os.stat(path, dir_fd=folder_fd).st_size != size:
-                return False
-    except OSError:
-        return False
-    finally:
-        if folder_fd is not None:
-            os.close(folder_fd)
-    return True
+    present = _with_sizes(folder, sizes)
+    # With nothing listed, the folder itself must still be there.
+    return len(present) == len(sizes) and (bool(present) or folder.is_dir())
 
 
 def record_build(
