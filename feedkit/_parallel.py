@@ -183,19 +183,18 @@ def _rendered_post(
     return item, events, list(found)
 
 
-def _feed_in_worker(
-    job: tuple[
-        FeedSpec, Settings, Mapping[str, int], Mapping[str, bytes], Mapping[str, str] | None
-    ],
-) -> tuple[PublishResult | list[Artifact], list[Diagnostic]]:
-    """Render and serialize one feed (in a worker process), and write an archive page:
-    what was written (for a subscription feed, its files, which the main process
-    writes), and the diagnostics its posts gave.
+# A feed for a worker: its spec, the settings, the site's file sizes, the items of its
+# posts rendered already (packed), and the digests the state knows of its files.
+_FeedJob = tuple["FeedSpec", "Settings", Mapping[str, int], Mapping[str, bytes], Mapping[str, str]]
+
+
+def _feed_in_worker(job: _FeedJob) -> tuple[PublishResult, list[Diagnostic]]:
+    """Render, serialize and write one feed (in a worker process): what was written, and
+    the diagnostics its posts gave.
 
     The job holds the items of the feed's posts that were rendered already (for the
     subscription feeds), as :func:`_packed` gives them; the other posts are rendered
-    here. Its last part holds the
-    digests the state knows of an archive page's files (None for a subscription feed).
+    here. Its last part holds the digests the state knows of the feed's files.
     """
     from .browser import with_stylesheet
     from .generate import generate_feed
@@ -215,8 +214,6 @@ def _feed_in_worker(
     artifacts = list(generate_feed(spec, items, settings))
     if settings.feeds.xslt:
         artifacts = [with_stylesheet(artifact) for artifact in artifacts]
-    if known_digests is None:
-        return artifacts, list(found)
     result = write_artifacts(
         settings.feeds.output,
         artifacts,
@@ -429,17 +426,33 @@ def write_feeds(
     # Serialized in workers only from posts rendered there: they are all in ``waiting``.
     parallel_feeds = parallel_posts and len(subscription_specs) >= PARALLEL_FEEDS
     swept: set[Path] = set()
-    if parallel_pages:
+    if parallel_pages or parallel_feeds:
         from .generate import feed_path
-        from .publish import safe_output_path
+        from .publish import remove_stale_temporaries, safe_output_path
 
-        # The folders of every archive page (archive/, archive/rss/): the first page is
-        # written here before any other is sent, which sweeps them of what a killed run
-        # left; the workers that write the others beside each other must not.
-        swept = {
-            safe_output_path(settings.feeds.output, feed_path(archive_specs[0], fmt)).parent
-            for fmt in settings.feeds.formats
-        }
+        if parallel_pages:
+            # The folders of every archive page (archive/, archive/rss/): the first page
+            # is written here before any other is sent, which sweeps them of what a
+            # killed run left; the workers that write the others beside each other
+            # must not.
+            swept = {
+                safe_output_path(settings.feeds.output, feed_path(archive_specs[0], fmt)).parent
+                for fmt in settings.feeds.formats
+            }
+        if parallel_feeds:
+            # The subscription feeds' folders are swept here, before any worker writes in
+            # them: two feeds may share one (the output folder holds the site feed and
+            # more), and a worker that swept it would delete another's temporary file.
+            remove_stale_temporaries(
+                settings.feeds.output,
+                (
+                    feed_path(spec, fmt)
+                    for spec in subscription_specs
+                    for fmt in settings.feeds.formats
+                ),
+                files.swept,
+            )
+            swept |= files.swept
     with ExitStack() as stack:
         pool = None
         if parallel_posts or parallel_pages:
@@ -466,49 +479,44 @@ def write_feeds(
             # A first build renders every post for its archive pages: spread them over the
             # cores. Each page is rendered (but for the posts rendered for the subscription
             # feeds already), serialized and written in a worker, which sends back only
-            # what the state records of its files. The subscription feeds follow them
-            # into the same workers, so that both cores stay busy to the end.
+            # what the state records of its files. The subscription feeds follow, written
+            # in the workers too once every page they link to is written.
             from .generate import feed_path
 
             if parallel_pages:
                 page = archive_specs.pop(0)
                 write(list(generate_feed(page, {p.id: made_item(p) for p in page.posts}, settings)))
                 files.flush()
-            sent = [
-                *(archive_specs if parallel_pages else ()),
+
+            def feed_jobs(specs: Sequence[FeedSpec]) -> Iterator[_FeedJob]:
+                for spec in specs:
+                    yield (
+                        _without_bodies(spec, waiting),
+                        settings,
+                        site_files,
+                        {post.id: waiting[post.id] for post in spec.posts if post.id in waiting},
+                        {
+                            path: files.known[path]
+                            for fmt in settings.feeds.formats
+                            if (path := feed_path(spec, fmt)) in files.known
+                        },
+                    )
+
+            for sent in (
+                archive_specs if parallel_pages else [],
                 # A feed with no posts is written here, with its date.
-                *(spec for spec in subscription_specs if parallel_feeds and spec.posts),
-            ]
-            feed_jobs = (
-                (
-                    _without_bodies(spec, waiting),
-                    settings,
-                    site_files,
-                    {post.id: waiting[post.id] for post in spec.posts if post.id in waiting},
-                    {
-                        path: files.known[path]
-                        for fmt in settings.feeds.formats
-                        if (path := feed_path(spec, fmt)) in files.known
-                    }
-                    # Archive pages are written in the workers (they are most of what a
-                    # first build writes); subscription feeds here, in order, after
-                    # every page they link to is written.
-                    if spec.archive_page is not None
-                    else None,
-                )
-                for spec in sent
-            )
-            results = map_ahead(pool, _feed_in_worker, feed_jobs, ahead=4 * workers)
-            for spec, (result, found) in zip(sent, results, strict=True):
-                for diagnostic in found:
-                    diagnostics.add(diagnostic)
-                # The main process's own ids: the worker's copies would stay, 10,000
-                # strings at 10,000 posts.
-                rendered.update(post.id for post in spec.posts)
-                counted()
-                if isinstance(result, list):
-                    files.write(result)  # the worker added the stylesheet
-                else:
+                [spec for spec in subscription_specs if parallel_feeds and spec.posts],
+            ):
+                # map_ahead yields each result in order, the last page's before any
+                # subscription feed is sent: no feed links to a page not yet written.
+                results = map_ahead(pool, _feed_in_worker, feed_jobs(sent), ahead=4 * workers)
+                for spec, (result, found) in zip(sent, results, strict=True):
+                    for diagnostic in found:
+                        diagnostics.add(diagnostic)
+                    # The main process's own ids: the worker's copies would stay, 10,000
+                    # strings at 10,000 posts.
+                    rendered.update(post.id for post in spec.posts)
+                    counted()
                     files.add(result)
     for spec in subscription_specs:
         if parallel_feeds and spec.posts:

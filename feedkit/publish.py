@@ -86,6 +86,7 @@ _STALE_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 __all__ = [
     "PublishResult",
     "digest",
+    "remove_stale_temporaries",
     "safe_output_path",
     "write_artifacts",
     "write_atomic",
@@ -264,8 +265,10 @@ def write_artifacts(
     """
     known = known_digests or {}
     artifacts = list(artifacts)
-    _remove_stale_temporaries(
-        output_dir, artifacts, swept_folders if swept_folders is not None else set()
+    remove_stale_temporaries(
+        output_dir,
+        [artifact.path for artifact in artifacts],
+        swept_folders if swept_folders is not None else set(),
     )
     changed: list[tuple[Path, bytes]] = []
     written: list[str] = []
@@ -294,16 +297,15 @@ def write_artifacts(
 _FILES_AT_ONCE = 128
 
 
-def _remove_stale_temporaries(
-    output_dir: Path, artifacts: Sequence[Artifact], swept: set[Path]
-) -> None:
+def remove_stale_temporaries(output_dir: Path, paths: Iterable[str], swept: set[Path]) -> None:
     """Delete the temporary files (``.<name>.<random>.tmp``, see :func:`write_atomic`) a
-    killed run left in the folders of ``artifacts`` not yet in ``swept``, and add them.
+    killed run left in the folders of ``paths`` (relative to ``output_dir``) not yet in
+    ``swept``, and add them.
 
     The caller holds the state lock, so no other run is writing them.
     """
-    for artifact in artifacts:
-        folder = safe_output_path(output_dir, artifact.path).parent
+    for path in paths:
+        folder = safe_output_path(output_dir, path).parent
         if folder in swept:
             continue
         swept.add(folder)

@@ -233,6 +233,76 @@ def test_a_first_build_in_workers_renders_each_post_once(tmp_path, monkeypatch):
     assert outputs["parallel"] == outputs["sequential"]
 
 
+def test_workers_write_the_subscription_feeds_after_every_archive_page(
+    tmp_path, monkeypatch
+):
+    """With enough posts, the subscription feeds too are written by workers, which send
+    back what the state records, not the documents; none is written before the last
+    archive page it could link to. The temporary files a killed run left beside them
+    are swept once, before any worker writes there."""
+    import multiprocessing
+    import os
+
+    import feedkit._parallel
+    import feedkit.publish
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("worker processes see the logging wrapper only when forked")
+    make_site(tmp_path, 0)
+    toml = (tmp_path / "feedkit.toml").read_text("utf-8")
+    (tmp_path / "feedkit.toml").write_text(toml.replace("categories = false", ""), "utf-8")
+    for n in range(28):  # limit 3: 9 full archive pages
+        category = ["red", "blue"][n % 2]
+        write_post(
+            tmp_path / "content",
+            f"p{n:02}.md",
+            f"title: Post {n}\ndate: 2024-01-{n + 1:02}\ncategories: [{category}]",
+        )
+    stale = [
+        tmp_path / "public" / ".atom.xml.abcd1234.tmp",
+        tmp_path / "public" / "categories" / "red" / ".rss.xml.abcd1234.tmp",
+    ]
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half a feed")
+    log = tmp_path / "writes.log"
+    real_write = feedkit.publish.write_artifacts
+
+    def logged(output_dir, artifacts, **kwargs):
+        artifacts = list(artifacts)
+        with open(log, "a", encoding="utf-8") as out:  # one write a line: O_APPEND
+            out.writelines(f"{os.getpid()} {artifact.path}\n" for artifact in artifacts)
+        return real_write(output_dir, artifacts, **kwargs)
+
+    monkeypatch.setattr(feedkit.publish, "write_artifacts", logged)
+    sent_back: list[object] = []
+    real_map_ahead = feedkit._parallel.map_ahead
+
+    def watched(pool, function, jobs, **kwargs):
+        for result in real_map_ahead(pool, function, jobs, **kwargs):
+            sent_back.append(result[0])
+            yield result
+
+    monkeypatch.setattr(feedkit._parallel, "map_ahead", watched)
+    for name in ("PARALLEL_POSTS", "PARALLEL_PAGES", "PARALLEL_FEEDS"):
+        monkeypatch.setattr(feedkit._parallel, name, 1)
+    result = run(tmp_path)
+    order = [line.split(" ", 1) for line in log.read_text("utf-8").splitlines()]
+    here = str(os.getpid())
+    subscription = ["atom.xml", "categories/red/rss.xml", "categories/blue/feed.json"]
+    assert set(subscription) <= set(result.files_written)
+    written_at = {path: n for n, (_, path) in enumerate(order)}
+    assert {pid for pid, path in order if path in subscription} - {here}
+    assert here not in {pid for pid, path in order if path in subscription}
+    last_page = max(n for n, (_, path) in enumerate(order) if path.startswith("archive/"))
+    assert min(written_at[path] for path in subscription) > last_page
+    assert sent_back and all(isinstance(r, feedkit.publish.PublishResult) for r in sent_back)
+    assert not any(path.exists() for path in stale)
+    # The state records each file the workers wrote.
+    rebuilt = run(tmp_path)
+    assert rebuilt.files_written == () and set(subscription) <= set(rebuilt.files_unchanged)
+
+
 def test_progress_counts_every_feed_written_in_workers_too(tmp_path, monkeypatch):
     import feedkit._parallel
 
@@ -293,8 +363,9 @@ def test_workers_write_the_archive_pages_they_render_and_send_back_no_document(
 ):
     """Archive pages (most of what a first build writes) are written by the worker that
     renders them, which sends back what the state records of them, not their bytes;
-    the subscription feeds are written here, after every page they link to. A killed
-    run's temporary files in archive/ are swept before any worker writes there."""
+    with few posts, the subscription feeds are written here, after every page they link
+    to. A killed run's temporary files in archive/ are swept before any worker writes
+    there."""
     import multiprocessing
     import os
 
