@@ -233,9 +233,7 @@ def test_a_first_build_in_workers_renders_each_post_once(tmp_path, monkeypatch):
     assert outputs["parallel"] == outputs["sequential"]
 
 
-def test_workers_write_the_subscription_feeds_after_every_archive_page(
-    tmp_path, monkeypatch
-):
+def test_workers_write_the_subscription_feeds_after_every_archive_page(tmp_path, monkeypatch):
     """With enough posts, the subscription feeds too are written by workers, which send
     back what the state records, not the documents; none is written before the last
     archive page it could link to. The temporary files a killed run left beside them
