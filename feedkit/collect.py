@@ -419,7 +419,7 @@ def _read_in_workers(
     workers = min(os.cpu_count() or 1, 4)
     if workers < 2:
         return None
-    from concurrent.futures import ProcessPoolExecutor
+    from ._parallel import process_pool
 
     jobs = [(source_file, _cached_hash(cache, source_file.path)) for source_file in files]
     size = 64
@@ -428,7 +428,7 @@ def _read_in_workers(
         for start in range(0, len(jobs), size)
     ]
     outcomes: dict[str, _ReadOutcome] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         for chunk, results in zip(chunks, pool.map(_read_chunk, chunks), strict=True):
             for (source_file, _), outcome in zip(chunk[0], results, strict=True):
                 outcomes[source_file.path] = outcome

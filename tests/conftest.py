@@ -69,6 +69,19 @@ def build_site() -> Callable[..., BuildResult]:
     return run
 
 
+def fork_workers(monkeypatch: pytest.MonkeyPatch, why: str) -> None:
+    """Start this test's worker processes by forking the test process, so that they see
+    the wrappers it patched in (a fork server's workers import feedkit afresh); skip the
+    test, saying ``why``, where this system cannot fork."""
+    import multiprocessing
+
+    import feedkit._parallel
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip(why)
+    monkeypatch.setattr(feedkit._parallel, "START_METHOD", "fork")
+
+
 def write_post(folder: Path, name: str, front_matter: str, body: str = "Body text.\n") -> Path:
     """Write a post file with the given front matter (YAML text without the fences)."""
     path = folder / name

@@ -11,14 +11,13 @@ from zoneinfo import ZoneInfo
 
 import feedparser
 import lxml.etree
-import pytest
 
 from feedkit.diagnostics import Diagnostics
 from feedkit.models import Post
 from feedkit.pipeline import build
 from feedkit.settings import load_settings
 
-from .conftest import write_post
+from .conftest import fork_workers, write_post
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOW = datetime(2025, 1, 1, tzinfo=SEOUL)
@@ -171,14 +170,12 @@ def test_subscription_posts_rendered_in_worker_processes_equal_those_rendered_he
 def test_a_first_build_in_workers_renders_each_post_once(tmp_path, monkeypatch):
     """Posts rendered for the subscription feeds are handed to the archive pages that
     hold them, not rendered again there; the files equal those of a build in one process."""
-    import multiprocessing
     import os
 
     import feedkit._parallel
     import feedkit.render
 
-    if multiprocessing.get_start_method() != "fork":
-        pytest.skip("worker processes see the counting wrapper only when forked")
+    fork_workers(monkeypatch, "worker processes see the counting wrapper only when forked")
     outputs = {}
     for mode in ("parallel", "sequential"):
         root = tmp_path / mode
@@ -238,14 +235,12 @@ def test_workers_write_the_subscription_feeds_after_every_archive_page(tmp_path,
     back what the state records, not the documents; none is written before the last
     archive page it could link to. The temporary files a killed run left beside them
     are swept once, before any worker writes there."""
-    import multiprocessing
     import os
 
     import feedkit._parallel
     import feedkit.publish
 
-    if multiprocessing.get_start_method() != "fork":
-        pytest.skip("worker processes see the logging wrapper only when forked")
+    fork_workers(monkeypatch, "worker processes see the logging wrapper only when forked")
     make_site(tmp_path, 0)
     toml = (tmp_path / "feedkit.toml").read_text("utf-8")
     (tmp_path / "feedkit.toml").write_text(toml.replace("categories = false", ""), "utf-8")
@@ -364,14 +359,12 @@ def test_workers_write_the_archive_pages_they_render_and_send_back_no_document(
     with few posts, the subscription feeds are written here, after every page they link
     to. A killed run's temporary files in archive/ are swept before any worker writes
     there."""
-    import multiprocessing
     import os
 
     import feedkit._parallel
     import feedkit.publish
 
-    if multiprocessing.get_start_method() != "fork":
-        pytest.skip("worker processes see the logging wrapper only when forked")
+    fork_workers(monkeypatch, "worker processes see the logging wrapper only when forked")
     make_site(tmp_path, 28)  # limit 3: 9 full archive pages
     (tmp_path / "public" / "archive").mkdir(parents=True)
     stale = tmp_path / "public" / "archive" / ".2.xml.abcd1234.tmp"  # a killed run's

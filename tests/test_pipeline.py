@@ -19,7 +19,7 @@ import pytest
 
 from feedkit.pipeline import BuildResult
 
-from .conftest import BUNDLED_NOW, SEOUL, require_schemas
+from .conftest import BUNDLED_NOW, SEOUL, fork_workers, require_schemas
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PUBLISHED_TITLES = {
@@ -249,14 +249,11 @@ def test_each_source_file_is_read_once_per_build(
     unchanged posts its feeds render again, once each; so does a build after a fresh
     checkout (every mtime new, the same bytes). (A build that reads many files lets each
     body go and reads it again to render it: see feedkit._rebuild._few.)"""
-    import multiprocessing
-
     import feedkit._parallel
     import feedkit.collect
 
     if in_workers:
-        if multiprocessing.get_start_method() != "fork":
-            pytest.skip("worker processes see the counting wrapper only when forked")
+        fork_workers(monkeypatch, "worker processes see the counting wrapper only when forked")
         monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", 1)
         for name in ("PARALLEL_RESOLVE", "PARALLEL_POSTS", "PARALLEL_PAGES", "PARALLEL_FEEDS"):
             monkeypatch.setattr(feedkit._parallel, name, 1)
