@@ -34,6 +34,36 @@ def make_site(root: Path, count: int) -> None:
         write_post(root / "content", f"p{n:02}.md", f"title: Post {n}\ndate: 2024-01-{n + 1:02}")
 
 
+def _watch_writes(monkeypatch, log: Path) -> list[object]:
+    """Log each file written, as ``pid path`` lines in ``log``, from whichever (forked)
+    process writes it; return the list that collects, as the main process receives them,
+    the first element of what the workers' jobs send back."""
+    import os
+
+    import feedkit._parallel
+    import feedkit.publish
+
+    real_write = feedkit.publish.write_artifacts
+
+    def logged(output_dir, artifacts, **kwargs):
+        artifacts = list(artifacts)
+        with open(log, "a", encoding="utf-8") as out:  # one write a line: O_APPEND
+            out.writelines(f"{os.getpid()} {artifact.path}\n" for artifact in artifacts)
+        return real_write(output_dir, artifacts, **kwargs)
+
+    monkeypatch.setattr(feedkit.publish, "write_artifacts", logged)
+    sent_back: list[object] = []
+    real_map_ahead = feedkit._parallel.map_ahead
+
+    def watched(pool, function, jobs, **kwargs):
+        for result in real_map_ahead(pool, function, jobs, **kwargs):
+            sent_back.append(result[0])
+            yield result
+
+    monkeypatch.setattr(feedkit._parallel, "map_ahead", watched)
+    return sent_back
+
+
 def run(root: Path, now: datetime = NOW):
     return build(load_settings(root / "feedkit.toml"), now=now, diagnostics=Diagnostics())
 
@@ -259,24 +289,7 @@ def test_workers_write_the_subscription_feeds_after_every_archive_page(tmp_path,
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"half a feed")
     log = tmp_path / "writes.log"
-    real_write = feedkit.publish.write_artifacts
-
-    def logged(output_dir, artifacts, **kwargs):
-        artifacts = list(artifacts)
-        with open(log, "a", encoding="utf-8") as out:  # one write a line: O_APPEND
-            out.writelines(f"{os.getpid()} {artifact.path}\n" for artifact in artifacts)
-        return real_write(output_dir, artifacts, **kwargs)
-
-    monkeypatch.setattr(feedkit.publish, "write_artifacts", logged)
-    sent_back: list[object] = []
-    real_map_ahead = feedkit._parallel.map_ahead
-
-    def watched(pool, function, jobs, **kwargs):
-        for result in real_map_ahead(pool, function, jobs, **kwargs):
-            sent_back.append(result[0])
-            yield result
-
-    monkeypatch.setattr(feedkit._parallel, "map_ahead", watched)
+    sent_back = _watch_writes(monkeypatch, log)
     for name in ("PARALLEL_POSTS", "PARALLEL_PAGES", "PARALLEL_FEEDS"):
         monkeypatch.setattr(feedkit._parallel, name, 1)
     result = run(tmp_path)
@@ -370,24 +383,7 @@ def test_workers_write_the_archive_pages_they_render_and_send_back_no_document(
     stale = tmp_path / "public" / "archive" / ".2.xml.abcd1234.tmp"  # a killed run's
     stale.write_bytes(b"half a page")
     log = tmp_path / "writes.log"
-    real_write = feedkit.publish.write_artifacts
-
-    def logged(output_dir, artifacts, **kwargs):
-        artifacts = list(artifacts)
-        with open(log, "a", encoding="utf-8") as out:  # one write a line: O_APPEND
-            out.writelines(f"{os.getpid()} {artifact.path}\n" for artifact in artifacts)
-        return real_write(output_dir, artifacts, **kwargs)
-
-    monkeypatch.setattr(feedkit.publish, "write_artifacts", logged)
-    sent_back: list[object] = []
-    real_map_ahead = feedkit._parallel.map_ahead
-
-    def watched(pool, function, jobs, **kwargs):
-        for result in real_map_ahead(pool, function, jobs, **kwargs):
-            sent_back.append(result[0])
-            yield result
-
-    monkeypatch.setattr(feedkit._parallel, "map_ahead", watched)
+    sent_back = _watch_writes(monkeypatch, log)
     monkeypatch.setattr(feedkit._parallel, "PARALLEL_PAGES", 1)
     result = run(tmp_path)
     writers = {}
