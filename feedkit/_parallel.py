@@ -113,22 +113,85 @@ def process_pool(
     workers: int,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
+    *,
+    start_method: str | None = None,
 ) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes, started by :data:`START_METHOD` where this system
-    has it (else by its default), each set up by ``initializer(*initargs)``."""
+    """A pool of ``workers`` processes, started by ``start_method`` (default
+    :data:`START_METHOD`) where this system has it (else by its default), each set up by
+    ``initializer(*initargs)``. Each worker ends as soon as the process that made the
+    pool does, however that one ends (see :func:`_exit_with`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    method = start_method or START_METHOD
     context = None
-    if START_METHOD in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context(START_METHOD)
-        if START_METHOD == "forkserver":
+    if method in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
             # Not "__main__", the default: a fork server that imported the script that
             # runs feedkit (its command, a user's own) would run it again.
             context.set_forkserver_preload(_PRELOADED)
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=initializer, initargs=initargs
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(), initializer, initargs),
     )
+
+
+def _start_worker(
+    main_pid: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]
+) -> None:
+    _exit_with(main_pid)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _exit_with(pid: int) -> None:
+    """End this process as soon as process ``pid`` has ended.
+
+    A pool's workers otherwise outlive a main process that was killed (by a cron job's
+    timeout, the OOM killer, ``kill``): each waits for its next job on a queue whose
+    other end it holds itself, forever, keeping its memory, the output pipe the build's
+    caller reads to its end, and a fork server that waits for them; and one that was
+    writing a feed could replace, seconds later, what the next run wrote there. A
+    thread waits on a descriptor of the main process (``pidfd_open``, Linux 5.3), which
+    becomes readable when it exits, even before it is reaped; elsewhere it asks every
+    second whether the process is there."""
+    import threading
+
+    try:
+        handle: int | None = os.pidfd_open(pid)
+    except AttributeError:  # not Linux
+        handle = None
+    except OSError:  # gone already, or a kernel without pidfd_open
+        handle = None
+        if not _is_running(pid):
+            os._exit(1)
+
+    def wait_then_exit() -> None:
+        if handle is not None:
+            import select
+
+            select.select([handle], [], [])
+        else:
+            import time
+
+            while _is_running(pid):
+                time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=wait_then_exit, name="feedkit-exit-with-main", daemon=True).start()
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # there, run by another user
+        return True
+    return True
 
 
 # --- resolving posts -----------------------------------------------------------------

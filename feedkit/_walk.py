@@ -395,9 +395,10 @@ class _Stats:
             start, end = self._sent, self._sent + _STAT_CHUNK
             try:
                 if self._pool is None:
-                    from concurrent.futures import ProcessPoolExecutor
+                    from ._parallel import process_pool
 
-                    self._pool = ProcessPoolExecutor(max_workers=1)
+                    # Forked: it needs nothing but os, and starts in milliseconds.
+                    self._pool = process_pool(1, start_method="fork")
                 future = self._pool.submit(_stat_paths, paths[start:end])
             except (OSError, RuntimeError):  # no process could be started
                 self._parallel = False

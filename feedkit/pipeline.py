@@ -11,6 +11,7 @@ record the build; queue and send the WebSub pings (pings, websub).
 from __future__ import annotations
 
 import json
+import sys
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,8 @@ from .state import State, lock_state
 # build with nothing to do, or `feedkit --help`, should not pay for YAML, lxml, feedgen,
 # nor even for the models of posts and feeds.
 if TYPE_CHECKING:
+    from types import FrameType
+
     import requests
 
     from ._walk import SourceFile
@@ -128,6 +131,26 @@ class BuildResult:
         }
 
 
+def _refuse_in_a_worker() -> None:
+    """Raise :class:`RuntimeError` if this process is a worker importing the script that
+    started it, which is calling :func:`build` again at its top level.
+
+    A worker started from a fork server imports the main script, as ``__mp_main__``, so
+    that what it defines can be sent to it; a script with no ``if __name__ ==
+    "__main__":`` guard would build the site again there, and the build would fail with
+    a broken pool and another build's lock, saying nothing of the cause. A worker of the
+    caller's own pool that builds from a function is not refused: only the top level of
+    a script being run as ``__mp_main__`` is."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__mp_main__":
+            raise RuntimeError(
+                "feedkit.build() was called while a worker process imported the script "
+                "that runs it: put the script's own code under 'if __name__ == \"__main__\":'"
+            )
+        frame = frame.f_back
+
+
 def build(
     settings: Settings,
     *,
@@ -159,10 +182,14 @@ def build(
     build worked out with its own clock is kept for later builds to take as real
     (its posts' records, its planned posts, the record of the build itself).
 
+    A script that calls it keeps its own code under ``if __name__ == "__main__":``: each
+    worker process imports the script again (see :func:`_refuse_in_a_worker`).
+
     Raises :class:`FeedkitError` when the content folder is missing, when ``strict``
     finds a warning, or when an output file cannot be written; :class:`LockTimeout`
     when another build holds the lock and this one has something to write.
     """
+    _refuse_in_a_worker()
     started = _time.perf_counter()
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     recorded_at = now if recorded_at is None else recorded_at

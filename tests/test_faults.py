@@ -309,3 +309,114 @@ def test_missing_content_folder(built):
     assert "content folder not found" in result.stderr and "content" in result.stderr
     assert "Traceback" not in result.output
     assert _snapshot(built / "public") == before
+
+
+# Builds a site with every stage in worker processes (argv[1]: the site folder, argv[2]:
+# how they start), then waits for SIGKILL.
+IN_WORKERS = textwrap.dedent(
+    """
+    import os, sys
+
+    import feedkit._parallel, feedkit.collect
+    from feedkit.cli import main
+
+    if __name__ == "__main__":
+        feedkit._parallel.START_METHOD = sys.argv[2]
+        feedkit.collect._PARALLEL_READS = 1
+        for name in ("PARALLEL_RESOLVE", "PARALLEL_POSTS", "PARALLEL_PAGES", "PARALLEL_FEEDS"):
+            setattr(feedkit._parallel, name, 1)
+        os.chdir(sys.argv[1])
+        main(["build", "--now", sys.argv[3], "-q"])
+    """
+)
+
+
+def _session(sid: int) -> set[int]:
+    """The processes of session ``sid`` (Linux's /proc)."""
+    members = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            members.add(int(stat.parent.name))
+    return members
+
+
+@pytest.mark.parametrize("start_method", ["fork", "forkserver"])
+def test_workers_end_with_a_killed_build(tmp_path, start_method):
+    """A build killed while its workers run (a cron job's timeout, the OOM killer) leaves
+    none of them behind: they would wait for jobs forever, holding memory and the output
+    pipe its caller reads to the end, and could still write a feed."""
+    import multiprocessing
+    import time
+
+    if not Path("/proc/self/stat").is_file():
+        pytest.skip("needs /proc to list a session's processes")
+    if start_method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {start_method} here")
+    _make_site(tmp_path)
+    (tmp_path / "feedkit.toml").write_text(CONFIG.replace("limit = 10", "limit = 1"), "utf-8")
+    script = tmp_path / "in_workers.py"
+    script.write_text(IN_WORKERS, encoding="utf-8")
+    build = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path), start_method, NOW],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its session holds it and every process it starts
+    )
+    # Killed once workers are writing archive pages (a first one is there).
+    archive = tmp_path / "public" / "archive"
+    deadline = time.monotonic() + 60
+    while build.poll() is None and time.monotonic() < deadline:
+        if archive.is_dir() and any(archive.iterdir()):
+            break
+        time.sleep(0.002)
+    try:
+        assert build.poll() is None, "the build ended before it was killed"
+        assert _session(build.pid) - {build.pid}, "no worker was seen"
+        build.kill()
+        build.wait()
+        deadline = time.monotonic() + 10
+        while _session(build.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _session(build.pid) == set()
+    finally:
+        for pid in _session(build.pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_script_without_a_main_guard_is_told_why_its_build_failed(tmp_path):
+    """A worker started from the fork server imports the script that runs the build; one
+    that builds at its top level says what to do, not only that the pool broke."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("workers are forked here, and import no script")
+    _make_site(tmp_path)
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            from datetime import datetime
+            from pathlib import Path
+
+            import feedkit._parallel
+            from feedkit import build
+            from feedkit.settings import load_settings
+
+            feedkit._parallel.PARALLEL_PAGES = 1
+            build(
+                load_settings(Path({str(tmp_path)!r}) / "feedkit.toml"),
+                now=datetime.fromisoformat({NOW!r}),
+            )
+            """
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert "put the script's own code under 'if __name__ == \"__main__\":'" in done.stderr
