@@ -76,7 +76,7 @@ def worker_count() -> int:
 # How worker processes start. Forked from the main process, a worker shares its whole
 # heap copy-on-write, and every page that either side then touches (a reference count, a
 # collection of the garbage collector) becomes a private copy: at 100,000 posts, the
-# build's processes came to hold 970 MiB together, the main process's posts counted up
+# build's processes came to hold 984 MiB together, the main process's posts counted up
 # to three times. A fork server is a small process that has imported what the workers
 # run and forks each of them: they start with that, and the jobs bring the rest.
 START_METHOD = "forkserver"
