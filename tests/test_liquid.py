@@ -281,3 +281,31 @@ def test_jekyll_tags_never_raise(tag, markup):
         text, site=SITE, page={}, path="_posts/x.md", line=1, diagnostics=Diagnostics()
     )
     assert isinstance(out, str)
+
+
+def test_liquid_rendered_in_worker_processes_equals_liquid_rendered_here(tmp_path, monkeypatch):
+    """Workers started from the fork server get the Liquid site (its includes, its
+    posts' URLs) by pickle, not by inheriting the main process's memory: every file of
+    a build whose stages all run in workers equals that of a build in one process."""
+    import feedkit._parallel
+    import feedkit.collect
+
+    outputs = {}
+    for mode in ("workers", "here"):
+        site = tmp_path / mode
+        shutil.copytree(FIXTURE, site)
+        threshold = 1 if mode == "workers" else 10**9
+        monkeypatch.setattr(feedkit.collect, "_PARALLEL_READS", threshold)
+        for name in ("PARALLEL_RESOLVE", "PARALLEL_POSTS", "PARALLEL_PAGES", "PARALLEL_FEEDS"):
+            monkeypatch.setattr(feedkit._parallel, name, threshold)
+        diagnostics = Diagnostics()
+        result = build(load_settings(find_config(site)), now=NOW, diagnostics=diagnostics)
+        assert result.posts_rendered > 0
+        outputs[mode] = {
+            path.relative_to(site / "_site"): path.read_bytes()
+            for path in (site / "_site").rglob("*")
+            if path.is_file()
+        }
+    assert outputs["workers"] == outputs["here"]
+    atom = outputs["workers"][Path("atom.xml")].decode("utf-8")
+    assert "조심하세요 — 리퀴드 실험실" in atom  # an include, rendered in a worker
