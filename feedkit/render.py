@@ -58,6 +58,8 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _URL_ATTRIBUTES = frozenset(
     {"href", "src", "poster", "data", "cite", "action", "longdesc", "background", "formaction"}
 )
+# Of those, the ones whose resource a reader fetches to show the element.
+_FETCHED_ATTRIBUTES = frozenset({"src", "poster", "data", "background"})
 _SRCSET_ATTRIBUTES = frozenset({"srcset"})
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel", "ftp", "data", "magnet"})
 _SAFE_TAGS = frozenset(nh3.ALLOWED_TAGS) | {
@@ -206,6 +208,12 @@ _BASE_URL: ContextVar[str] = ContextVar("feedkit_base_url", default="")
 def _rewrite_attribute(tag: str, attribute: str, value: str, *, sanitize: bool) -> str | None:
     base_url = _BASE_URL.get()
     if attribute in _URL_ATTRIBUTES:
+        if base_url and not value.strip():
+            # An empty reference names the document it is in (RFC 3986 §5.2.2), which a
+            # feed is not: for a link, the post, written out (the W3C validator warns of
+            # the relative one, ContainsRelRef); what a reader would fetch (an image's
+            # empty src fetches nothing) goes, rather than fetch the post as an image.
+            return None if attribute in _FETCHED_ATTRIBUTES else base_url
         url = absolute_url(value, base_url)
         if (sanitize and not _is_safe_url(url)) or (value.strip() and not url):
             return None
