@@ -124,7 +124,9 @@ def _stderr_dropped() -> Iterator[None]:
     block. Rust's panic hook writes its message there itself, past Python's
     ``sys.stderr``: a panic that is caught and recovered from would still print three
     lines (a backtrace under ``RUST_BACKTRACE``) on a ``feedkit build -q``, which cron
-    mails. Nothing else writes there while a text renders."""
+    mails. The build writes nothing there while a text renders; a line another thread
+    wrote in those microseconds (the access log of ``feedkit serve --watch``) would be
+    lost with it."""
     if sys.stderr is not None:
         sys.stderr.flush()
     try:
