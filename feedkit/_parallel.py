@@ -157,8 +157,12 @@ def _exit_with(pid: int) -> None:
     writing a feed could replace, seconds later, what the next run wrote there. A
     thread waits on a descriptor of the main process (``pidfd_open``, Linux 5.3), which
     becomes readable when it exits, even before it is reaped; elsewhere it asks every
-    second whether the process is there."""
+    second whether the process is there. (Not on Windows, where ``os.kill(pid, 0)``
+    would send the main process a Ctrl-C.)"""
     import threading
+
+    if os.name == "nt":
+        return
 
     try:
         handle: int | None = os.pidfd_open(pid)
