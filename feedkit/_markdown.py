@@ -22,12 +22,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache, partial
 from typing import Any
 
-__all__ = ["has_cjk_delimiter", "render_markdown"]
+__all__ = ["apply_attribute_lists", "has_cjk_delimiter", "render_markdown"]
 
 # Hangul (jamo, compatibility jamo, syllables), kana, CJK ideographs and their
 # extensions, CJK symbols and punctuation, full-width forms.
@@ -186,3 +186,163 @@ def render_markdown(text: str) -> str:
         return fast_html
     html_text: str = _cjk_renderer().render(text)
     return html_text
+
+
+# A kramdown attribute list: ``{:`` then classes, ids, ``key="value"`` pairs or names,
+# quoted values holding any character but their quote, then ``}``.
+_ATTRIBUTE_LIST = r"""\{:(?:[^{}"']|"[^"]*"|'[^']*')*\}"""
+_SPAN_ATTRIBUTES = re.compile(rf"^{_ATTRIBUTE_LIST}")
+_BLOCK_ATTRIBUTES = re.compile(rf"(?m)^[ \t]*{_ATTRIBUTE_LIST}[ \t]*(?:\n|$)")
+_ONLY_ATTRIBUTES = re.compile(rf"\s*(?:{_ATTRIBUTE_LIST}\s*)+")
+_TOC_MARKER = re.compile(r"\{:\s*toc\s*\}\s*$")
+_NO_TOC = re.compile(r"(?:^|[\s{:])\.no_toc(?=[\s}])")
+_ID_IN_LIST = re.compile(r"(?:^|[\s{:])#([A-Za-z][\w-]*)(?=[\s}])")
+# kramdown's header id, written after an ATX header's text: ``## Intro {#intro}``.
+_HEADER_ID = re.compile(r"\s*\{#([A-Za-z][\w:.-]*)\}\s*$")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def apply_attribute_lists(html: str, *, toc_levels: Sequence[int] = range(1, 7)) -> str:
+    """Return rendered Markdown ``html`` with the kramdown attribute lists that
+    CommonMark leaves as text read as Jekyll's kramdown reads them.
+
+    - A one-item list marked ``{:toc}`` becomes the table of contents kramdown makes: a
+      list of the headings of ``toc_levels`` (kramdown's ``toc_levels``), nested by
+      level, each linking to its heading, but those marked ``{:.no_toc}``; the headings
+      get kramdown's ids (its ``auto_ids``: ASCII letters, digits and hyphens, else
+      ``section``, numbered when repeated) unless they have one (``{#id}``).
+    - ``{#id}`` after a heading's text is its id.
+    - Other lists, ``{: .note}`` on the line after a block and ``{:target="_blank"}``
+      right after a link, go: they are classes and targets, which a feed's sanitizer
+      drops anyway.
+
+    Code (``pre``, ``code``) is left as written.
+    """
+    if "{:" not in html and "{#" not in html:
+        return html
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    no_toc: set[Any] = set()
+    for heading in root.iter(*_HEADINGS):
+        text = heading.text if len(heading) == 0 else heading[-1].tail
+        found = _HEADER_ID.search(text or "")
+        if found is not None:
+            stripped = (text or "")[: found.start()]
+            if len(heading) == 0:
+                heading.text = stripped
+            else:
+                heading[-1].tail = stripped
+            heading.set("id", found.group(1))
+        following = heading.getnext()
+        if following is not None and following.tag == "p" and len(following) == 0:
+            lists = following.text or ""
+            if _ONLY_ATTRIBUTES.fullmatch(lists):
+                if _NO_TOC.search(lists):
+                    no_toc.add(heading)
+                named = _ID_IN_LIST.search(lists)
+                if named is not None:
+                    heading.set("id", named.group(1))
+    markers = []
+    for item in root.iter("li"):
+        listing = item.getparent()
+        if (
+            listing is not None
+            and listing.tag in ("ul", "ol")
+            and len(listing) == 1
+            and _TOC_MARKER.search(item.text_content())
+        ):
+            markers.append(listing)
+    if markers:
+        contents = _table_of_contents(root, no_toc, toc_levels)
+        for listing in markers:
+            _replace(listing, contents(listing.tag))
+    for element in list(root.iter()):
+        if element.tag in ("pre", "code") or any(
+            ancestor.tag in ("pre", "code") for ancestor in element.iterancestors()
+        ):
+            continue
+        if element.text and "{:" in element.text:
+            element.text = _BLOCK_ATTRIBUTES.sub("", element.text).rstrip("\n") or None
+        if element is not root and element.tail and "{:" in element.tail:
+            tail = _SPAN_ATTRIBUTES.sub("", element.tail)
+            element.tail = _BLOCK_ATTRIBUTES.sub("", tail) or None
+        if element.tag == "p" and len(element) == 0 and not (element.text or "").strip():
+            _replace(element, None)
+    parts = [root.text or ""]
+    parts += [lxml.html.tostring(child, encoding="unicode") for child in root]
+    return "".join(parts)
+
+
+def _table_of_contents(
+    root: Any, no_toc: set[Any], toc_levels: Sequence[int]
+) -> Callable[[str], Any]:
+    """Give each heading of ``root`` kramdown's id, and return what makes the table of
+    contents as a list of the given tag (kramdown's ``generate_toc_tree``)."""
+    from lxml.html import Element
+
+    used: dict[str, int] = {}
+    entries = []
+    for heading in root.iter(*_HEADINGS):
+        text = " ".join(heading.text_content().split())
+        if heading.get("id") is None:
+            heading.set("id", _kramdown_id(text, used))
+        level = int(heading.tag[1])
+        if level in toc_levels and heading not in no_toc:
+            entries.append((level, heading.get("id"), text))
+
+    def make(tag: str) -> Any:
+        top = Element(tag, id="markdown-toc")
+        stack: list[tuple[int, Any]] = []  # (level, its <li>)
+        for level, anchor, text in entries:
+            item = Element("li")
+            link = Element("a", href=f"#{anchor}", id=f"markdown-toc-{anchor}")
+            link.text = text
+            item.append(link)
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            if stack:
+                parent = stack[-1][1]
+                nested = parent.find(tag)
+                if nested is None:
+                    nested = Element(tag)
+                    parent.append(nested)
+                nested.append(item)
+            else:
+                top.append(item)
+            stack.append((level, item))
+        return top
+
+    return make
+
+
+def _kramdown_id(text: str, used: dict[str, int]) -> str:
+    """kramdown's ``generate_id``: leading characters up to the first ASCII letter go,
+    then all but ASCII letters, digits, spaces and hyphens; spaces become hyphens;
+    lowercase; ``section`` when nothing is left; ``-1``, ``-2`` on a repeat."""
+    made = re.sub(r"^[^a-zA-Z]+", "", text)
+    made = re.sub(r"[^a-zA-Z0-9 -]", "", made).replace(" ", "-").lower() or "section"
+    if made in used:
+        used[made] += 1
+        return f"{made}-{used[made]}"
+    used[made] = 0
+    return made
+
+
+def _replace(element: Any, replacement: Any) -> None:
+    """Put ``replacement`` (or nothing) in ``element``'s place, keeping the text that
+    follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if replacement is not None:
+        replacement.tail = element.tail
+        parent.replace(element, replacement)
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)

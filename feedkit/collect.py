@@ -187,11 +187,16 @@ def _parse_source(
     diagnostics: Diagnostics,
     encoding: str,
     formats: Sequence[str] = ("yaml",),
+    *,
+    bare_posts: bool = False,
 ) -> tuple[Source | None, bool]:
     """Return the source (or None if it is not a post) and whether YAML was parsed.
 
     ``formats`` are the front-matter formats read (a Hugo site's are YAML, TOML and
-    JSON, and its keys are lower-cased, as Hugo reads them).
+    JSON, and its keys are lower-cased, as Hugo reads them). With ``bare_posts`` (a
+    Jekyll site), a file in a ``_posts`` folder without front matter is a post, as
+    Jekyll reads it (its post reader takes every dated file there; only pages and
+    collections' documents need front matter).
     """
     # YAML is imported here: a build that reuses its cache parses nothing.
     from ._frontmatter import (
@@ -206,10 +211,11 @@ def _parse_source(
     if text is None:
         return None, False
     if not has_front_matter(text, formats=formats):
-        if len(formats) == 1:
+        in_posts = bare_posts and "_posts" in path.split("/")[:-1]
+        if len(formats) == 1 and not in_posts:
             diagnostics.info("skipped", "no front matter; not a post", path=path)
             return None, False
-        # Hugo publishes a content file without front matter as a page.
+        # Hugo publishes a content file without front matter as a page, Jekyll a post.
         front = FrontMatter({}, text, 1, ())
     else:
         try:
@@ -248,16 +254,21 @@ def read_source(
     *,
     encoding: str = "utf-8",
     formats: Sequence[str] = ("yaml",),
+    bare_posts: bool = False,
 ) -> Source | None:
     """Read one candidate file; return its :class:`Source`, or None if it is not a post.
 
-    A file without front matter is not a post (reported at info level); a file whose
-    front matter cannot be read is reported as an error naming the line, and skipped.
+    A file without front matter is not a post (reported at info level), but in a Jekyll
+    site's ``_posts`` (``bare_posts``); a file whose front matter cannot be read is
+    reported as an error naming the line, and skipped.
     """
     data = _read_bytes(source_file, diagnostics)
     if data is None:
         return None
-    return _parse_source(source_file, data, diagnostics, encoding, formats)[0]
+    source, _ = _parse_source(
+        source_file, data, diagnostics, encoding, formats, bare_posts=bare_posts
+    )
+    return source
 
 
 def _from_cache(
@@ -343,6 +354,7 @@ def _read_one(
     encoding: str,
     keep_body: bool,
     formats: Sequence[str] = ("yaml",),
+    bare_posts: bool = False,
 ) -> _ReadOutcome:
     """Read one file; ``cached`` is the content hash and body line the parse cache holds
     for it, if any. With ``keep_body``, the body is kept: the file is not read again in
@@ -361,7 +373,9 @@ def _read_one(
             pass  # not in the encoding the settings now name: parsed again, and reported
         else:
             return _ReadOutcome(None, tuple(found), same_as_cached=True, body=body)
-    source, did_parse = _parse_source(source_file, data, found, encoding, formats)
+    source, did_parse = _parse_source(
+        source_file, data, found, encoding, formats, bare_posts=bare_posts
+    )
     if source is not None:
         # Kept with the cache record, so a later run that skips the parse (and
         # --strict) still hears about a recovered title or a guessed encoding.
@@ -383,7 +397,7 @@ def _body_of(
 
 
 def _read_chunk(
-    job: tuple[list[tuple[SourceFile, tuple[str, int] | None]], str, bool, Sequence[str]],
+    job: tuple[list[tuple[SourceFile, tuple[str, int] | None]], str, bool, Sequence[str], bool],
 ) -> list[_ReadOutcome]:
     """Read and parse a share of the files (in a worker process).
 
@@ -394,10 +408,10 @@ def _read_chunk(
     """
     from ._records import StoredMetadata
 
-    chunk, encoding, keep_bodies, formats = job
+    chunk, encoding, keep_bodies, formats, bare_posts = job
     outcomes = []
     for source_file, cached in chunk:
-        outcome = _read_one(source_file, cached, encoding, keep_bodies, formats)
+        outcome = _read_one(source_file, cached, encoding, keep_bodies, formats, bare_posts)
         if outcome.source is not None:
             stored = StoredMetadata.of(outcome.source.metadata)
             outcome = replace(outcome, source=replace(outcome.source, metadata=stored))
@@ -413,6 +427,7 @@ def _read_in_workers(
     progress: Callable[[str, int, int], None] | None,
     total: int,
     formats: Sequence[str] = ("yaml",),
+    bare_posts: bool = False,
 ) -> dict[str, _ReadOutcome] | None:
     """Read and parse ``files`` on every core (a first build, or a fresh checkout, reads
     them all); None on a single core. ``progress`` hears of each share read."""
@@ -424,7 +439,7 @@ def _read_in_workers(
     jobs = [(source_file, _cached_hash(cache, source_file.path)) for source_file in files]
     size = 64
     chunks = [
-        (jobs[start : start + size], encoding, keep_bodies, formats)
+        (jobs[start : start + size], encoding, keep_bodies, formats, bare_posts)
         for start in range(0, len(jobs), size)
     ]
     outcomes: dict[str, _ReadOutcome] = {}
@@ -508,6 +523,7 @@ def collect_sources(
     if settings.jekyll:
         files = _without_undated_posts(files, diagnostics)
     formats: Sequence[str] = ("yaml",)
+    bare_posts = bool(settings.jekyll)
     if settings.hugo is not None:
         from ._frontmatter import HUGO_FORMATS
         from .hugo import page_files
@@ -532,7 +548,7 @@ def collect_sources(
     read = None
     if len(to_read) >= _PARALLEL_READS:
         read = _read_in_workers(
-            to_read, cache, encoding, keep_bodies, progress, len(files), formats
+            to_read, cache, encoding, keep_bodies, progress, len(files), formats, bare_posts
         )
     for index, source_file in enumerate(files, 1):
         if progress is not None and read is None and index % 256 == 0:
@@ -551,6 +567,7 @@ def collect_sources(
                 encoding,
                 keep_bodies,
                 formats,
+                bare_posts,
             )
         for diagnostic in outcome.diagnostics:
             diagnostics.add(diagnostic)
@@ -584,11 +601,12 @@ def load_body(
     *,
     encoding: str = "utf-8",
     formats: Sequence[str] = ("yaml",),
+    bare_posts: bool = False,
 ) -> Source:
     """Return ``source`` with its body, reading the file if the body is not loaded yet.
 
     If the file changed since it was collected, its current content is used (its front
-    matter read in one of ``formats``).
+    matter read in one of ``formats``; ``bare_posts`` as for :func:`read_source`).
     """
     if source.body is not None:
         return source
@@ -609,7 +627,9 @@ def load_body(
         source.is_draft_file,
         source.folder_categories,
     )
-    reread = read_source(source_file, diagnostics, encoding=encoding, formats=formats)
+    reread = read_source(
+        source_file, diagnostics, encoding=encoding, formats=formats, bare_posts=bare_posts
+    )
     return replace(source, body=reread.body if reread and reread.body is not None else "")
 
 
@@ -627,7 +647,12 @@ def load_post_body(post: Post, settings: Settings, diagnostics: Diagnostics) -> 
             post.source, diagnostics, encoding=settings.content.encoding, formats=HUGO_FORMATS
         )
         return with_hugo_body(replace(post, source=source), settings, diagnostics)
-    source = load_body(post.source, diagnostics, encoding=settings.content.encoding)
+    source = load_body(
+        post.source,
+        diagnostics,
+        encoding=settings.content.encoding,
+        bare_posts=bool(settings.jekyll),
+    )
     post = replace(post, source=source)
     separator = source.metadata.get("excerpt_separator", settings.jekyll.get("excerpt_separator"))
     if post.excerpt is None and isinstance(separator, str) and source.body:

@@ -16,7 +16,7 @@ import html
 import mimetypes
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
@@ -438,6 +438,27 @@ def render_item_html(post_source: Source, *, sanitize: bool = True) -> str:
     return _clean(raw_html, "", sanitize=sanitize)
 
 
+def kramdown_toc_levels(options: object) -> Sequence[int]:
+    """The heading levels a table of contents lists, from a Jekyll site's ``kramdown``
+    options (``toc_levels``: ``1..3``, ``2,3``, a list, a number; by default all six,
+    as Jekyll sets it)."""
+    value = options.get("toc_levels") if isinstance(options, Mapping) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, int) for v in value):
+        return tuple(value)
+    if isinstance(value, str):
+        text = value.strip()
+        first, dots, last = text.partition("..")
+        try:
+            if dots:
+                return tuple(range(int(first), int(last) + 1))
+            return tuple(int(part) for part in text.split(","))
+        except ValueError:
+            pass
+    return tuple(range(1, 7))
+
+
 def render_item(
     post: Post,
     *,
@@ -477,10 +498,19 @@ def render_item(
             )
     # Dropped before Markdown, which would turn a NUL into U+FFFD (CommonMark 2.3).
     body = strip_xml_illegal(body)
-    raw_html = render_markdown(body) if post.source.markup == "markdown" else body
+    from ._markdown import apply_attribute_lists
+
+    is_markdown = post.source.markup == "markdown"
+    raw_html = render_markdown(body) if is_markdown else body
+    # A Jekyll site's Markdown is kramdown's, which reads attribute lists ({:toc}).
+    toc_levels = None if liquid is None else kramdown_toc_levels(liquid.site.get("kramdown"))
+    if toc_levels is not None and is_markdown:
+        raw_html = apply_attribute_lists(raw_html, toc_levels=toc_levels)
     content_html = _clean(raw_html, post.url, sanitize=sanitize)
     if excerpt:
         excerpt_html = render_markdown(strip_xml_illegal(excerpt))
+        if toc_levels is not None:
+            excerpt_html = apply_attribute_lists(excerpt_html, toc_levels=toc_levels)
         summary_html = _clean(excerpt_html, post.url, sanitize=True)
     elif summary is not None:
         summary_html = summary(content_html)

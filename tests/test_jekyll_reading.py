@@ -47,6 +47,28 @@ def test_a_post_without_title_is_titled_from_its_file_name(entries) -> None:
     assert entries["No Title Here"].link == ROOT + "news/2024/03/01/no-title-here/"
 
 
+def test_a_post_without_front_matter_is_published_as_jekyll_publishes_it(entries) -> None:
+    # Jekyll's post reader takes every dated file in _posts/, front matter or not (a
+    # post of houbb.github.io, a public blog, was missing from feedkit's feeds).
+    post = entries["No Front Matter"]
+    assert post.link == ROOT + "news/2024/03/13/no-front-matter/"
+    assert post.published == "2024-03-13T00:00:00+09:00"
+    assert "Jekyll publishes every dated file" in post.content[0].value
+
+
+def test_kramdown_attribute_lists_are_not_shown_as_text(entries) -> None:
+    content = entries["Kramdown attribute lists"].content[0].value
+    assert "the table of contents goes here" not in content
+    assert "{:" not in content.replace("<code>{:toc} in code stays", "")
+    assert "<code>{:toc} in code stays" in content
+    assert 'href="https://example.com/source"' in content
+    # The table of contents kramdown makes, the heading marked .no_toc left out (its
+    # link is made absolute against the post, as every link in a feed is).
+    toc = ROOT + "news/2024/03/14/kramdown-attributes/#first-part"
+    assert f'<ul id="markdown-toc"><li><a href="{toc}"' in content
+    assert "#second-part" not in content and '<h2 id="second-part">' in content
+
+
 def test_a_repeated_key_keeps_its_last_value_with_a_warning(entries, built) -> None:
     post = entries["Last title wins"]
     assert [tag.term for tag in post.tags] == ["news"]

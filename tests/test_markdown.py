@@ -11,12 +11,19 @@ import re
 import shutil
 import subprocess
 
+import lxml.html
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedkit._markdown import _cjk_renderer, _fast_renderer, has_cjk_delimiter, render_markdown
-from feedkit.render import html_to_text
+from feedkit._markdown import (
+    _cjk_renderer,
+    _fast_renderer,
+    apply_attribute_lists,
+    has_cjk_delimiter,
+    render_markdown,
+)
+from feedkit.render import html_to_text, kramdown_toc_levels
 
 # Each case: the Markdown, and the emphasised texts kramdown makes of it (in order).
 # The first is issue #23's; the others have the shapes of sentences found on public
@@ -140,3 +147,89 @@ def test_text_that_makes_markdown_it_rs_panic_is_rendered(markdown, capfd):
     # ... but not when feedkit renders: a `feedkit build -q` prints nothing (a post of
     # a public blog, houbb.github.io, made every first build print three lines).
     assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        # No heading: an empty table of contents, as kramdown makes it.
+        (
+            "text\n\n* any list\n{:toc}\n\nmore",
+            '<p>text</p>\n<ul id="markdown-toc"></ul>\n<p>more</p>\n',
+        ),
+        ("para\n{: .note}\n", "<p>para</p>\n"),
+        (
+            '[x](https://a.example/){:target="_blank"} on',
+            '<p><a href="https://a.example/">x</a> on</p>\n',
+        ),
+        ("## Head\n{:.no_toc}\n\ntext", "<h2>Head</h2>\n\n<p>text</p>\n"),
+        ("## Head {#intro}\n", '<h2 id="intro">Head</h2>\n'),
+        ("{: #intro .lead key='a}b'}\nafter", "<p>after</p>\n"),
+    ],
+)
+def test_kramdown_attribute_lists_are_not_left_as_text(markdown, expected):
+    assert apply_attribute_lists(render_markdown(markdown)) == expected
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "```\n{:toc}\n```\n",  # code keeps what it shows
+        "a `{: .x}` b",
+        "a {: mid-line} b",  # neither after an element nor a line of its own
+        "no attribute lists here",
+    ],
+)
+def test_what_is_not_an_attribute_list_stays(markdown):
+    html = render_markdown(markdown)
+    assert apply_attribute_lists(html) == html
+
+
+def test_only_a_list_of_one_item_is_a_table_of_contents():
+    dropped = apply_attribute_lists(render_markdown("* one\n* two\n{:toc}"))
+    assert dropped == "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
+
+
+def test_a_table_of_contents_is_made_as_kramdown_makes_it():
+    markdown = (
+        "# Title\n\n1. contents\n{:toc}\n\n## First part\n\n### Deep {#deep-one}\n\n"
+        "## 참고 자료\n\n## Skipped\n{:.no_toc}\n\n## First part\n"
+    )
+    html = apply_attribute_lists(render_markdown(markdown), toc_levels=range(1, 4))
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    toc = root.find("ol")
+    assert toc.get("id") == "markdown-toc"
+    links = [(a.get("href"), a.text) for a in toc.iter("a")]
+    # kramdown's ids: ASCII only, "section" when none is left, numbered when repeated.
+    assert links == [
+        ("#title", "Title"),
+        ("#first-part", "First part"),
+        ("#deep-one", "Deep"),
+        ("#section", "참고 자료"),
+        ("#first-part-1", "First part"),
+    ]
+    # Nested by level: the h3 under the first h2, the h2s under the h1.
+    assert [a.text for a in toc.find("li").find("ol").find("li").iter("a")] == [
+        "First part",
+        "Deep",
+    ]
+    assert [h.get("id") for h in root.iter("h1", "h2", "h3")] == [
+        "title", "first-part", "deep-one", "section", "skipped", "first-part-1",
+    ]  # fmt: skip
+    shallow = apply_attribute_lists(render_markdown(markdown), toc_levels=(2,))
+    assert "#title" not in shallow and "#deep-one" not in shallow and "#first-part" in shallow
+
+
+@pytest.mark.parametrize(
+    ("value", "levels"),
+    [
+        (None, (1, 2, 3, 4, 5, 6)),
+        ("1..3", (1, 2, 3)),
+        ("2,3", (2, 3)),
+        ([2, 4], (2, 4)),
+        (2, (2,)),
+        ("x", (1, 2, 3, 4, 5, 6)),
+    ],
+)
+def test_toc_levels_read_as_jekyll_writes_them(value, levels):
+    assert kramdown_toc_levels({"toc_levels": value}) == levels
