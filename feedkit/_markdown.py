@@ -220,9 +220,13 @@ def apply_attribute_lists(html: str, *, toc_levels: Sequence[int] = range(1, 7))
     """
     if "{:" not in html and "{#" not in html:
         return html
+    import lxml.etree
     import lxml.html
 
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):  # nothing lxml can read: left as it is
+        return html
     no_toc: set[Any] = set()
     for heading in root.iter(*_HEADINGS):
         text = heading.text if len(heading) == 0 else heading[-1].tail
@@ -258,6 +262,8 @@ def apply_attribute_lists(html: str, *, toc_levels: Sequence[int] = range(1, 7))
         for listing in markers:
             _replace(listing, contents(listing.tag))
     for element in list(root.iter()):
+        if not isinstance(element.tag, str):  # a comment keeps what it says
+            continue
         if element.tag in ("pre", "code") or any(
             ancestor.tag in ("pre", "code") for ancestor in element.iterancestors()
         ):
