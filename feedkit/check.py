@@ -52,7 +52,6 @@ _FEED_URL_ATTRIBUTES = ("href", "url", "uri", "src")
 _CONTENT_URL_ATTRIBUTES = ("href", "src", "poster")
 _CONTENT_HINT = re.compile(r"(?i)\b(?:href|src|srcset|poster)\s*=")
 # Schemes that need no host and make sense in a post's HTML wherever it is read.
-_CONTENT_SCHEMES = frozenset({"mailto", "tel", "data"})
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # RFC 4287 section 4.2.7.2: a bare relation name stands for this IANA registry IRI.
 _IANA_RELATION = "http://www.iana.org/assignments/relation/"
@@ -595,8 +594,10 @@ def _is_absolute_http(value: str) -> bool:
 
 
 def _is_content_url(value: str) -> bool:
+    """Whether a URL in content is absolute: any scheme but http(s) makes it so (RFC
+    3986's absolute-URI: ``ftp:``, ``magnet:``, ``mailto:``); http(s) needs a host."""
     match = _URI_SCHEME.match(value.strip())
-    if match and match.group(0)[:-1].lower() in _CONTENT_SCHEMES:
+    if match and match.group(0)[:-1].lower() not in ("http", "https"):
         return True
     return _is_absolute_http(value)
 

@@ -108,7 +108,11 @@ def test_relative_link_in_rss_content(published, out):
         item = root.find("channel/item")
         guids.append(item.findtext("guid"))
         encoded = item.find(f"{CONTENT}encoded")
-        encoded.text += '<p><a href="/about/">About</a> <a href="mailto:a@example.com">m</a></p>'
+        encoded.text += (
+            '<p><a href="/about/">About</a> <a href="mailto:a@example.com">m</a> '
+            # Absolute in any scheme (a public blog's ftp: links were reported).
+            '<a href="ftp://ftp.example.com/2016%C4%EA/">f</a> <a href="magnet:?xt=1">g</a></p>'
+        )
 
     edit_xml(path, add_relative_link)
     problems = check_output(out)
