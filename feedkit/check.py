@@ -51,7 +51,7 @@ _FEED_URL_ATTRIBUTES = ("href", "url", "uri", "src")
 # The same in HTML content; srcset is a list of "URL descriptor" candidates.
 _CONTENT_URL_ATTRIBUTES = ("href", "src", "poster")
 _CONTENT_HINT = re.compile(r"(?i)\b(?:href|src|srcset|poster)\s*=")
-# Schemes that need no host and make sense in a post's HTML wherever it is read.
+# A URL's scheme, which makes it absolute (RFC 3986, absolute-URI).
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # RFC 4287 section 4.2.7.2: a bare relation name stands for this IANA registry IRI.
 _IANA_RELATION = "http://www.iana.org/assignments/relation/"

@@ -211,8 +211,7 @@ def _parse_source(
     if text is None:
         return None, False
     if not has_front_matter(text, formats=formats):
-        in_posts = bare_posts and "_posts" in path.split("/")[:-1]
-        if len(formats) == 1 and not in_posts:
+        if len(formats) == 1 and not (bare_posts and _in_posts_folder(path)):
             diagnostics.info("skipped", "no front matter; not a post", path=path)
             return None, False
         # Hugo publishes a content file without front matter as a page, Jekyll a post.
@@ -457,6 +456,11 @@ def _cached_hash(cache: Mapping[str, CachedSource], path: str) -> tuple[str, int
     return (cached.content_hash, cached.body_line) if cached else None
 
 
+def _in_posts_folder(path: str) -> bool:
+    """Whether ``path`` is under a ``_posts`` folder, at any depth (``news/_posts/``)."""
+    return "_posts" in path.split("/")[:-1]
+
+
 def _without_undated_posts(
     files: Sequence[SourceFile], diagnostics: Diagnostics
 ) -> Sequence[SourceFile]:
@@ -468,7 +472,7 @@ def _without_undated_posts(
     kept = []
     for source_file in files:
         path = source_file.path
-        if "_posts" in path.split("/")[:-1] and filename_parts(path)[0] is None:
+        if _in_posts_folder(path) and filename_parts(path)[0] is None:
             diagnostics.info(
                 "skipped",
                 "in _posts/ but its name has no date (YYYY-MM-DD-title): Jekyll does not "
