@@ -1,5 +1,5 @@
 """``python -m feedkit``: the ``feedkit`` command, for when its script is not on PATH."""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="feedkit")
+run()

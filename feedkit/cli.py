@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -42,6 +45,43 @@ _wait_option = click.option(
     show_default=True,
     help="Seconds to wait for another run on the same site to finish (then exit 75).",
 )
+
+
+# The exit status :func:`run` hands to the process (1 until the command says otherwise,
+# as for an exception that escapes it).
+_exit_status = 1
+
+
+def run() -> None:
+    """The ``feedkit`` script and ``python -m feedkit``: :func:`main`, ended by
+    :func:`_exit_without_teardown`."""
+    global _exit_status
+    # Registered before anything the command imports registers its own, so that it runs
+    # last: atexit calls its handlers newest first.
+    atexit.register(_exit_without_teardown)
+    try:
+        main(prog_name="feedkit")
+    except SystemExit as ended:
+        code = ended.code
+        _exit_status = 0 if code is None else code if isinstance(code, int) else 1
+        raise
+    _exit_status = 0
+
+
+def _exit_without_teardown() -> None:
+    """End the process once every other exit handler has run, skipping the interpreter's
+    teardown: freeing each object of every imported module one by one took 11 ms after a
+    build with nothing to do and 25 ms after one that rendered a post (10,000 posts,
+    #25), and the system frees a process's memory at once. Python has joined the
+    threads that are not daemons before exit handlers run; files a build writes are
+    closed (and synced) by the code that writes them; only standard output and error
+    may still hold bytes."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # a closed pipe: the interpreter reports it as it would have
+    os._exit(_exit_status)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,6 +44,58 @@ def test_python_dash_m_feedkit_is_the_command(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Usage: feedkit [OPTIONS] COMMAND")
     assert "build" in done.stdout
+
+
+# A command added to feedkit's group for the tests of run(): it registers an exit
+# handler (as multiprocessing does once a build starts workers), writes more than a
+# pipe's buffer, and ends as its argument says.
+_PROBE = """
+import atexit, sys, click, feedkit.cli as cli
+
+@cli.main.command("probe")
+@click.argument("how")
+def probe(how):
+    atexit.register(print, "exit handler ran")
+    click.echo("x" * 200_000)
+    click.echo("to stderr", err=True)
+    if how == "exit-3":
+        sys.exit(3)
+    if how == "raise":
+        raise RuntimeError("boom")
+
+sys.argv = ["feedkit", "probe", *sys.argv[1:]]
+cli.run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "status"), [("ok", 0), ("exit-3", 3), ("raise", 1), ("--bad-option", 2)]
+)
+def test_run_exits_with_the_commands_status_after_its_output_and_exit_handlers(
+    tmp_path, how, status
+):
+    import subprocess
+    import sys
+
+    # Buffered, as standard output is under cron: with PYTHONUNBUFFERED nothing is held.
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, how],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == status, done.stderr
+    if how == "--bad-option":
+        assert "No such option '--bad-option'" in done.stderr
+        return
+    # Everything written before the exit reached the pipes, then the handler's line.
+    assert done.stdout == "x" * 200_000 + "\nexit handler ran\n"
+    assert done.stderr.startswith("to stderr\n")
+    if how == "raise":
+        assert "RuntimeError: boom" in done.stderr
 
 
 def test_build_in_the_site_folder_with_no_arguments(runner, in_site):
