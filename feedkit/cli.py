@@ -926,4 +926,4 @@ def _print_diagnostics(
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

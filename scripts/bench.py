@@ -167,7 +167,7 @@ def feedkit_command() -> list[str]:
     script = Path(sys.executable).with_name("feedkit")
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
-    return [sys.executable, "-m", "feedkit.cli"]
+    return [sys.executable, "-m", "feedkit"]
 
 
 def measure(command: Sequence[str], cwd: Path) -> Measurement:
