@@ -92,6 +92,7 @@ _PRELOADED = [
     "feedkit.jekyll",
     "feedkit.dates",
     "feedkit.render",
+    "feedkit.liquid",  # what unpickles a Jekyll site's LiquidSite
     "feedkit.browser",
     "feedkit.generate",
     "feedkit.ical",

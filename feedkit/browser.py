@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from importlib import resources
 
 from .generate import FEED_FILES, feed_url, order_posts
 from .models import Artifact, FeedSpec, Item
@@ -393,6 +392,8 @@ def xslt_stylesheet() -> bytes:
     ``ko``, else in English, and uses the same CSS as ``feeds.html``. Entry content is not
     shown: it is escaped HTML, and ``disable-output-escaping`` is not portable.
     """
+    from importlib import resources  # only when feed.xsl is written
+
     template = resources.files("feedkit").joinpath("data", XSLT_FILE_NAME).read_bytes()
     return template.replace(b"/* feedkit:style */", STYLE.encode("utf-8"))
 

@@ -245,11 +245,11 @@ def _build_locked(
     recorded_at: datetime | None = None,
 ) -> BuildResult:
     """The stages of a build that has something to do, under the lock."""
+    from ._liquid_inputs import is_jekyll_site
     from ._parallel import OutputFiles, write_feeds
     from ._rebuild import current_feeds, feed_signatures, gather_posts, whole_posts
     from .collect import site_file_sizes
     from .generate import feed_path, plan_feeds, with_emptied_feeds
-    from .liquid import is_jekyll_site, load_liquid_site
 
     # 1. Read the posts that changed, resolve them, update the ledger (stored now).
     gathered = gather_posts(
@@ -314,6 +314,8 @@ def _build_locked(
     del needed
     liquid = None
     if is_jekyll_site(settings) and (wanted or extras_needed):
+        from .liquid import load_liquid_site  # its Liquid library, for Jekyll sites only
+
         liquid = load_liquid_site(settings, published, now=now, diagnostics=diagnostics)
     output = OutputFiles(settings.feeds.output, stored_digests)
     rendered = write_feeds(

@@ -25,12 +25,12 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 
 from .diagnostics import Diagnostics
-from .liquid import LiquidSite, has_liquid, is_liquid_enabled, page_variables, render_liquid
 from .models import Enclosure, Item, Post, Source
 
 if TYPE_CHECKING:
     from datetime import tzinfo
 
+    from .liquid import LiquidSite
     from .settings import Settings
     from .timeline import TimelineEvent
 
@@ -482,6 +482,9 @@ def render_item(
     """
     body = post.source.body or ""
     excerpt = post.excerpt
+    if liquid is not None:
+        # Imported with the LiquidSite given: a site without Liquid never imports it.
+        from .liquid import has_liquid, is_liquid_enabled, page_variables, render_liquid
     if (
         liquid is not None
         and (has_liquid(body) or has_liquid(excerpt))
