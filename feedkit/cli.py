@@ -54,7 +54,8 @@ _exit_status = 1
 
 def run() -> None:
     """The ``feedkit`` script and ``python -m feedkit``: :func:`main`, ended by
-    :func:`_exit_without_teardown`."""
+    :func:`_exit_without_teardown`. An exit handler registered before this call would not
+    run; nothing that the script imports first registers one (a test checks)."""
     global _exit_status
     # Registered before anything the command imports registers its own, so that it runs
     # last: atexit calls its handlers newest first.

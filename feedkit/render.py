@@ -459,6 +459,32 @@ def kramdown_toc_levels(options: object) -> Sequence[int]:
     return tuple(range(1, 7))
 
 
+def _with_liquid_rendered(
+    post: Post,
+    body: str,
+    excerpt: str | None,
+    liquid: LiquidSite,
+    diagnostics: Diagnostics | None,
+) -> tuple[str, str | None]:
+    """``body`` and ``excerpt`` with their Liquid rendered as Jekyll renders it, where they
+    hold any and the post does not turn Liquid off. :mod:`feedkit.liquid` is imported here,
+    where a LiquidSite exists already: a build of a site without Liquid never imports it."""
+    from .liquid import has_liquid, is_liquid_enabled, page_variables, render_liquid
+
+    if not (has_liquid(body) or has_liquid(excerpt)) or not is_liquid_enabled(post.source.metadata):
+        return body, excerpt
+    found = Diagnostics() if diagnostics is None else diagnostics
+    page = page_variables(post)
+    path, line = post.source.path, post.source.body_line
+    body = render_liquid(body, site=liquid, page=page, path=path, line=line, diagnostics=found)
+    if excerpt:
+        # The excerpt cut at excerpt_separator starts where the body does.
+        excerpt = render_liquid(
+            excerpt, site=liquid, page=page, path=path, line=line, diagnostics=found
+        )
+    return body, excerpt
+
+
 def render_item(
     post: Post,
     *,
@@ -483,22 +509,7 @@ def render_item(
     body = post.source.body or ""
     excerpt = post.excerpt
     if liquid is not None:
-        # Imported with the LiquidSite given: a site without Liquid never imports it.
-        from .liquid import has_liquid, is_liquid_enabled, page_variables, render_liquid
-    if (
-        liquid is not None
-        and (has_liquid(body) or has_liquid(excerpt))
-        and is_liquid_enabled(post.source.metadata)
-    ):
-        found = Diagnostics() if diagnostics is None else diagnostics
-        page = page_variables(post)
-        path, line = post.source.path, post.source.body_line
-        body = render_liquid(body, site=liquid, page=page, path=path, line=line, diagnostics=found)
-        if excerpt:
-            # The excerpt cut at excerpt_separator starts where the body does.
-            excerpt = render_liquid(
-                excerpt, site=liquid, page=page, path=path, line=line, diagnostics=found
-            )
+        body, excerpt = _with_liquid_rendered(post, body, excerpt, liquid, diagnostics)
     # Dropped before Markdown, which would turn a NUL into U+FFFD (CommonMark 2.3).
     body = strip_xml_illegal(body)
     from ._markdown import apply_attribute_lists

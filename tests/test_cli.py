@@ -98,6 +98,22 @@ def test_run_exits_with_the_commands_status_after_its_output_and_exit_handlers(
         assert "RuntimeError: boom" in done.stderr
 
 
+def test_what_the_script_imports_before_run_registers_no_exit_handler(tmp_path):
+    # run() ends the process from its own exit handler, the last to run: one registered
+    # before it would be skipped.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import atexit, feedkit.cli; print(atexit._ncallbacks())"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    assert done.stdout.strip() == "0"
+
+
 def test_build_in_the_site_folder_with_no_arguments(runner, in_site):
     result = runner.invoke(main, ["build", "--now", "2026-01-01T00:00:00+09:00"])
     assert result.exit_code == 0, result.output
