@@ -78,8 +78,9 @@ def _exit_without_teardown() -> None:
     closed (and synced) by the code that writes them; only standard output and error
     may still hold bytes."""
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None when the process started with it closed
+                stream.flush()
     except (OSError, ValueError):
         return  # a closed pipe: the interpreter reports it as it would have
     os._exit(_exit_status)
@@ -648,7 +649,8 @@ class _ProgressLine:
         import time
 
         self._stream = stream if stream is not None else sys.stderr
-        self._enabled = enabled and self._stream.isatty()
+        # No stderr at all (started with it closed, ``2>&-``): nothing to show it on.
+        self._enabled = enabled and self._stream is not None and self._stream.isatty()
         self._started = time.monotonic()
         self._delay = delay
         self._shown = False

@@ -580,3 +580,27 @@ def test_a_category_emptied_under_a_state_from_before_is_emptied_too(tmp_path, r
     parsed = feedparser.parse((site / "public" / "categories/스포츠/atom.xml").read_bytes())
     assert not parsed.bozo and parsed.entries == []
     assert parsed.feed.title == "Cron · 스포츠"
+
+
+@pytest.mark.parametrize("closed", ["stdout", "stderr"])
+def test_a_build_started_with_stdout_or_stderr_closed_publishes_and_exits_0(site, closed):
+    # A job started with `>&-` or `2>&-`: Python then has None for that stream.
+    import shlex
+    import subprocess
+    import sys
+
+    descriptor = {"stdout": 1, "stderr": 2}[closed]
+    command = shlex.join([sys.executable, "-m", "feedkit", "build", "--now", NOW])
+    done = subprocess.run(
+        ["sh", "-c", f"exec {command} {descriptor}>&-"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (site / "public" / "atom.xml").is_file()
+    if closed == "stdout":
+        assert "Traceback" not in done.stderr
+        assert done.stderr.startswith("feedkit: ")  # the summary, and nothing after it
+        assert done.stderr.count("\n") == 1
