@@ -645,7 +645,6 @@ class _ProgressLine:
     on a terminal: under cron (no terminal) a build prints nothing but its summary."""
 
     def __init__(self, *, enabled: bool, stream: Any = None, delay: float = 1.0) -> None:
-        import sys
         import time
 
         self._stream = stream if stream is not None else sys.stderr
