@@ -1042,10 +1042,10 @@ def feed_signatures(
 ) -> dict[str, str]:
     """Each feed's signature, by key (see :func:`feed_signature`); ``parts`` holds the
     posts' parts by id (and takes those it lacks)."""
-    from ._liquid_inputs import is_jekyll_site, liquid_inputs_digest
+    from ._liquid_inputs import liquid_inputs_digest
 
     settings_key = settings_digest(settings)
-    if settings.jekyll and is_jekyll_site(settings):
+    if settings.jekyll:  # a Jekyll site (is_jekyll_site holds whenever this does)
         # What Liquid reads beyond each post (_includes/, _data/) shapes every item.
         settings_key = digest_text(settings_key, liquid_inputs_digest(settings))
     return {spec.key: feed_signature(spec, settings_key, parts) for spec in specs}

@@ -430,10 +430,11 @@ def _read_in_workers(
 ) -> dict[str, _ReadOutcome] | None:
     """Read and parse ``files`` on every core (a first build, or a fresh checkout, reads
     them all); None on a single core. ``progress`` hears of each share read."""
-    workers = min(os.cpu_count() or 1, 4)
+    from ._parallel import process_pool, worker_count
+
+    workers = worker_count()
     if workers < 2:
         return None
-    from ._parallel import process_pool
 
     jobs = [(source_file, _cached_hash(cache, source_file.path)) for source_file in files]
     size = 64
