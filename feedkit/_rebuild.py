@@ -5,9 +5,12 @@ In the order a build asks:
 - :func:`scan_site` walks the content folder (names and ``stat`` only) and makes the
   build's input fingerprint (:func:`input_fingerprint`); :func:`last_build_if_current`
   answers whether the last build can be reused whole (nothing read, nothing written).
-- :func:`gather_posts` reads the posts: a file whose planned post (what planning the
-  feeds needs of it, stored by the last build) still stands for it is not read; every
-  other file is read, resolved (or taken from its resolved record, see
+- :func:`feedkit._replan.replan` takes back the last build's plan of the feeds when
+  only some posts' content changed: it reads those files as :func:`gather_posts` does,
+  and asks nothing of the others.
+- Else :func:`gather_posts` reads the posts: a file whose planned post (what planning
+  the feeds needs of it, stored by the last build) still stands for it is not read;
+  every other file is read, resolved (or taken from its resolved record, see
   :func:`post_key`) and matched to the ledger. A first build is the build in which
   every file changed. The ledger, the parse cache and the records are stored before
   any output is written.
@@ -55,6 +58,7 @@ __all__ = [
     "current_feeds",
     "digest_text",
     "feed_signature",
+    "feed_signature_key",
     "feed_signatures",
     "forget_other_code",
     "gather_posts",
@@ -402,6 +406,14 @@ class Gathered(NamedTuple):
     next_seq: int
     parts: dict[str, str]  # each published post's part of the feed signatures, by id
     posts: list[Post]  # every post, published or not, but those whose URL or id is taken
+    # What the stored plan of the feeds keeps (see feedkit._replan): what gathering said,
+    # each file's size and time as its planned post holds them (-1 where it holds none),
+    # and the key the planned posts are stored under.
+    found: tuple[Diagnostic, ...] = ()
+    git_said: tuple[Diagnostic, ...] = ()  # what reading git's history said, among found
+    sizes: tuple[int, ...] = ()
+    mtimes: tuple[int, ...] = ()
+    planned_key: str = ""
 
 
 # The key of what ``feedkit dates`` works out (it stores nothing): no digest is this.
@@ -498,6 +510,11 @@ def _unchanged_posts(
     return planned, paths_by_shard
 
 
+def nothing_read() -> _Read:
+    """What :func:`gather_posts` has read before it reads anything."""
+    return _Read({}, Diagnostics(), 0, [], [], set())
+
+
 class _Read(NamedTuple):
     """The files read so far by :func:`gather_posts`, with what reading them said."""
 
@@ -506,6 +523,7 @@ class _Read(NamedTuple):
     parsed: int
     refreshed: list[Source]  # for the parse cache
     removed: list[str]
+    tried: set[str]  # the paths of every file read, whether or not it gave a source
 
 
 def _read_files(
@@ -535,6 +553,7 @@ def _read_files(
         keep_bodies=keep_bodies,
     )
     del cache
+    read.tried.update(source_file.path for source_file in files)
     for source in with_defaults(collected.sources, settings):
         read.sources[source.path] = source
     read.refreshed.extend(collected.refreshed)
@@ -566,6 +585,7 @@ def gather_posts(
     progress: Callable[[str, int, int], None] | None = None,
     recorded_at: datetime | None = None,
     dry_run: bool = False,
+    read: _Read | None = None,
 ) -> Gathered:
     """Read the posts that changed since the last build, take the others as their
     planned posts (:class:`~feedkit._records.PlannedPost`), update the ledger, and store
@@ -587,7 +607,8 @@ def gather_posts(
     behind it, the two give the same post (see :func:`_fresh_records`).
 
     With ``dry_run`` (``feedkit dates``), every file is read and nothing is stored, nor
-    checked for what a build would refuse to publish.
+    checked for what a build would refuse to publish. ``read`` holds the files read
+    already in this build (by :func:`feedkit._replan.replan`): they are not read again.
     """
     simulated = dry_run or (recorded_at is not None and recorded_at != now)
     meta = state.meta()
@@ -599,9 +620,9 @@ def gather_posts(
         unchanged, paths_by_shard = _unchanged_posts(
             state, meta, planned_key, files, now, racy_after
         )
-    read = _Read({}, Diagnostics(), 0, [], [])
+    read = read or nothing_read()
     while True:
-        to_read = [f for f in files if f.path not in unchanged and f.path not in read.sources]
+        to_read = [f for f in files if f.path not in unchanged and f.path not in read.tried]
         if to_read or not unchanged:
             read = _read_files(
                 settings,
@@ -745,6 +766,8 @@ def _gather(
             found_now.add(diagnostic)
     found_now.extend(said_reading)
     every_post: list[Post] = []
+    sizes: list[int] = []
+    mtimes: list[int] = []
     for source_file in files:
         path = source_file.path
         kept = unchanged.get(path)
@@ -752,12 +775,18 @@ def _gather(
             for diagnostic in kept.said:
                 found_now.add(diagnostic)
             every_post.append(kept)  # type: ignore[arg-type]  # a planned post plans as a post
-        elif path in made:
+            sizes.append(kept.size)
+            mtimes.append(kept.mtime_ns)
+            continue
+        post = None
+        if path in made:
             post, said, _ = made[path]
             for diagnostic in said:
                 found_now.add(diagnostic)
             if post is not None:
                 every_post.append(post)
+        sizes.append(-1 if post is None else post.source.size)
+        mtimes.append(-1 if post is None else post.source.mtime_ns)
     posts = drop_duplicate_urls(every_post, found_now, drafts_left_out=not settings.content.drafts)
     published, drafts, scheduled = split_posts(posts, settings, now, found_now)
     published_paths = {post.source.path for post in published}
@@ -834,9 +863,12 @@ def _gather(
                     # Resolved with the entry it had: stored with a time no file has,
                     # it is read again by the next build, which still knows its path.
                     kept = kept._replace(mtime_ns=-1)
+                    mtimes[file_index[path]] = -1
                 planned.append(kept)
             yield shard, planned_record(planned)
 
+    # Where each file's time is in ``mtimes``, for the planned posts stored as changed.
+    file_index = {f.path: index for index, f in enumerate(files)} if ahead else {}
     records = _fresh_records(
         fresh, entries, settings, now, parts_by_path, simulated=simulated, ahead=ahead
     )
@@ -859,6 +891,11 @@ def _gather(
         next_seq=next_seq,
         parts=parts,
         posts=posts,
+        found=tuple(found_now),
+        git_said=tuple(said_reading),
+        sizes=tuple(sizes),
+        mtimes=tuple(mtimes),
+        planned_key=planned_key,
     )
 
 
@@ -1042,13 +1079,19 @@ def feed_signatures(
 ) -> dict[str, str]:
     """Each feed's signature, by key (see :func:`feed_signature`); ``parts`` holds the
     posts' parts by id (and takes those it lacks)."""
+    settings_key = feed_signature_key(settings)
+    return {spec.key: feed_signature(spec, settings_key, parts) for spec in specs}
+
+
+def feed_signature_key(settings: Settings) -> str:
+    """The settings' part of every feed's signature (see :func:`feed_signature`)."""
     from ._liquid_inputs import liquid_inputs_digest
 
     settings_key = settings_digest(settings)
     if settings.jekyll:  # a Jekyll site (is_jekyll_site holds whenever this does)
         # What Liquid reads beyond each post (_includes/, _data/) shapes every item.
         settings_key = digest_text(settings_key, liquid_inputs_digest(settings))
-    return {spec.key: feed_signature(spec, settings_key, parts) for spec in specs}
+    return settings_key
 
 
 def current_feeds(
@@ -1075,16 +1118,18 @@ def whole_posts(
     now: datetime,
 ) -> tuple[FeedSpec, ...]:
     """``specs`` with the planned posts of the feeds named by ``keys`` made whole, from
-    the parse cache and their resolved records (see :func:`gather_posts`)."""
-    from ._records import PlannedPost, post_from_record
+    the parse cache and their resolved records (see :func:`gather_posts`); a feed taken
+    from the stored plan holds its posts as :class:`~feedkit._records.FeedMember`, made
+    whole the same way."""
+    from ._records import FeedMember, PlannedPost, post_from_record
     from .collect import collect_sources, with_defaults
 
-    planned = {
-        post.source.path: post
+    planned: dict[str, PlannedPost | FeedMember] = {
+        post.source.path: post  # type: ignore[misc]  # what stands for a post in a plan
         for spec in specs
         if spec.key in keys
         for post in spec.posts
-        if isinstance(post, PlannedPost)
+        if isinstance(post, (PlannedPost, FeedMember))
     }
     if not planned:
         return tuple(specs)

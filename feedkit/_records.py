@@ -9,7 +9,10 @@ nothing else).
 - resolved posts, so that an unchanged post is not resolved again (:func:`post_record`,
   :func:`post_from_record`);
 - planned posts, what planning the feeds needs of each (:class:`PlannedPost`), so that
-  a build that re-reads few files need not make every post.
+  a build that re-reads few files need not make every post;
+- the feeds as the last build planned them (:class:`StoredPlan`, and each feed's posts
+  as :class:`FeedMember` rows), so that a build in which only some posts' content
+  changed need not plan every feed again (see :mod:`feedkit._replan`).
 
 :mod:`feedkit.state` stores the bytes; a record that cannot be read is worked out again.
 A build with nothing to do never imports this module.
@@ -35,16 +38,23 @@ __all__ = [
     "EAGER_KEYS",
     "PLANNED_FORMAT",
     "PLANNED_SHARDS",
+    "PLAN_FORMAT",
     "RECORD_FORMAT",
+    "FeedMember",
     "PlannedPost",
     "RecordError",
     "ReusedPost",
     "StoredMetadata",
+    "StoredPlan",
     "cached_source",
     "diagnostics_from_record",
     "diagnostics_record",
     "dump_record",
     "load_record",
+    "members_from_record",
+    "members_record",
+    "plan_from_record",
+    "plan_record",
     "planned_from_record",
     "planned_post",
     "planned_record",
@@ -227,6 +237,7 @@ def cached_source(
 
 RECORD_FORMAT = "resolved-post/5"  # change it whenever post_record changes
 PLANNED_FORMAT = "planned-post/2"  # change it whenever planned_record changes
+PLAN_FORMAT = "feed-plan/1"  # change it whenever plan_record or members_record changes
 # Planned posts are stored in this many records, each rewritten when one of its posts
 # changes: a few small records to write, rather than one as large as the site.
 PLANNED_SHARDS = 64
@@ -447,3 +458,76 @@ def planned_from_record(record: bytes) -> dict[str, PlannedPost] | None:
     except (RecordError, TypeError, ValueError, IndexError):
         return None
     return planned
+
+
+class FeedMember(NamedTuple):
+    """One post of a feed as the stored plan keeps it: what deciding whether the feed
+    must be written needs (its id and part of the feed's signature), and the file that
+    makes it whole again (:func:`feedkit._rebuild.whole_posts`)."""
+
+    path: str
+    id: str
+    part: str
+
+    @property
+    def source(self) -> FeedMember:
+        """The member itself, which knows its source's ``path``."""
+        return self
+
+
+class StoredPlan(NamedTuple):
+    """The feeds as a build planned them, with what it gathered to plan them, for the
+    next build to take back when only some posts' content changed (see
+    :mod:`feedkit._replan`). Each feed's posts are stored apart, as
+    :func:`members_record` rows."""
+
+    valid_for: str  # the key of the planned posts it was made with
+    signature_key: str  # the settings' part of every feed's signature
+    planned_at: str  # the clock of the build that planned it (ISO 8601)
+    paths: tuple[str, ...]  # every file planned from, in the order of the walk
+    sizes: tuple[int, ...]
+    mtimes: tuple[int, ...]  # -1 for a file that holds no planned post: read again
+    # Each feed without its posts, in the build's order: (key, kind, name, directory,
+    # url_path, title, archive_page, prev_archive, next_archive, number of posts, and
+    # the digest of its row of posts).
+    feeds: tuple[tuple[Any, ...], ...]
+    # What gathering the posts said, in order: (path, level, code, message, line); and
+    # of that, what reading git's history said.
+    found: tuple[tuple[Any, ...], ...]
+    git_said: tuple[tuple[Any, ...], ...]
+    published: int
+    drafts: int
+    scheduled: int
+    next_scheduled: tuple[str, str, str] | None  # path, title, when it falls due (ISO 8601)
+
+
+def plan_record(plan: StoredPlan) -> bytes:
+    """Serialize a :class:`StoredPlan`; :func:`plan_from_record` reads it back."""
+    return dump_record((PLAN_FORMAT, tuple(plan)))
+
+
+def plan_from_record(record: bytes) -> StoredPlan | None:
+    """Inverse of :func:`plan_record`; None when it cannot be read."""
+    try:
+        record_format, fields = load_record(record)
+        if record_format != PLAN_FORMAT:
+            return None
+        return StoredPlan._make(fields)
+    except (RecordError, TypeError, ValueError):
+        return None
+
+
+def members_record(members: Iterable[FeedMember]) -> bytes:
+    """Serialize one feed's posts, in order, as the stored plan keeps them."""
+    return dump_record((PLAN_FORMAT, [tuple(member) for member in members]))
+
+
+def members_from_record(record: bytes) -> tuple[FeedMember, ...] | None:
+    """Inverse of :func:`members_record`; None when it cannot be read."""
+    try:
+        record_format, rows = load_record(record)
+        if record_format != PLAN_FORMAT:
+            return None
+        return tuple(FeedMember._make(row) for row in rows)
+    except (RecordError, TypeError, ValueError):
+        return None

@@ -27,6 +27,7 @@ from .settings import Settings
 __all__ = [
     "ARCHIVE_FILES",
     "FEED_FILES",
+    "feed_keys_of",
     "feed_path",
     "feed_url",
     "generate_feed",
@@ -177,6 +178,19 @@ def plan_feeds(
                 )
             )
     return (*specs, *archive_specs)
+
+
+def feed_keys_of(post: Post, settings: Settings, seq: int) -> set[str]:
+    """The keys of every feed :func:`plan_feeds` may put ``post`` in, ``seq`` being its
+    publication number: the site's, its categories' and tags', its archive page's."""
+    keys = {"site"}
+    if settings.feeds.categories:
+        keys.update(f"category:{_category_slug(name)}" for name in post.categories)
+    if settings.feeds.tags:
+        keys.update(f"tag:{_category_slug(name)}" for name in post.tags)
+    if settings.feeds.archives:
+        keys.add(f"archive:{seq // settings.feeds.limit + 1}")
+    return keys
 
 
 def feed_path(spec: FeedSpec, fmt: str) -> str:

@@ -247,12 +247,17 @@ def _build_locked(
     """The stages of a build that has something to do, under the lock."""
     from ._liquid_inputs import is_jekyll_site
     from ._parallel import OutputFiles, write_feeds
-    from ._rebuild import current_feeds, feed_signatures, gather_posts, whole_posts
+    from ._rebuild import current_feeds, whole_posts
+    from ._replan import plan_build
     from .collect import site_file_sizes
-    from .generate import feed_path, plan_feeds, with_emptied_feeds
+    from .generate import feed_path
 
-    # 1. Read the posts that changed, resolve them, update the ledger (stored now).
-    gathered = gather_posts(
+    # 1. Read the posts that changed, resolve them, update the ledger (stored now), and
+    # plan the feeds: from the last build's plan when the changed posts stay where they
+    # were in every feed, else from every post, with the feeds that lost their last one.
+    meta = state.meta()
+    stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
+    plan = plan_build(
         settings,
         state,
         now,
@@ -260,29 +265,16 @@ def _build_locked(
         diagnostics=diagnostics,
         files=files,
         progress=progress,
-        recorded_at=recorded_at,
+        recorded_at=recorded_at or now,
+        meta=meta,
+        stored_sizes=stored_sizes,
     )
-    published, scheduled = gathered.published, gathered.scheduled
-    gathered = gathered._replace(posts=[])
-    next_post = min(scheduled, key=lambda p: (p.published_at, p.id), default=None)
+    specs, listed = plan.specs, plan.listed
 
-    # 2. Plan the feeds, with those that lost their last post.
-    specs = plan_feeds(published, settings, seq=gathered.seq, next_seq=gathered.next_seq)
-    meta = state.meta()
-    stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
-    specs, known_feeds, empty_since = with_emptied_feeds(
-        specs, settings, meta, recorded_at or now, stored_sizes
-    )
-    # feeds.html lists the feeds that have posts (and the site's, always).
-    listed = [spec for spec in specs if spec.posts or spec.kind == "site"]
-
-    # 3. Decide which documents need writing: a feed whose entries and settings are what
+    # 2. Decide which documents need writing: a feed whose entries and settings are what
     # they were at the last build, and whose files are still there, is left alone
     # without rendering any of its posts.
-    signatures = feed_signatures(specs, settings, gathered.parts)
-    # Each post's publication number and part of the signatures have served: at 100,000
-    # posts they are about 20 MiB, which the feeds written next need not wait beside.
-    gathered = gathered._replace(seq={}, parts={})
+    signatures = dict(plan.signatures)
     signatures[_SITE_EXTRAS] = _digest(
         signatures["site"], *(f"{spec.key}\0{spec.title}" for spec in listed)
     )
@@ -299,11 +291,11 @@ def _build_locked(
     wanted = {spec.key for spec in specs if spec.key not in current}
     if extras_needed:
         wanted.add("site")
-    specs = whole_posts(specs, wanted, state, settings, files, now)
+    specs = whole_posts(plan.with_posts({*wanted, "site"}), wanted, state, settings, files, now)
     fresh_specs = [spec for spec in specs if spec.key not in current]
     site_posts = specs[0].posts
 
-    # 4. Render, serialize and write them.
+    # 3. Render, serialize and write them.
     needed = {post.id: post for spec in fresh_specs for post in spec.posts}
     if extras_needed:
         needed.update({post.id: post for post in site_posts})
@@ -316,7 +308,9 @@ def _build_locked(
     if is_jekyll_site(settings) and (wanted or extras_needed):
         from .liquid import load_liquid_site  # its Liquid library, for Jekyll sites only
 
-        liquid = load_liquid_site(settings, published, now=now, diagnostics=diagnostics)
+        liquid = load_liquid_site(
+            settings, plan.published_posts(), now=now, diagnostics=diagnostics
+        )
     output = OutputFiles(settings.feeds.output, stored_digests)
     rendered = write_feeds(
         fresh_specs,
@@ -325,7 +319,7 @@ def _build_locked(
         settings=settings,
         site_files=site_files,
         liquid=liquid,
-        empty_since=empty_since,
+        empty_since=plan.empty_since,
         files=output,
         make_extras=(
             lambda item_of, timelines: _site_extras(
@@ -339,7 +333,9 @@ def _build_locked(
     )
     result = output.result()
 
-    # 5. Record what was written and kept.
+    # 4. Record what was written and kept, and the plan for the next build.
+    from ._records import plan_record
+
     kept = [path for key in current for path in paths[key]]
     state.save_outputs(
         {**{path: stored_digests[path] for path in kept}, **result.digests},
@@ -348,22 +344,22 @@ def _build_locked(
     state.save_meta(
         {
             "feed_signatures": json.dumps(signatures, sort_keys=True),
-            "subscription_feeds": json.dumps(known_feeds, sort_keys=True, ensure_ascii=False),
-            "empty_since": json.dumps(empty_since, sort_keys=True),
-        }
+            "subscription_feeds": json.dumps(plan.known_feeds, sort_keys=True, ensure_ascii=False),
+            "empty_since": json.dumps(plan.empty_since, sort_keys=True),
+        },
+        plan=(plan.stored.valid_for, plan_record(plan.stored)),
     )
     skipped = {d.path for d in diagnostics.at_least(Level.ERROR) if d.path is not None}
+    upcoming = plan.next_scheduled
     return BuildResult(
-        posts_read=gathered.posts_read,
-        posts_parsed=gathered.posts_parsed,
+        posts_read=plan.posts_read,
+        posts_parsed=plan.posts_parsed,
         posts_rendered=rendered,
         posts_skipped=len(skipped),
-        posts_published=len(published),
-        drafts=gathered.drafts,
-        scheduled=len(scheduled),
-        next_scheduled=None
-        if next_post is None
-        else ScheduledPost(next_post.source.path, next_post.title, next_post.published_at),
+        posts_published=plan.published,
+        drafts=plan.drafts,
+        scheduled=plan.scheduled,
+        next_scheduled=None if upcoming is None else ScheduledPost(*upcoming),
         feeds=len(specs),
         files_written=result.written,
         files_unchanged=(*result.unchanged, *sorted(kept)),

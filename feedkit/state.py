@@ -14,6 +14,11 @@ schema, numbered migrations) holds these tables:
 - ``planned``: what planning the feeds needs of every post, in shards, with the key of
   the settings they are valid for, so a build that re-reads few files need not make
   every post.
+- ``plan``: the feeds as the last build planned them: a row for each feed, its posts
+  (with the digest of its signature and their files), and under the key ``""`` the rest
+  of the plan, valid for the planned posts it was stored with (see
+  :mod:`feedkit._replan`). Storing planned posts forgets that row: the build that does
+  stores it again once its feeds are written.
 - ``outputs``: the digest and size of every file written, so unchanged feeds are not
   rewritten and a build with nothing to do can check its files are there.
 - ``pings``: the WebSub ping queue.
@@ -26,7 +31,7 @@ schema, numbered migrations) holds these tables:
   ``subscription_feeds`` (every category and tag feed published) and ``empty_since``
   (since when each feed with no posts has had none).
 
-The records of ``sources``, ``resolved`` and ``planned`` are encoded by
+The records of ``sources``, ``resolved``, ``planned`` and ``plan`` are encoded by
 :mod:`feedkit._records`, the one home of what is cached and how.
 
 A run that writes holds an exclusive lock on the database (:func:`lock_state`) for its
@@ -53,7 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "State", "lock_state"]
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Each entry migrates the schema from version N-1 to N; never edit one that has shipped.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -124,6 +129,8 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE TABLE reported (path TEXT NOT NULL, file_hash TEXT NOT NULL, "
         "problem TEXT NOT NULL, PRIMARY KEY (path, problem))",
     ),
+    # The feeds as the last build planned them, for a build that changes few posts.
+    10: ("CREATE TABLE plan (key TEXT PRIMARY KEY, digest TEXT NOT NULL, record BLOB NOT NULL)",),
 }
 
 
@@ -500,6 +507,36 @@ class State:
             ((shard, valid_for, record) for shard, record in records),
         )
 
+    def planned_shards(self, shards: Collection[int]) -> list[tuple[int, str, bytes]]:
+        """The ``(shard, valid_for, record)`` rows of the given ``shards`` only."""
+        return list(self._select("SELECT shard, valid_for, record FROM planned", "shard", shards))
+
+    # --- the plan of the feeds -----------------------------------------------------
+
+    def plan(self) -> tuple[str, bytes] | None:
+        """The stored plan of the feeds, without each feed's posts, as ``(valid_for,
+        record)`` (see :func:`feedkit._records.plan_record`); None when there is none."""
+        row = self._db.execute("SELECT digest, record FROM plan WHERE key = ''").fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def plan_digests(self) -> dict[str, str]:
+        """Each stored feed's digest (of its signature and its posts' files), by key."""
+        return dict(self._db.execute("SELECT key, digest FROM plan WHERE key != ''"))
+
+    def plan_members(self, keys: Collection[str]) -> dict[str, tuple[str, bytes]]:
+        """The stored posts of the feeds ``keys``, as ``(digest, record)`` by key."""
+        rows = self._select("SELECT key, digest, record FROM plan", "key", keys)
+        return {key: (digest, record) for key, digest, record in rows if key}
+
+    def save_plan_members(
+        self, rows: Iterable[tuple[str, str, bytes]], *, removed: Collection[str] = ()
+    ) -> None:
+        """Store each feed's posts as ``(key, digest, record)`` rows, and forget the feeds
+        ``removed``."""
+        with self.transaction():
+            self._db.executemany("DELETE FROM plan WHERE key = ?", [(key,) for key in removed])
+            self._db.executemany("INSERT OR REPLACE INTO plan VALUES (?, ?, ?)", rows)
+
     def ledger_subset(
         self, *, paths: Collection[str], ids: Collection[str], hashes: Collection[str] = ()
     ) -> list[LedgerEntry]:
@@ -533,7 +570,7 @@ class State:
         return -1 if value is None else int(value)
 
     def _select(
-        self, query: str, column: str, values: Collection[str] | None
+        self, query: str, column: str, values: Collection[Any] | None
     ) -> Iterable[tuple[Any, ...]]:
         """Run ``query``, limited to rows whose ``column`` is one of ``values`` if given."""
         if values is None:
@@ -543,10 +580,10 @@ class State:
 
     def forget_caches(self) -> None:
         """Empty what other code worked out and this code must not take as its own: the
-        parse cache, the resolved and the planned posts. The ledger (ids, dates), the
-        outputs, the ping queue and the problems reported stay."""
+        parse cache, the resolved and the planned posts, and the plan of the feeds. The
+        ledger (ids, dates), the outputs, the ping queue and the problems reported stay."""
         with self.transaction():
-            for table in ("sources", "resolved", "planned"):
+            for table in ("sources", "resolved", "planned", "plan"):
                 self._db.execute(f"DELETE FROM {table}")
 
     # --- problems reported -------------------------------------------------------
@@ -579,9 +616,15 @@ class State:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
-    def save_meta(self, values: Mapping[str, str]) -> None:
-        """Store facts about this build (its input fingerprint, its summary, ...)."""
+    def save_meta(
+        self, values: Mapping[str, str], *, plan: tuple[str, bytes] | None = None
+    ) -> None:
+        """Store facts about this build (its input fingerprint, its summary, ...), and
+        with them, when given, the plan of its feeds as ``(valid_for, record)`` (see
+        :meth:`plan`): the feeds' signatures it is checked against are facts too."""
         with self.transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(values.items())
             )
+            if plan is not None:
+                self._db.execute("INSERT OR REPLACE INTO plan VALUES ('', ?, ?)", plan)

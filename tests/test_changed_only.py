@@ -1,11 +1,14 @@
 """A build takes the posts of unchanged files as the last build planned them, and reads
-only the files that changed: it must publish, report and store exactly what the same
-build does when it takes every file as changed (as a first build does).
+only the files that changed; where only some posts' content changed, it takes back the
+last build's plan of the feeds as well (feedkit._replan). Either way it must publish,
+report and store exactly what the same build does when it takes every file as changed
+(as a first build does).
 
-Each step changes the site, then builds it twice from the same state: once as feedkit
-does, once with the stored planned posts deleted, so that every file counts as changed.
-Files are dated in the past so that unchanged ones are really unchanged (not "racily
-clean", which would re-read them).
+Each step changes the site, then builds it from the same state in each way feedkit
+can: as feedkit does; with the stored plan of the feeds deleted, so that the changed
+files are gathered with the planned posts of the others; and with the planned posts
+deleted too, so that every file counts as changed. Files are dated in the past so that
+unchanged ones are really unchanged (not "racily clean", which would re-read them).
 """
 
 from __future__ import annotations
@@ -15,16 +18,22 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from feedkit import _rebuild, pipeline
-from feedkit._records import planned_from_record
+from feedkit import _rebuild, _replan, pipeline
+from feedkit._records import (
+    members_from_record,
+    plan_from_record,
+    planned_from_record,
+    planned_shard,
+)
 from feedkit.diagnostics import Diagnostics
-from feedkit.settings import load_settings
+from feedkit.settings import find_config, load_settings
 
-from .conftest import BUNDLED_NOW, SEOUL, write_post
+from .conftest import BUNDLED_NOW, REPO_ROOT, SEOUL, write_post
 
 _OLD = datetime(2025, 1, 1, tzinfo=SEOUL).timestamp()
 
@@ -54,25 +63,49 @@ def _state(root: Path) -> dict[str, object]:
             decoded = planned_from_record(record)
             assert decoded is not None
             planned.update(decoded)
-    return {"ledger": ledger, "sources": sources, "resolved": resolved, "planned": planned}
+        plan: dict[str, object] = {}
+        for key, digest, record in db.execute("SELECT key, digest, record FROM plan"):
+            plan[key] = (
+                digest,
+                plan_from_record(record) if key == "" else members_from_record(record),
+            )
+    return {
+        "ledger": ledger,
+        "sources": sources,
+        "resolved": resolved,
+        "planned": planned,
+        "plan": plan,
+    }
 
 
-def _spy_on_unchanged(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """A list that each attempt at gathering the posts adds to: whether it took some
-    files as unchanged."""
-    taken: list[bool] = []
-    gather = _rebuild._gather
+# How a build gathered its posts and planned its feeds: from the stored plan, from the
+# changed files and the planned posts of the others, or from every file.
+_PLAN, _CHANGED, _EVERY = "plan", "changed files", "every file"
 
-    def spy(*args: object, **kwargs: object) -> object:
-        taken.append(bool(kwargs["unchanged"]))
+
+def _spy_on_unchanged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A list that each attempt at planning or gathering the posts adds to: from the
+    stored plan, from the files that changed, or from every file."""
+    taken: list[str] = []
+    gather, replan = _rebuild._gather, _replan.replan
+
+    def spy_gather(*args: object, **kwargs: object) -> object:
+        taken.append(_CHANGED if kwargs["unchanged"] else _EVERY)
         return gather(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_rebuild, "_gather", spy)
+    def spy_replan(*args: object, **kwargs: object) -> object:
+        plan = replan(*args, **kwargs)  # type: ignore[arg-type]
+        if isinstance(plan, _replan.FeedPlan):
+            taken.append(_PLAN)
+        return plan
+
+    monkeypatch.setattr(_rebuild, "_gather", spy_gather)
+    monkeypatch.setattr(_replan, "replan", spy_replan)
     return taken
 
 
 def _outputs(root: Path) -> dict[str, bytes]:
-    public = root / "public"
+    public = root / "_site" if (root / "_config.yml").is_file() else root / "public"
     return {str(p.relative_to(public)): p.read_bytes() for p in public.rglob("*") if p.is_file()}
 
 
@@ -80,8 +113,8 @@ _Step = Callable[[Path], None]
 _TAKE_AN_ID = "declare the id of a post that did not change"
 
 
-def _steps() -> list[tuple[str, _Step, bool]]:
-    """(what, change, whether the changed-files path can do it)."""
+def _steps() -> list[tuple[str, _Step, str]]:
+    """(what, change, how the build can gather and plan: _PLAN, _CHANGED or _EVERY)."""
     content = Path("content")
 
     def edit_body(root: Path) -> None:
@@ -176,28 +209,51 @@ def _steps() -> list[tuple[str, _Step, bool]]:
     def move_tag(root: Path) -> None:
         _edit(root / content / "typhoon-report.md", "tags: [태풍, 예보]", "tags: [예보, 호우]")
 
+    def edit_old_post(root: Path) -> None:
+        # In the archive and its categories' feeds only.
+        _edit(root / content / "2024-07-02-release-notes.html", "</p>", " (고침)</p>")
+
+    def edit_body_and_excerpt(root: Path) -> None:
+        _edit(root / content / "typhoon-report.md", "당부했다.", "당부했다. 다시 한 번.")
+        _edit(root / content / "olympic-archery-gold.md", "**10연패**를", "**10연패**를 또")
+
+    def touch(root: Path) -> None:
+        # A new time and the same bytes (a checkout): read, and nothing changes.
+        path = root / content / "typhoon-report.md"
+        path.write_bytes(path.read_bytes())
+
+    def delete_a_feed(root: Path) -> None:
+        # Not the content: a file of the output, which the build writes again.
+        edit_body(root)
+        (root / "public" / "tags" / "태풍" / "atom.xml").unlink()
+
     return [
-        ("edit a body", edit_body, True),
-        ("change a title", retitle, True),
-        ("add a post", new_post, True),
-        ("make a post a draft", to_draft, True),
-        ("publish it again", from_draft, True),
-        ("add a post with a taken permalink", clash, True),
-        ("rename it, which removes a file", unclash, False),
-        ("date a post in the future", to_future, True),
-        ("break a post's front matter", bad_yaml, True),
-        ("mend it", mend_yaml, True),
-        ("declare an id", declare_id, True),
-        ("add a category", new_category, True),
-        ("move a post to another category", move_category, True),
-        ("date a post earlier, which moves it in every feed", move_in_order, True),
-        ("swap a tag", move_tag, True),
-        (_TAKE_AN_ID, take_an_id, False),
-        ("remove a post", remove, False),
+        ("edit a body", edit_body, _PLAN),
+        ("edit an old post's body", edit_old_post, _PLAN),
+        ("edit two posts", edit_body_and_excerpt, _PLAN),
+        ("touch a post", touch, _PLAN),
+        ("edit a body and delete a feed", delete_a_feed, _PLAN),
+        ("change a title", retitle, _CHANGED),
+        ("add a post", new_post, _CHANGED),
+        ("make a post a draft", to_draft, _CHANGED),
+        ("publish it again", from_draft, _CHANGED),
+        ("add a post with a taken permalink", clash, _CHANGED),
+        ("rename it, which removes a file", unclash, _EVERY),
+        ("date a post in the future", to_future, _CHANGED),
+        ("break a post's front matter", bad_yaml, _CHANGED),
+        ("mend it", mend_yaml, _CHANGED),
+        ("declare an id", declare_id, _PLAN),
+        ("add a category", new_category, _CHANGED),
+        ("move a post to another category", move_category, _CHANGED),
+        ("date a post earlier, which moves it in every feed", move_in_order, _CHANGED),
+        ("swap a tag", move_tag, _CHANGED),
+        (_TAKE_AN_ID, take_an_id, _EVERY),
+        ("remove a post", remove, _EVERY),
         # A deleted post's entry is found by its path, then by its content hash.
-        ("put it back", restore, True),
-        ("remove it again", remove, False),
-        ("put it back under another name", restore_renamed, True),
+        ("put it back", restore, _CHANGED),
+        ("remove it again", remove, _EVERY),
+        ("put it back under another name", restore_renamed, _CHANGED),
+        ("edit a body once more", edit_body, _PLAN),
     ]
 
 
@@ -239,8 +295,8 @@ def test_reading_only_changed_files_gives_what_reading_all_gives(
     first = build(site, now)
     codes = {diagnostic["code"] for diagnostic in first["diagnostics"]}  # type: ignore[union-attr]
     assert {"date-invalid", "front-matter-recovered"} <= codes
-    before, after = tmp_path / "before", tmp_path / "after"
-    for number, (what, change, changed_only) in enumerate(_steps(), 1):
+    before = tmp_path / "before"
+    for number, (what, change, way) in enumerate(_steps(), 1):
         now += timedelta(hours=1)
         change(site)
         _age(site, number)
@@ -248,24 +304,50 @@ def test_reading_only_changed_files_gives_what_reading_all_gives(
 
         taken.clear()
         summary = build(site, now)
-        # At a clock ahead, the post whose id is taken was edited the step before: it is
-        # read again (its entry changed), so the build can take the other files.
-        if not (clock == "ahead" and what == _TAKE_AN_ID):
-            assert taken[-1] == changed_only, what
-        outputs, state = _outputs(site), _state(site)
-        shutil.move(site, after)
+        # A clock ahead of the real time takes no stored plan. At a clock ahead, the post
+        # whose id is taken was edited the step before: it is read again (its entry
+        # changed), so the build can take the other files.
+        expected = _CHANGED if clock == "ahead" and way == _PLAN else way
+        if clock == "ahead" and what == _TAKE_AN_ID:
+            expected = _CHANGED
+        assert taken[-1] == expected, what
+        _assert_the_same_each_other_way(
+            site, before, partial(build, site, now), summary, taken, what
+        )
 
-        # The same build of the same folder (settings hold its paths), with every file
-        # taken as changed and resolved again.
-        shutil.move(before, site)
+
+def _assert_the_same_each_other_way(
+    site: Path,
+    before: Path,
+    build: Callable[[], object],
+    summary: object,
+    taken: list[str],
+    what: str,
+) -> None:
+    """Build ``before`` (a copy of ``site`` as it was before the build that gave
+    ``summary``, which ``taken`` says how it planned) in ``site``'s place (settings hold
+    its paths), in each way that comes after the one that build took: without the stored
+    plan, then with every file taken as changed and resolved again. Each must give the
+    same summary, files and state; then ``site`` is as the first build left it."""
+    ways = (_PLAN, _CHANGED, _EVERY)
+    outputs, state = _outputs(site), _state(site)
+    after = before.with_name(before.name + "-after")
+    shutil.move(site, after)
+    for other in ways[ways.index(taken[-1]) + 1 :]:
+        shutil.copytree(before, site, symlinks=True)
         with sqlite3.connect(site / ".feedkit" / "state.db") as db:
-            db.execute("DELETE FROM planned")
-            db.execute("DELETE FROM resolved")
-        assert build(site, now) == summary, what
-        assert _outputs(site) == outputs, what
-        assert _state(site) == state, what
+            db.execute("DELETE FROM plan")
+            if other == _EVERY:
+                db.execute("DELETE FROM planned")
+                db.execute("DELETE FROM resolved")
+        taken.clear()
+        assert build() == summary, (what, other)
+        assert taken[-1] == other, (what, other)
+        assert _outputs(site) == outputs, (what, other)
+        assert _state(site) == state, (what, other)
         shutil.rmtree(site)
-        shutil.move(after, site)  # go on from the changed-files build
+    shutil.rmtree(before)
+    shutil.move(after, site)  # go on from the build as feedkit made it
 
 
 def test_a_build_after_a_changed_files_build_changes_nothing(site: Path, build_site) -> None:
@@ -285,16 +367,45 @@ def test_planned_posts_that_cannot_be_read_make_the_build_read_every_post(
     _age(site, 0)
     build_site(site)
     with sqlite3.connect(site / ".feedkit" / "state.db") as db:
-        db.execute("UPDATE planned SET record = ? WHERE shard = 0", (b"not a pickle",))
+        db.execute(
+            "UPDATE planned SET record = ? WHERE shard = ?",
+            (b"not a pickle", planned_shard("typhoon-report.md")),
+        )
     _edit(site / "content" / "typhoon-report.md", "당부했다.", "당부했다!")
     _age(site, 1)
     taken = _spy_on_unchanged(monkeypatch)
     result = build_site(site)
-    assert taken == [False]  # every file taken as changed
+    assert taken == [_EVERY]
     assert result.posts_read == 8 and "tags/태풍/atom.xml" in result.files_written
     with sqlite3.connect(site / ".feedkit" / "state.db") as db:
         records = [record for (record,) in db.execute("SELECT record FROM planned")]
     assert all(planned_from_record(record) is not None for record in records)
+
+
+@pytest.mark.parametrize("damaged", ["plan", "feed"])
+def test_a_stored_plan_that_cannot_be_read_makes_the_build_plan_from_the_posts(
+    site: Path, tmp_path: Path, build_site, monkeypatch: pytest.MonkeyPatch, damaged: str
+) -> None:
+    _age(site, 0)
+    build_site(site)
+    _edit(site / "content" / "typhoon-report.md", "당부했다.", "당부했다!")
+    _age(site, 1)
+    intact = tmp_path / "intact"
+    shutil.copytree(site, intact, symlinks=True)
+    with sqlite3.connect(site / ".feedkit" / "state.db") as db:
+        key = "" if damaged == "plan" else "tag:태풍"
+        assert db.execute("UPDATE plan SET record = ? WHERE key = ?", (b"x", key)).rowcount == 1
+    taken = _spy_on_unchanged(monkeypatch)
+    result = build_site(site)
+    assert taken == [_CHANGED]
+    assert "tags/태풍/atom.xml" in result.files_written
+    outputs, state = _outputs(site), _state(site)
+    shutil.rmtree(site)
+    shutil.move(intact, site)  # the same build of the same folder, its plan intact
+    assert build_site(site).files_written == result.files_written
+    assert taken == [_CHANGED, _PLAN]
+    assert _outputs(site) == outputs
+    assert _state(site) == state  # the plan is stored whole again
 
 
 def test_a_record_missing_when_a_planned_post_is_made_whole_is_resolved_again(
@@ -346,3 +457,96 @@ def test_a_draft_at_a_live_posts_url_does_not_hide_it(site: Path, build_site) ->
     assert "duplicate-url" not in result.diagnostics.codes()
     feed = (site / "public" / "feed.json").read_text("utf-8")
     assert "b-live.md" in feed and "a-draft.md" not in feed
+
+
+# Sites made by other generators, each with changes: (file, text, new text, how built).
+_GENERATED_SITES = {
+    "jekyll-liquid-site": [
+        # A post whose Liquid lists other posts (site.posts) and links to them (post_url).
+        (
+            "_posts/2024-01-04-links-and-code.md",
+            "Read [the first post]",
+            "Now read [the first post]",
+            _PLAN,
+        ),
+        ("_posts/2024-01-05-no-liquid.md", "\n---\n", "\n---\nEdited.\n", _PLAN),
+        # What Liquid reads beyond the posts shapes every item: every feed is planned.
+        ("_includes/note.html", "</aside>", " (edited)</aside>", _CHANGED),
+        ("_posts/2024-01-04-links-and-code.md", "Now read", "Then read", _PLAN),
+    ],
+    "hugo-site": [
+        (
+            "content/en/posts/yaml-post.md",
+            "The first paragraph of the YAML post.",
+            "The first paragraph of the YAML post, edited.",
+            _PLAN,
+        ),
+        ("content/en/posts/yaml-post.md", "lastmod: 2024-03-05", "lastmod: 2024-03-06", _PLAN),
+        ("content/en/posts/yaml-post.md", "tags: [hugo, yaml]", "tags: [hugo]", _CHANGED),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(_GENERATED_SITES))
+def test_a_jekyll_or_hugo_site_takes_back_its_plan_as_it_would_plan_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    site = tmp_path / name
+    shutil.copytree(REPO_ROOT / "tests" / "data" / name, site)
+    now = datetime(2025, 1, 1, tzinfo=SEOUL)
+
+    def build() -> dict[str, object]:
+        summary = pipeline.build(
+            load_settings(find_config(site)), now=now, diagnostics=Diagnostics()
+        ).as_dict()
+        summary.pop("seconds")
+        return summary
+
+    taken = _spy_on_unchanged(monkeypatch)
+    _age(site, 0)
+    build()
+    for number, (path, old, new, way) in enumerate(_GENERATED_SITES[name], 1):
+        now += timedelta(hours=1)
+        _edit(site / path, old, new)
+        _age(site, number)
+        before = tmp_path / "before"
+        shutil.copytree(site, before, symlinks=True)
+        taken.clear()
+        summary = build()
+        assert taken[-1] == way, path
+        assert summary["files_written"], path
+        _assert_the_same_each_other_way(site, before, build, summary, taken, path)
+
+
+def test_a_scheduled_post_falling_due_is_published_though_the_edit_changes_no_feed(
+    site: Path, build_site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_post(
+        site / "content",
+        "2025-12-31-soon.md",
+        f"title: 곧 나올 글\ndate: {(BUNDLED_NOW + timedelta(minutes=30)).isoformat()}",
+    )
+    _age(site, 0)
+    first = build_site(site)
+    assert first.scheduled >= 1
+    _edit(site / "content" / "typhoon-report.md", "당부했다.", "당부했다!")
+    _age(site, 1)
+    taken = _spy_on_unchanged(monkeypatch)
+    later = build_site(site, now=BUNDLED_NOW + timedelta(hours=1))
+    assert taken == [_EVERY]  # a post fell due: neither the plan nor the planned posts hold
+    assert later.scheduled == first.scheduled - 1
+    assert later.posts_published == first.posts_published + 1
+    assert "곧 나올 글" in (site / "public" / "feed.json").read_text("utf-8")
+
+
+def test_a_clock_behind_the_last_builds_plans_from_the_posts(
+    site: Path, build_site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _age(site, 0)
+    build_site(site)
+    _edit(site / "content" / "typhoon-report.md", "당부했다.", "당부했다!")
+    _age(site, 1)
+    taken = _spy_on_unchanged(monkeypatch)
+    # Posts published by the last build may be scheduled at this one's clock.
+    earlier = build_site(site, now=BUNDLED_NOW - timedelta(days=400))
+    assert _PLAN not in taken and earlier.scheduled > 0
