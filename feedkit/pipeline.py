@@ -2,8 +2,9 @@
 
 :func:`build` runs the stages in order: scan the content folder and reuse the last build
 when nothing changed (:mod:`feedkit._rebuild`); read and resolve the posts that changed
-(collect, dates, identity, through :func:`feedkit._rebuild.gather_posts`); plan the feeds
-(generate) and decide which must be written; render, serialize and write them, on every
+(collect, dates, identity) and plan the feeds (generate), or take back the last build's
+plan where only some posts' content changed (both through :mod:`feedkit._replan`);
+decide which feeds must be written; render, serialize and write them, on every
 core when there are many (render, generate, publish, through :mod:`feedkit._parallel`);
 record the build; queue and send the WebSub pings (pings, websub).
 """
