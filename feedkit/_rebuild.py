@@ -57,6 +57,7 @@ __all__ = [
     "code_digest",
     "current_feeds",
     "digest_text",
+    "falls_due",
     "feed_signature",
     "feed_signature_key",
     "feed_signatures",
@@ -64,6 +65,7 @@ __all__ = [
     "gather_posts",
     "input_fingerprint",
     "last_build_if_current",
+    "next_expiry",
     "post_key",
     "post_signature",
     "record_build",
@@ -298,8 +300,7 @@ def last_build_if_current(
         return None
     if scanned.scan.newest_mtime_ns >= int(meta.get("built_at_ns", "0")) - RACY_NS:
         return None
-    due = meta.get("next_due")
-    if due and datetime.fromisoformat(due) <= now:
+    if falls_due(meta, now):
         return None
     outputs = state.output_sizes()
     if not _sizes_match(settings.feeds.output, outputs):
@@ -318,6 +319,39 @@ def last_build_if_current(
         diagnostics,
         tuple(sorted(outputs)),
     )
+
+
+def falls_due(meta: Mapping[str, str], now: datetime) -> bool:
+    """Whether, by ``now``, a post the last build left out is due (its date has come), or
+    one it published has expired (a Hugo page's ``expiryDate``): every post is then
+    planned again (see :func:`next_expiry`)."""
+    return any(
+        when and datetime.fromisoformat(when) <= now
+        for when in (meta.get("next_due"), meta.get("next_expiry"))
+    )
+
+
+def next_expiry(
+    sources: Iterable[Source], settings: Settings, now: datetime, known: datetime | None = None
+) -> datetime | None:
+    """The first expiry date after ``now`` among ``sources`` (Hugo pages only), or
+    ``known`` (that of the posts not read, as the last build stored it) if sooner.
+
+    A page that expires leaves the feeds, but nothing about its file changes: the build
+    after that date must plan every post again, as after a scheduled post falls due.
+    The date of a post that no longer expires may stay stored: that build then plans
+    every post again for nothing, and stores the dates it finds.
+    """
+    if settings.hugo is None:
+        return None
+    from .hugo import expires_at
+
+    dates = [known] if known is not None and known > now else []
+    for source in sources:
+        expiry = expires_at(source.metadata, settings.hugo, tz=settings.site.zone, now=now)
+        if expiry is not None and expiry > now:
+            dates.append(expiry)
+    return min(dates, default=None)
 
 
 def _with_sizes(folder: Path, sizes: Mapping[str, int | None]) -> set[str]:
@@ -414,6 +448,7 @@ class Gathered(NamedTuple):
     sizes: tuple[int, ...] = ()
     mtimes: tuple[int, ...] = ()
     planned_key: str = ""
+    next_expiry: datetime | None = None  # see next_expiry
 
 
 # The key of what ``feedkit dates`` works out (it stores nothing): no digest is this.
@@ -476,8 +511,7 @@ def _unchanged_posts(
     """
     from ._records import PLANNED_SHARDS, planned_from_record
 
-    due = meta.get("next_due")
-    if due and datetime.fromisoformat(due) <= now:
+    if falls_due(meta, now):
         return {}, {}
     stored = state.planned()
     if len(stored) != PLANNED_SHARDS or any(key != planned_key for _, key, _ in stored):
@@ -650,7 +684,14 @@ def gather_posts(
             dry_run=dry_run,
         )
         if gathered is not None:
-            return gathered
+            stored = meta.get("next_expiry") if unchanged else None
+            expiry = next_expiry(
+                read.sources.values(),
+                settings,
+                now,
+                datetime.fromisoformat(stored) if stored else None,
+            )
+            return gathered._replace(next_expiry=expiry)
         unchanged, paths_by_shard = {}, {}  # every file changed
 
 

@@ -42,10 +42,12 @@ from ._rebuild import (
     _resolve,
     _store_posts,
     digest_text,
+    falls_due,
     feed_signature,
     feed_signature_key,
     feed_signatures,
     gather_posts,
+    next_expiry,
     nothing_read,
     post_signature,
 )
@@ -83,6 +85,7 @@ class FeedPlan(NamedTuple):
     drafts: int
     scheduled: int
     next_scheduled: tuple[str, str, datetime] | None  # path, title, when it falls due
+    next_expiry: datetime | None  # when a published page may expire (see next_expiry)
     published_posts: Callable[[], Sequence[Post]]  # every published post, in file order
     with_posts: Callable[[Collection[str]], tuple[FeedSpec, ...]]  # specs, those named loaded
     stored: StoredPlan  # what the next build may take back
@@ -201,6 +204,7 @@ def plan_from_posts(
         next_scheduled=None
         if next_post is None
         else (next_post.source.path, next_post.title, next_post.published_at),
+        next_expiry=gathered.next_expiry,
         published_posts=lambda: published,
         with_posts=lambda keys: specs,
         stored=stored,
@@ -233,8 +237,7 @@ def replan(
         return read
     if "subscription_feeds" not in meta or "empty_since" not in meta:
         return read
-    due = meta.get("next_due")
-    if due and datetime.fromisoformat(due) <= now:
+    if falls_due(meta, now):
         return read
     row = state.plan()
     simulated = recorded_at != now
@@ -397,6 +400,12 @@ def replan(
         next_scheduled=None
         if upcoming is None
         else (upcoming[0], upcoming[1], datetime.fromisoformat(upcoming[2])),
+        next_expiry=next_expiry(
+            read.sources.values(),
+            settings,
+            now,
+            datetime.fromisoformat(meta["next_expiry"]) if meta.get("next_expiry") else None,
+        ),
         # Planned posts stand for posts where Liquid reads them (see load_liquid_site).
         published_posts=lambda: published_posts,  # type: ignore[arg-type, return-value]
         with_posts=lambda keys: _with_members(state, all_specs, keys, posts),

@@ -48,6 +48,7 @@ __all__ = [
     "HugoSite",
     "auto_summary",
     "cascade_entries",
+    "expires_at",
     "hugo_date_keys",
     "hugo_sections",
     "hugo_sites",
@@ -305,16 +306,24 @@ def hugo_permalink(source: Source, site: HugoSite, *, title: str, date: datetime
 
 def is_expired(metadata: Mapping[str, Any], site: HugoSite, *, tz: Any, now: datetime) -> bool:
     """Whether the page's expiry date (``expiryDate``, ``unpublishDate``) has passed."""
+    expiry = expires_at(metadata, site, tz=tz, now=now)
+    return expiry is not None and expiry <= now
+
+
+def expires_at(
+    metadata: Mapping[str, Any], site: HugoSite, *, tz: Any, now: datetime
+) -> datetime | None:
+    """When the page's expiry date (``expiryDate``, ``unpublishDate``) is, if it has one
+    that Hugo heeds (not with ``buildExpired``)."""
     from .dates import front_matter_instant
 
     if site.build_expired:
-        return False
+        return None
     for key in site.dates["expirydate"]:
         value = metadata.get(key)
         if value not in (None, ""):
-            instant = front_matter_instant(value, tz=tz, now=now)
-            return instant is not None and instant <= now
-    return False
+            return front_matter_instant(value, tz=tz, now=now)
+    return None
 
 
 def _page_date(

@@ -347,6 +347,7 @@ def _build_locked(
             "feed_signatures": json.dumps(signatures, sort_keys=True),
             "subscription_feeds": json.dumps(plan.known_feeds, sort_keys=True, ensure_ascii=False),
             "empty_since": json.dumps(plan.empty_since, sort_keys=True),
+            "next_expiry": "" if plan.next_expiry is None else plan.next_expiry.isoformat(),
         },
         plan=(plan.stored.valid_for, plan_record(plan.stored)),
     )

@@ -26,7 +26,8 @@ schema, numbered migrations) holds these tables:
   it was found in, so that an unchanged problem is not news at the next run.
 - ``meta``: facts about the last build, by key: ``code`` (the digest of the feedkit that
   wrote the caches), ``fingerprint`` (its inputs' digest), ``built_at_ns`` (when its scan
-  began), ``next_due`` (when its next scheduled post falls due), ``summary`` (its result,
+  began), ``next_due`` (when its next scheduled post falls due), ``next_expiry`` (when
+  a page it published may expire, on a Hugo site), ``summary`` (its result,
   reported again when it is reused), ``feed_signatures`` (each feed's signature),
   ``subscription_feeds`` (every category and tag feed published) and ``empty_since``
   (since when each feed with no posts has had none).

@@ -550,3 +550,35 @@ def test_a_clock_behind_the_last_builds_plans_from_the_posts(
     # Posts published by the last build may be scheduled at this one's clock.
     earlier = build_site(site, now=BUNDLED_NOW - timedelta(days=400))
     assert _PLAN not in taken and earlier.scheduled > 0
+
+
+@pytest.mark.parametrize("edit", [False, True])
+def test_a_hugo_page_leaves_the_feeds_once_it_expires_though_no_file_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: bool
+) -> None:
+    site = tmp_path / "hugo-site"
+    shutil.copytree(REPO_ROOT / "tests" / "data" / "hugo-site", site)
+    expires = datetime(2025, 6, 1, 12, tzinfo=SEOUL)
+    write_post(
+        site / "content" / "en" / "posts",
+        "expiring.md",
+        f"title: Expiring soon\ndate: 2025-01-01\nexpiryDate: {expires.isoformat()}",
+    )
+    _age(site, 0)
+
+    def build(now: datetime) -> tuple[int, bool]:
+        result = pipeline.build(
+            load_settings(find_config(site)), now=now, diagnostics=Diagnostics()
+        )
+        feeds = (path.read_text("utf-8") for path in (site / "public").rglob("*.json"))
+        return result.posts_published, any("Expiring soon" in feed for feed in feeds)
+
+    published, listed = build(expires - timedelta(days=1))
+    assert listed
+    assert build(expires - timedelta(hours=1)) == (published, True)
+    if edit:
+        _edit(site / "content" / "en" / "posts" / "yaml-post.md", "The first", "The very first")
+        _age(site, 1)
+    taken = _spy_on_unchanged(monkeypatch)
+    assert build(expires + timedelta(hours=1)) == (published - 1, False)
+    assert taken == [_EVERY]
