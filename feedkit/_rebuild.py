@@ -332,10 +332,11 @@ def falls_due(meta: Mapping[str, str], now: datetime) -> bool:
 
 
 def next_expiry(
-    sources: Iterable[Source], settings: Settings, now: datetime, known: datetime | None = None
+    sources: Iterable[Source], settings: Settings, now: datetime, known: str | None = None
 ) -> datetime | None:
     """The first expiry date after ``now`` among ``sources`` (Hugo pages only), or
-    ``known`` (that of the posts not read, as the last build stored it) if sooner.
+    ``known`` (that of the posts not read, as the last build stored it: ISO 8601, or
+    empty) if sooner.
 
     A page that expires leaves the feeds, but nothing about its file changes: the build
     after that date must plan every post again, as after a scheduled post falls due.
@@ -346,7 +347,8 @@ def next_expiry(
         return None
     from .hugo import expires_at
 
-    dates = [known] if known is not None and known > now else []
+    stored = datetime.fromisoformat(known) if known else None
+    dates = [stored] if stored is not None and stored > now else []
     for source in sources:
         expiry = expires_at(source.metadata, settings.hugo, tz=settings.site.zone, now=now)
         if expiry is not None and expiry > now:
@@ -685,12 +687,7 @@ def gather_posts(
         )
         if gathered is not None:
             stored = meta.get("next_expiry") if unchanged else None
-            expiry = next_expiry(
-                read.sources.values(),
-                settings,
-                now,
-                datetime.fromisoformat(stored) if stored else None,
-            )
+            expiry = next_expiry(read.sources.values(), settings, now, stored)
             return gathered._replace(next_expiry=expiry)
         unchanged, paths_by_shard = {}, {}  # every file changed
 
@@ -1116,11 +1113,11 @@ def _check_losses(
 
 
 def feed_signatures(
-    specs: Sequence[FeedSpec], settings: Settings, parts: dict[str, str]
+    specs: Sequence[FeedSpec], settings_key: str, parts: dict[str, str]
 ) -> dict[str, str]:
-    """Each feed's signature, by key (see :func:`feed_signature`); ``parts`` holds the
-    posts' parts by id (and takes those it lacks)."""
-    settings_key = feed_signature_key(settings)
+    """Each feed's signature, by key (see :func:`feed_signature`), with the settings' part
+    ``settings_key`` (:func:`feed_signature_key`); ``parts`` holds the posts' parts by id
+    (and takes those it lacks)."""
     return {spec.key: feed_signature(spec, settings_key, parts) for spec in specs}
 
 

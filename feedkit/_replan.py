@@ -103,10 +103,12 @@ def plan_build(
     recorded_at: datetime,
     meta: Mapping[str, str],
     stored_sizes: Mapping[str, int],
+    stored_signatures: Mapping[str, str],
 ) -> FeedPlan:
     """Read the posts that changed, resolve them, update the ledger (stored then) and
     plan the feeds: from the last build's plan where :func:`replan` can, else from every
-    post (:func:`plan_from_posts`), without reading again what it read."""
+    post (:func:`plan_from_posts`), without reading again what it read. ``meta`` holds
+    the last build's facts, of which ``stored_signatures`` its feeds' signatures."""
     taken = replan(
         settings,
         state,
@@ -116,6 +118,7 @@ def plan_build(
         files=files,
         recorded_at=recorded_at,
         meta=meta,
+        stored_signatures=stored_signatures,
     )
     if isinstance(taken, FeedPlan):
         return taken
@@ -171,11 +174,12 @@ def plan_from_posts(
     specs, known_feeds, empty_since = with_emptied_feeds(
         specs, settings, meta, recorded_at, stored_sizes
     )
-    signatures = feed_signatures(specs, settings, gathered.parts)
+    signature_key = feed_signature_key(settings)  # read once: on a Jekyll site, its includes
+    signatures = feed_signatures(specs, signature_key, gathered.parts)
     digests = _store_members(state, specs, signatures, gathered.parts)
     stored = StoredPlan(
         valid_for=gathered.planned_key,
-        signature_key=feed_signature_key(settings),
+        signature_key=signature_key,
         planned_at=now.isoformat(),
         paths=tuple([source_file.path for source_file in files]),
         sizes=gathered.sizes,
@@ -221,6 +225,7 @@ def replan(
     files: Sequence[SourceFile],
     recorded_at: datetime,
     meta: Mapping[str, str],
+    stored_signatures: Mapping[str, str],
 ) -> FeedPlan | _Read:
     """The last build's plan with the few files that changed since read again, when
     each gives what it gave before at the same place in every feed (see the module's
@@ -304,7 +309,6 @@ def replan(
 
     # Where the changed posts are, and what those feeds' signatures become.
     signature_key = plan.signature_key
-    stored_signatures: dict[str, str] = json.loads(meta.get("feed_signatures", "{}"))
     if any(feed[0] not in stored_signatures for feed in plan.feeds):
         return read
     holding: set[str] = set()
@@ -400,12 +404,7 @@ def replan(
         next_scheduled=None
         if upcoming is None
         else (upcoming[0], upcoming[1], datetime.fromisoformat(upcoming[2])),
-        next_expiry=next_expiry(
-            read.sources.values(),
-            settings,
-            now,
-            datetime.fromisoformat(meta["next_expiry"]) if meta.get("next_expiry") else None,
-        ),
+        next_expiry=next_expiry(read.sources.values(), settings, now, meta.get("next_expiry")),
         # Planned posts stand for posts where Liquid reads them (see load_liquid_site).
         published_posts=lambda: published_posts,  # type: ignore[arg-type, return-value]
         with_posts=lambda keys: _with_members(state, all_specs, keys, posts),
@@ -436,6 +435,7 @@ def _read_again(
     :func:`feedkit._rebuild.gather_posts` does; None unless each gives what it gave
     before at the same place in every feed, and says what it said."""
     from ._git import read_git_history
+    from ._records import diagnostics_record
     from .identity import match_sources
 
     changed_paths = {source_file.path for source_file in changed}
@@ -489,7 +489,7 @@ def _read_again(
         entry = matches.get(path)
         if (post is None) != (before is None):
             return None  # a post comes or goes
-        if [_said_row(d) for d in (*notes.get(path, ()), *found)] != said_before.get(path, []):
+        if list(diagnostics_record((*notes.get(path, ()), *found))) != said_before.get(path, []):
             return None
         if post is None or before is None:
             if entry is not None:
@@ -586,11 +586,11 @@ def _spec_of(row: Sequence[Any]) -> FeedSpec:
 
 
 def _found_row(diagnostic: Diagnostic) -> tuple[Any, ...]:
-    return (diagnostic.path, *_said_row(diagnostic))
+    """A diagnostic as the stored plan keeps it: its path, then what
+    :func:`~feedkit._records.diagnostics_record` keeps."""
+    from ._records import diagnostics_record
 
-
-def _said_row(diagnostic: Diagnostic) -> tuple[Any, ...]:
-    return (diagnostic.level.value, diagnostic.code, diagnostic.message, diagnostic.line)
+    return (diagnostic.path, *diagnostics_record((diagnostic,))[0])
 
 
 def _member_digest(signature: str, spec: FeedSpec) -> str:

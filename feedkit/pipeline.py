@@ -258,6 +258,7 @@ def _build_locked(
     # were in every feed, else from every post, with the feeds that lost their last one.
     meta = state.meta()
     stored_sizes, stored_digests = state.output_sizes(), state.output_digests()
+    stored_signatures: dict[str, str] = json.loads(meta.get("feed_signatures", "{}"))
     plan = plan_build(
         settings,
         state,
@@ -269,6 +270,7 @@ def _build_locked(
         recorded_at=recorded_at or now,
         meta=meta,
         stored_sizes=stored_sizes,
+        stored_signatures=stored_signatures,
     )
     specs, listed = plan.specs, plan.listed
 
@@ -283,7 +285,7 @@ def _build_locked(
     paths[_SITE_EXTRAS] = _extras_paths(settings)
     current = current_feeds(
         signatures,
-        json.loads(meta.get("feed_signatures", "{}")),
+        stored_signatures,
         paths,
         stored_sizes,
         settings.feeds.output,
