@@ -62,9 +62,6 @@ _FRONT_MATTER_START = re.compile(rb"(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
 # Bodies longer than this (in characters) are cut: libxml2, which many feed readers use,
 # refuses a text node over 10 MB, so one huge post would make the whole feed unreadable.
 MAX_BODY_CHARS = 1 << 20
-# XML 1.0 section 2.2 Char, negated (as render.strip_xml_illegal drops them).
-# Spelled as the characters it excludes: the negated class takes ~10 ms to compile.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def decode_source(data: bytes, *, encoding: str = "utf-8") -> str:
@@ -918,8 +915,10 @@ def _ruby_to_s(value: Any) -> str:
 
 
 def _title(source: Source, diagnostics: Diagnostics, *, is_jekyll: bool = False) -> str | None:
+    from .render import strip_xml_illegal
+
     title = _title_value(source, diagnostics, is_jekyll=is_jekyll)
-    if title is not None and not _XML_ILLEGAL.sub("", title).strip():
+    if title is not None and not strip_xml_illegal(title).strip():
         # Feeds drop these characters (XML 1.0 forbids them), which would leave an
         # entry with no title: RSS and Atom require one.
         diagnostics.error(

@@ -21,6 +21,7 @@ from feedkit._markdown import (
     _fast_renderer,
     apply_attribute_lists,
     has_cjk_delimiter,
+    is_cjk,
     render_markdown,
 )
 from feedkit.render import html_to_text, kramdown_toc_levels
@@ -130,6 +131,20 @@ def test_where_commonmark_leaves_a_delimiter_the_cjk_rule_decides(text):
         assert render_markdown(text) == _cjk_renderer().render(text)
     else:
         assert render_markdown(text) == fast
+
+
+def test_cjk_characters_are_those_of_the_cjk_blocks():
+    # Every code point up to the end of the supplementary ideographic plane, against the
+    # blocks written as a regular expression's class (as they were before is_cjk).
+    blocks = re.compile(
+        "[\u1100-\u11ff\u3000-\u303f\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf"
+        "\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff"
+        "\uff00-\uffef\U00020000-\U0002fa1f]"
+    )
+    differ = [code for code in range(0x30000) if is_cjk(chr(code)) != bool(blocks.match(chr(code)))]
+    assert differ == []
+    assert is_cjk("가") and is_cjk("「") and is_cjk("Ａ") and not is_cjk("a")
+    assert not is_cjk(chr(0x10FF)) and not is_cjk(chr(0x2FA20))
 
 
 @given(st.text(alphabet="ab *_~()가나다「」.,\n`[]", max_size=40))
