@@ -158,7 +158,7 @@ def test_bench_smoke_writes_json(tmp_path: Path) -> None:
     assert row["posts"] == 200
     floors = row["floors"]
     assert {"stat_s", "read_s", "read_yaml_s", "libyaml"} <= set(floors)
-    for floor in ("python_s", "import_click_s", "import_render_s", "libraries_s"):
+    for floor in ("python_s", "import_click_s", "import_render_s", "import_build_s", "libraries_s"):
         assert floors[floor] > 0
     assert floors["libraries_per_core_s"] == floors["libraries_s"] / floors["cores"]
     assert "| libraries, one core s |" in done.stdout
@@ -195,6 +195,7 @@ def test_bench_smoke_writes_json(tmp_path: Path) -> None:
     assert 0 < first["floor"] < first["measured"] == row["feedkit"]["cold"]["median_s"]
     assert 0 < unchanged["floor"] == floors["import_cli_s"] + floors["stat_s"]
     assert 0 < edited["floor"] == floors["import_render_s"]
+    assert f"feedkit modules such a build loads {floors['import_build_s']:.3f} s" in edited["note"]
     # The peak of the sampled cold build: main process plus its workers (2 cores: 1 + 2).
     sampled = row["feedkit"]["memory"]
     assert sampled["ok"] and sampled["samples"] > 0
