@@ -29,6 +29,7 @@ from ._walk import (
 )
 from .diagnostics import Diagnostic, Diagnostics, Level
 from .models import Author, CachedSource, Item, Post, PostDates, Source
+from .render import strip_xml_illegal
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -915,8 +916,6 @@ def _ruby_to_s(value: Any) -> str:
 
 
 def _title(source: Source, diagnostics: Diagnostics, *, is_jekyll: bool = False) -> str | None:
-    from .render import strip_xml_illegal
-
     title = _title_value(source, diagnostics, is_jekyll=is_jekyll)
     if title is not None and not strip_xml_illegal(title).strip():
         # Feeds drop these characters (XML 1.0 forbids them), which would leave an

@@ -27,6 +27,7 @@ from .settings import Settings
 __all__ = [
     "ARCHIVE_FILES",
     "FEED_FILES",
+    "archive_page_of",
     "feed_keys_of",
     "feed_path",
     "feed_url",
@@ -83,16 +84,21 @@ def plan_archives(
     one of its posts does, so a reader can walk back and lose nothing (RFC 5005 §4).
     Returns the complete pages (oldest first) and the posts of the open page.
     """
-    complete = next_seq // page_size
+    complete = next_seq // page_size  # the pages numbered up to this one are complete
     pages: dict[int, list[Post]] = {}
     open_posts: list[Post] = []
     for post in posts:
-        page = seq[post.id] // page_size
-        if page < complete:
-            pages.setdefault(page + 1, []).append(post)
+        page = archive_page_of(seq[post.id], page_size)
+        if page <= complete:
+            pages.setdefault(page, []).append(post)
         else:
             open_posts.append(post)
     return sorted(pages.items()), open_posts
+
+
+def archive_page_of(seq: int, page_size: int) -> int:
+    """The number (from 1) of the archive page that holds the post numbered ``seq``."""
+    return seq // page_size + 1
 
 
 def plan_feeds(
@@ -189,7 +195,7 @@ def feed_keys_of(post: Post, settings: Settings, seq: int) -> set[str]:
     if settings.feeds.tags:
         keys.update(f"tag:{_category_slug(name)}" for name in post.tags)
     if settings.feeds.archives:
-        keys.add(f"archive:{seq // settings.feeds.limit + 1}")
+        keys.add(f"archive:{archive_page_of(seq, settings.feeds.limit)}")
     return keys
 
 
